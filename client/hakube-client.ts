@@ -1,0 +1,172 @@
+// The typed client module behind the CLI, importable by users' own scripts: start an
+// operation, read its progress, approve or reject, list operations, wait for results.
+import {
+  Client,
+  Connection,
+  WorkflowIdConflictPolicy, WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { QUERY_PROGRESS, UPDATE_DECIDE, workflowIdFor, type Operation } from '../cluster/operations';
+import type { OperationProgress } from '../cluster/progress';
+import { HakubeCluster, HakubeOperation, HakubePhase, TASK_QUEUE } from '../cluster/search-attributes';
+import type { DecisionInput, DecisionResult } from '../workflows/shared/approval';
+import type { SelfTestInput, SelfTestResult } from '../workflows/self-test';
+
+export interface HakubeClientOptions {
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+}
+
+export interface OperationSummary {
+  workflowId: string;
+  runId: string;
+  type: string;
+  cluster?: string;
+  operation?: string;
+  phase?: string;
+  status: string;
+  startTime: Date;
+  closeTime?: Date;
+}
+
+export interface StartedOperation {
+  workflowId: string;
+  runId: string;
+  /** False when an operation with this id was already running and we attached to it. */
+  started: boolean;
+}
+
+/** An approval or rejection the operation refused (nothing waiting, no reason given, already finished). */
+export class DecisionRefusedError extends Error {
+  constructor(
+    readonly workflowId: string,
+    reason: string,
+  ) {
+    super(`${workflowId}: ${reason}`);
+    this.name = 'DecisionRefused';
+  }
+}
+
+export class HakubeClient {
+  private constructor(
+    readonly temporal: Client,
+    private readonly connection: Connection,
+    readonly taskQueue: string,
+  ) {}
+
+  static async connect(opts: HakubeClientOptions = {}): Promise<HakubeClient> {
+    const address = opts.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+    const connection = await Connection.connect({ address });
+    const namespace = opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
+    return new HakubeClient(new Client({ connection, namespace }), connection, opts.taskQueue ?? TASK_QUEUE);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  /** Starts `workflowType` for an operation on a cluster, or attaches to the one already running. */
+  async startOperation<A extends unknown[]>(params: {
+    workflowType: string;
+    operation: Operation;
+    cluster: string;
+    args: A;
+    workflowId?: string;
+    summary: string;
+    details?: string;
+  }): Promise<StartedOperation> {
+    const workflowId = params.workflowId ?? workflowIdFor(params.operation, params.cluster);
+    const wasRunning = await this.isRunning(workflowId);
+    const handle = await this.temporal.workflow.start(params.workflowType, {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: params.args,
+      // Starting the same operation twice attaches to the running one instead of starting a second.
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      staticSummary: params.summary,
+      staticDetails: params.details,
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: HakubeCluster, value: params.cluster },
+        { key: HakubeOperation, value: params.operation },
+        { key: HakubePhase, value: 'starting' },
+      ]),
+    });
+    return { workflowId, runId: handle.firstExecutionRunId, started: !wasRunning };
+  }
+
+  async isRunning(workflowId: string): Promise<boolean> {
+    try {
+      const d = await this.handle(workflowId).describe();
+      return d.status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  startSelfTest(input: SelfTestInput, workflowId?: string): Promise<StartedOperation> {
+    return this.startOperation<[SelfTestInput]>({
+      workflowType: 'selfTest',
+      operation: 'selftest',
+      cluster: input.cluster,
+      args: [input],
+      workflowId,
+      summary: `self-test for ${input.cluster}`,
+      details: `Proves a hakube worker is polling task queue **${this.taskQueue}** and activities run.`,
+    });
+  }
+
+  handle(workflowId: string): WorkflowHandle {
+    return this.temporal.workflow.getHandle(workflowId);
+  }
+
+  progress(workflowId: string): Promise<OperationProgress> {
+    return this.handle(workflowId).query<OperationProgress>(QUERY_PROGRESS);
+  }
+
+  /** Approves or rejects the step an operation waits on; throws when nothing is waiting. */
+  async decide(workflowId: string, decision: DecisionInput): Promise<DecisionResult> {
+    try {
+      return await this.handle(workflowId).executeUpdate<DecisionResult, [DecisionInput]>(UPDATE_DECIDE, { args: [decision] });
+    } catch (err) {
+      // The validator's reason ("not waiting for an approval", "needs a reason") is the useful part.
+      if (err instanceof WorkflowUpdateFailedError && err.cause) throw new DecisionRefusedError(workflowId, err.cause.message);
+      throw err;
+    }
+  }
+
+  result<T = SelfTestResult>(workflowId: string): Promise<T> {
+    return this.handle(workflowId).result() as Promise<T>;
+  }
+
+  /** Lists hakube operations, newest first, optionally for one cluster / operation. */
+  async list(filter: { cluster?: string; operation?: string; limit?: number } = {}): Promise<OperationSummary[]> {
+    const clauses = [`TaskQueue = '${this.taskQueue}'`];
+    if (filter.cluster) clauses.push(`HakubeCluster = '${quote(filter.cluster)}'`);
+    if (filter.operation) clauses.push(`HakubeOperation = '${quote(filter.operation)}'`);
+    const out: OperationSummary[] = [];
+    for await (const wf of this.temporal.workflow.list({ query: clauses.join(' AND ') })) {
+      const attrs = wf.typedSearchAttributes;
+      out.push({
+        workflowId: wf.workflowId,
+        runId: wf.runId,
+        type: wf.type,
+        cluster: attrs.get(HakubeCluster),
+        operation: attrs.get(HakubeOperation),
+        phase: attrs.get(HakubePhase),
+        status: wf.status.name,
+        startTime: wf.startTime,
+        closeTime: wf.closeTime,
+      });
+      if (out.length >= (filter.limit ?? 100)) break;
+    }
+    return out;
+  }
+}
+
+function quote(value: string): string {
+  return value.replace(/'/g, "\\'");
+}

@@ -1,0 +1,181 @@
+// `hakube server start|stop|status`: the Temporal dev server in the background with a
+// persistent SQLite file, hakube's search attributes registered, idempotent start.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../cluster/search-attributes';
+import { hakubeHome } from '../paths';
+import { ensureTemporalBinary } from './temporal-binary';
+import { ensureSearchAttributes } from './search-attributes';
+
+export interface DevServerOptions {
+  home?: string;
+  dbFile?: string;
+  ip?: string;
+  port?: number;
+  uiPort?: number;
+  namespace?: string;
+  log?: (line: string) => void;
+}
+
+export interface DevServerState {
+  pid: number;
+  ip: string;
+  port: number;
+  uiPort: number;
+  dbFile: string;
+  logFile: string;
+  startedAt: string;
+}
+
+export interface DevServerStatus {
+  running: boolean;
+  state?: DevServerState;
+  address?: string;
+  uiUrl?: string;
+}
+
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is already in use by another program; stop it or pass another --port / --ui-port`);
+    this.name = 'PortInUse';
+  }
+}
+
+function resolved(opts: DevServerOptions) {
+  const home = opts.home ?? hakubeHome();
+  return {
+    home,
+    stateFile: join(home, 'temporal-server.json'),
+    logFile: join(home, 'temporal-server.log'),
+    dbFile: opts.dbFile ?? join(home, 'temporal.db'),
+    ip: opts.ip ?? '127.0.0.1',
+    port: opts.port ?? 7233,
+    uiPort: opts.uiPort ?? (opts.port ?? 7233) + 1000,
+    namespace: opts.namespace ?? 'default',
+    log: opts.log ?? (() => {}),
+  };
+}
+
+function readState(stateFile: string): DevServerState | undefined {
+  try {
+    return JSON.parse(readFileSync(stateFile, 'utf8')) as DevServerState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when pid is alive and is a Temporal dev server (a recycled pid is not ours). */
+function isOurServer(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('start-dev');
+  } catch {
+    return false;
+  }
+}
+
+export function portAnswers(ip: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: ip, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function waitUntilServing(state: DevServerState, namespace: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (!isOurServer(state.pid)) {
+      const tail = existsSync(state.logFile) ? readFileSync(state.logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+      throw new Error(`the Temporal dev server exited during start; last log lines:\n${tail}`);
+    }
+    try {
+      const connection = await Connection.connect({ address: `${state.ip}:${state.port}`, connectTimeout: 2000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        if (await portAnswers(state.ip, state.uiPort)) return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the Temporal dev server did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServerStatus & { alreadyRunning: boolean }> {
+  const o = resolved(opts);
+  const existing = readState(o.stateFile);
+  if (existing && isOurServer(existing.pid)) {
+    await waitUntilServing(existing, o.namespace, 30_000);
+    await ensureSearchAttributes(`${existing.ip}:${existing.port}`, o.namespace, SEARCH_ATTRIBUTE_TYPES);
+    return { ...statusOf(existing), alreadyRunning: true };
+  }
+  for (const port of [o.port, o.uiPort]) {
+    if (await portAnswers(o.ip, port)) throw new PortInUseError(port);
+  }
+  const binary = ensureTemporalBinary(o.log);
+  mkdirSync(o.home, { recursive: true });
+  mkdirSync(dirname(o.dbFile), { recursive: true });
+  const args = ['server', 'start-dev', '--db-filename', o.dbFile, '--ip', o.ip, '--port', String(o.port)];
+  args.push('--ui-port', String(o.uiPort), '--log-format', 'json', '--log-level', 'warn');
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) args.push('--search-attribute', `${name}=${type}`);
+  const logFd = openSync(o.logFile, 'a');
+  // Detached in its own session so it outlives this CLI process; its output goes to the log file.
+  const child = spawn(binary, args, { detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${binary}`);
+  const state: DevServerState = {
+    pid: child.pid,
+    ip: o.ip,
+    port: o.port,
+    uiPort: o.uiPort,
+    dbFile: o.dbFile,
+    logFile: o.logFile,
+    startedAt: new Date().toISOString(),
+  };
+  writeFileSync(o.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  o.log(`started Temporal dev server (pid ${child.pid}), database ${o.dbFile}`);
+  await waitUntilServing(state, o.namespace, 90_000);
+  await ensureSearchAttributes(`${o.ip}:${o.port}`, o.namespace, SEARCH_ATTRIBUTE_TYPES);
+  return { ...statusOf(state), alreadyRunning: false };
+}
+
+function statusOf(state: DevServerState): DevServerStatus {
+  return { running: true, state, address: `${state.ip}:${state.port}`, uiUrl: `http://${state.ip}:${state.uiPort}` };
+}
+
+export function devServerStatus(opts: DevServerOptions = {}): DevServerStatus {
+  const o = resolved(opts);
+  const state = readState(o.stateFile);
+  if (!state || !isOurServer(state.pid)) return { running: false, state };
+  return statusOf(state);
+}
+
+export async function stopDevServer(opts: DevServerOptions = {}): Promise<{ wasRunning: boolean }> {
+  const o = resolved(opts);
+  const state = readState(o.stateFile);
+  if (!state || !isOurServer(state.pid)) {
+    rmSync(o.stateFile, { force: true });
+    return { wasRunning: false };
+  }
+  process.kill(state.pid, 'SIGTERM');
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && isOurServer(state.pid)) await new Promise((r) => setTimeout(r, 200));
+  if (isOurServer(state.pid)) process.kill(state.pid, 'SIGKILL');
+  rmSync(o.stateFile, { force: true });
+  return { wasRunning: true };
+}

@@ -1,0 +1,117 @@
+// The one progress model of an operation (phases → steps → per-host status), exposed by the
+// `progress` query, mirrored into the Web UI's current details, and read by `hakube status`.
+// Pure functions over plain data: workflows own the object and pass their clock in.
+
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+export type OperationStatus = 'running' | 'waiting-for-approval' | 'completed' | 'failed' | 'rejected' | 'timed-out';
+
+export interface StepProgress {
+  /** Stable hierarchical name, e.g. `etcd/start-member/master-2`. */
+  key: string;
+  title: string;
+  host?: string;
+  status: StepStatus;
+  startedAt?: string;
+  endedAt?: string;
+  error?: string;
+}
+
+export interface PhaseProgress {
+  name: string;
+  title: string;
+  status: StepStatus;
+  startedAt?: string;
+  endedAt?: string;
+  steps: StepProgress[];
+}
+
+export interface ApprovalWait {
+  question: string;
+  plan: string[];
+  since: string;
+  deadline: string;
+}
+
+export interface Decision {
+  approved: boolean;
+  by: string;
+  reason?: string;
+  at: string;
+}
+
+export interface OperationProgress {
+  operation: string;
+  cluster: string;
+  status: OperationStatus;
+  phase?: string;
+  phases: PhaseProgress[];
+  waiting?: ApprovalWait;
+  decisions: Decision[];
+  warnings: string[];
+  error?: string;
+}
+
+export function newProgress(operation: string, cluster: string, phases: { name: string; title: string }[]): OperationProgress {
+  return {
+    operation,
+    cluster,
+    status: 'running',
+    phases: phases.map((p) => ({ ...p, status: 'pending', steps: [] })),
+    decisions: [],
+    warnings: [],
+  };
+}
+
+function phaseOf(progress: OperationProgress, name: string): PhaseProgress {
+  const phase = progress.phases.find((p) => p.name === name);
+  if (!phase) throw new Error(`unknown phase ${name}`);
+  return phase;
+}
+
+export function startPhase(progress: OperationProgress, name: string, now: Date): void {
+  const phase = phaseOf(progress, name);
+  phase.status = 'running';
+  phase.startedAt = now.toISOString();
+  progress.phase = name;
+}
+
+export function endPhase(progress: OperationProgress, name: string, status: 'done' | 'failed' | 'skipped', now: Date): void {
+  const phase = phaseOf(progress, name);
+  phase.status = status;
+  phase.endedAt = now.toISOString();
+}
+
+export function startStep(progress: OperationProgress, phaseName: string, step: Omit<StepProgress, 'status'>, now: Date): void {
+  const phase = phaseOf(progress, phaseName);
+  const existing = phase.steps.find((s) => s.key === step.key);
+  const started: StepProgress = { ...step, status: 'running', startedAt: now.toISOString() };
+  if (existing) Object.assign(existing, started, { endedAt: undefined, error: undefined });
+  else phase.steps.push(started);
+}
+
+export function endStep(
+  progress: OperationProgress,
+  phaseName: string,
+  key: string,
+  status: 'done' | 'failed' | 'skipped',
+  now: Date,
+  error?: string,
+): void {
+  const step = phaseOf(progress, phaseName).steps.find((s) => s.key === key);
+  if (!step) throw new Error(`unknown step ${key}`);
+  step.status = status;
+  step.endedAt = now.toISOString();
+  if (error) step.error = error;
+}
+
+/** A short human line for the Web UI's current details and plain-text watchers. */
+export function describeProgress(p: OperationProgress): string {
+  const lines = [`**${p.operation}** of cluster **${p.cluster}**: ${p.status}`];
+  if (p.waiting) lines.push(`WAITING FOR APPROVAL: ${p.waiting.question} (until ${p.waiting.deadline})`);
+  for (const phase of p.phases) {
+    const running = phase.steps.filter((s) => s.status === 'running').map((s) => s.key);
+    lines.push(`- ${phase.title}: ${phase.status}${running.length ? ` (${running.join(', ')})` : ''}`);
+  }
+  if (p.error) lines.push(`error: ${p.error}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,94 @@
+// Real Temporal for workflow tests: a dev server started through the project's own
+// provisioning (client/server/dev-server.ts) on free ports, and the real worker code.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createWorker, DEFAULT_BUNDLE_PATH } from '../../workers/worker';
+import { startDevServer, stopDevServer, type DevServerStatus } from '../../client/server/dev-server';
+import { HakubeClient } from '../../client/hakube-client';
+import { createJsonLogger } from '../../workers/logger';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface TestServer {
+  home: string;
+  address: string;
+  status: DevServerStatus;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const home = mkdtempSync(join(tmpdir(), 'hakube-temporal-'));
+  const port = await freePort();
+  const uiPort = await freePort();
+  const status = await startDevServer({ home, port, uiPort });
+  return {
+    home,
+    address: status.address as string,
+    status,
+    async stop() {
+      await stopDevServer({ home });
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+let runtimeReady = false;
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/** Starts the real hakube worker (prebuilt workflow bundle) on a task queue of its own. */
+export async function startTestWorker(address: string, taskQueue: string): Promise<RunningWorker> {
+  if (!runtimeReady) {
+    Runtime.install({ logger: createJsonLogger('WARN') });
+    runtimeReady = true;
+  }
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createWorker(
+    { address, namespace: 'default', taskQueue, workflowBundlePath: DEFAULT_BUNDLE_PATH },
+    connection,
+  );
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+export function connectClient(address: string, taskQueue: string): Promise<HakubeClient> {
+  return HakubeClient.connect({ address, taskQueue });
+}
+
+/** Polls fn until it returns a truthy value or the timeout passes. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}

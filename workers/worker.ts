@@ -1,0 +1,80 @@
+// The hakube worker: polls task queue `hakube`, runs the workflows (pre-bundled in production,
+// bundled from source in development) and the activities wired to real dependencies.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { SEARCH_ATTRIBUTE_TYPES, TASK_QUEUE } from '../cluster/search-attributes';
+import { createJsonLogger } from './logger';
+import { ensureSearchAttributes } from '../client/server/search-attributes';
+
+
+export interface WorkerConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** A bundle made by `bundleWorkflowCode` (workers/bundle.ts); without it workflows are bundled at start. */
+  workflowBundlePath?: string;
+}
+
+const PROJECT_ROOT = join(__dirname, '..', '..');
+export const DEFAULT_BUNDLE_PATH = join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+
+export function hakubeVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const bundle = env.HAKUBE_WORKFLOW_BUNDLE ?? DEFAULT_BUNDLE_PATH;
+  return {
+    address: env.TEMPORAL_ADDRESS ?? 'localhost:7233',
+    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: env.HAKUBE_TASK_QUEUE ?? TASK_QUEUE,
+    workflowBundlePath: env.HAKUBE_DEV === '1' || !existsSync(bundle) ? undefined : bundle,
+  };
+}
+
+let runtimeInstalled = false;
+
+/** Installs the JSON logger once per process (Runtime.install may only run once). */
+export function installRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: createJsonLogger(), shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'] });
+  runtimeInstalled = true;
+}
+
+export async function createWorker(config: WorkerConfig, connection: NativeConnection): Promise<Worker> {
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = config.workflowBundlePath
+    ? { workflowBundle: { codePath: config.workflowBundlePath } }
+    : { workflowsPath: require.resolve('../workflows') };
+  return Worker.create({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    ...workflowSource,
+    activities: createActivities({ version: hakubeVersion() }),
+  });
+}
+
+/** Runs until SIGINT/SIGTERM (graceful: in-flight activities finish or are handed back). */
+export async function runWorker(config: WorkerConfig): Promise<void> {
+  installRuntime();
+  // Servers other than `hakube server start` (compose, a shared cluster) may lack hakube's search attributes.
+  const added = await ensureSearchAttributes(config.address, config.namespace, SEARCH_ATTRIBUTE_TYPES);
+  if (added.length) Runtime.instance().logger.info('registered search attributes', { added });
+  const connection = await NativeConnection.connect({ address: config.address });
+  try {
+    const worker = await createWorker(config, connection);
+    Runtime.instance().logger.info('hakube worker started', {
+      address: config.address,
+      namespace: config.namespace,
+      taskQueue: config.taskQueue,
+      workflows: config.workflowBundlePath ? 'prebuilt bundle' : 'bundled from source',
+    });
+    await worker.run();
+    Runtime.instance().logger.info('hakube worker stopped');
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,2 @@
+// Every workflow the hakube worker registers. One file per workflow.
+export { selfTest } from './self-test';
