@@ -25,7 +25,11 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'Use the workflow clock, or take time as an argument.' },
-        { object: 'Math', property: 'random', message: 'Randomness breaks determinism; take it as an argument.' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Randomness breaks determinism; take it as an argument.',
+        },
       ],
       'no-restricted-syntax': [
         'error',

@@ -12,7 +12,12 @@ export interface WorkerInfo {
 export function createWorkerInfoActivities(deps: { version: string }) {
   return {
     async describeWorker(): Promise<WorkerInfo> {
-      return { hostname: hostname(), pid: process.pid, nodeVersion: process.version, hakubeVersion: deps.version };
+      return {
+        hostname: hostname(),
+        pid: process.pid,
+        nodeVersion: process.version,
+        hakubeVersion: deps.version,
+      };
     },
   };
 }

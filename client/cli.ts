@@ -39,7 +39,11 @@ function exitCodeFor(err: unknown): number {
     for (const p of err.problems) printError(`  ${formatProblem(p)}`);
     return ExitCode.BAD_INPUT;
   }
-  if (err instanceof InputError || err instanceof PortInUseError || (err instanceof Error && err.name === 'LabInputError')) {
+  if (
+    err instanceof InputError ||
+    err instanceof PortInUseError ||
+    (err instanceof Error && err.name === 'LabInputError')
+  ) {
     printError(`hakube: ${err.message}`);
     return ExitCode.BAD_INPUT;
   }

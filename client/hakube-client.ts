@@ -3,7 +3,8 @@
 import {
   Client,
   Connection,
-  WorkflowIdConflictPolicy, WorkflowNotFoundError,
+  WorkflowIdConflictPolicy,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -130,10 +131,13 @@ export class HakubeClient {
   /** Approves or rejects the step an operation waits on; throws when nothing is waiting. */
   async decide(workflowId: string, decision: DecisionInput): Promise<DecisionResult> {
     try {
-      return await this.handle(workflowId).executeUpdate<DecisionResult, [DecisionInput]>(UPDATE_DECIDE, { args: [decision] });
+      return await this.handle(workflowId).executeUpdate<DecisionResult, [DecisionInput]>(UPDATE_DECIDE, {
+        args: [decision],
+      });
     } catch (err) {
       // The validator's reason ("not waiting for an approval", "needs a reason") is the useful part.
-      if (err instanceof WorkflowUpdateFailedError && err.cause) throw new DecisionRefusedError(workflowId, err.cause.message);
+      if (err instanceof WorkflowUpdateFailedError && err.cause)
+        throw new DecisionRefusedError(workflowId, err.cause.message);
       throw err;
     }
   }
@@ -143,7 +147,9 @@ export class HakubeClient {
   }
 
   /** Lists hakube operations, newest first, optionally for one cluster / operation. */
-  async list(filter: { cluster?: string; operation?: string; limit?: number } = {}): Promise<OperationSummary[]> {
+  async list(
+    filter: { cluster?: string; operation?: string; limit?: number } = {},
+  ): Promise<OperationSummary[]> {
     const clauses = [`TaskQueue = '${this.taskQueue}'`];
     if (filter.cluster) clauses.push(`HakubeCluster = '${quote(filter.cluster)}'`);
     if (filter.operation) clauses.push(`HakubeOperation = '${quote(filter.operation)}'`);

@@ -19,7 +19,9 @@ export class SpecInvalidError extends Error {
     readonly file: string,
     readonly problems: Problem[],
   ) {
-    super(`${file}: the cluster spec is invalid (${problems.filter((p) => p.severity === 'error').length} problems)`);
+    super(
+      `${file}: the cluster spec is invalid (${problems.filter((p) => p.severity === 'error').length} problems)`,
+    );
     this.name = 'SpecInvalid';
   }
 }
@@ -55,7 +57,10 @@ export function loadSpecFile(file: string): LoadedSpec {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    return { file, problems: [{ path: '', message: `cannot read ${file}: ${(e as Error).message}`, severity: 'error' }] };
+    return {
+      file,
+      problems: [{ path: '', message: `cannot read ${file}: ${(e as Error).message}`, severity: 'error' }],
+    };
   }
   return loadSpecText(text, file);
 }
@@ -69,7 +74,8 @@ export function loadClusterOrThrow(file: string): { cluster: Cluster; problems: 
 
 function parsePath(path: string): PathSegment[] {
   const segments: PathSegment[] = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) segments.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
+    segments.push(m[2] !== undefined ? Number(m[2]) : m[1]);
   return segments;
 }
 
@@ -100,28 +106,51 @@ function checkReadableFile(path: string, at: PathSegment[], baseDir: string, wha
     return [];
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : (e as Error).message;
+    const reason =
+      code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : (e as Error).message;
     return [error(at, `${what} ${full} ${reason}`)];
   }
 }
 
 function fileProblems(cluster: Cluster, baseDir: string): Problem[] {
   const { ssh, hosts, etcd } = cluster.spec;
-  const problems = checkReadableFile(ssh.privateKeyPath, ['spec', 'ssh', 'privateKeyPath'], baseDir, 'SSH key');
+  const problems = checkReadableFile(
+    ssh.privateKeyPath,
+    ['spec', 'ssh', 'privateKeyPath'],
+    baseDir,
+    'SSH key',
+  );
   if (ssh.bastion?.privateKeyPath) {
     problems.push(
-      ...checkReadableFile(ssh.bastion.privateKeyPath, ['spec', 'ssh', 'bastion', 'privateKeyPath'], baseDir, 'SSH key'),
+      ...checkReadableFile(
+        ssh.bastion.privateKeyPath,
+        ['spec', 'ssh', 'bastion', 'privateKeyPath'],
+        baseDir,
+        'SSH key',
+      ),
     );
   }
   hosts.forEach((h, i) => {
     if (h.ssh?.privateKeyPath) {
-      problems.push(...checkReadableFile(h.ssh.privateKeyPath, ['spec', 'hosts', i, 'ssh', 'privateKeyPath'], baseDir, 'SSH key'));
+      problems.push(
+        ...checkReadableFile(
+          h.ssh.privateKeyPath,
+          ['spec', 'hosts', i, 'ssh', 'privateKeyPath'],
+          baseDir,
+          'SSH key',
+        ),
+      );
     }
   });
   const target = etcd.backup?.target;
   if (target?.type === 's3') {
     problems.push(
-      ...checkReadableFile(target.credentialsFile, ['spec', 'etcd', 'backup', 'target', 'credentialsFile'], baseDir, 'credentials file'),
+      ...checkReadableFile(
+        target.credentialsFile,
+        ['spec', 'etcd', 'backup', 'target', 'credentialsFile'],
+        baseDir,
+        'credentials file',
+      ),
     );
   }
   return problems;

@@ -67,5 +67,9 @@ export function firstServiceIP(serviceCidr: Cidr): string {
   return formatIPv4(serviceCidr.network + 1);
 }
 
-export const LINK_LOCAL: Cidr = { network: parseIPv4('169.254.0.0') as number, prefix: 16, text: '169.254.0.0/16' };
+export const LINK_LOCAL: Cidr = {
+  network: parseIPv4('169.254.0.0') as number,
+  prefix: 16,
+  text: '169.254.0.0/16',
+};
 export const LOOPBACK: Cidr = { network: parseIPv4('127.0.0.0') as number, prefix: 8, text: '127.0.0.0/8' };

@@ -1,6 +1,16 @@
 // Names shared by workflows and the client: operation kinds, workflow ids, query/update names.
 
-export const OPERATIONS = ['selftest', 'install', 'join', 'remove', 'reset', 'backup', 'restore', 'certs-rotate', 'certs-check'] as const;
+export const OPERATIONS = [
+  'selftest',
+  'install',
+  'join',
+  'remove',
+  'reset',
+  'backup',
+  'restore',
+  'certs-rotate',
+  'certs-check',
+] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 /** One running operation of a kind per cluster: starting it again attaches to the running one. */

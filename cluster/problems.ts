@@ -32,7 +32,8 @@ export function warning(path: readonly PathSegment[], message: string): Problem 
 }
 
 export function formatProblem(p: Problem): string {
-  const where = p.line !== undefined ? ` (line ${p.line}${p.column !== undefined ? `, column ${p.column}` : ''})` : '';
+  const where =
+    p.line !== undefined ? ` (line ${p.line}${p.column !== undefined ? `, column ${p.column}` : ''})` : '';
   const prefix = p.severity === 'warning' ? 'warning: ' : '';
   return `${prefix}${p.path || '(document)'}: ${p.message}${where}`;
 }

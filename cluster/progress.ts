@@ -3,7 +3,8 @@
 // Pure functions over plain data: workflows own the object and pass their clock in.
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
-export type OperationStatus = 'running' | 'waiting-for-approval' | 'completed' | 'failed' | 'rejected' | 'timed-out';
+export type OperationStatus =
+  'running' | 'waiting-for-approval' | 'completed' | 'failed' | 'rejected' | 'timed-out';
 
 export interface StepProgress {
   /** Stable hierarchical name, e.g. `etcd/start-member/master-2`. */
@@ -51,7 +52,11 @@ export interface OperationProgress {
   error?: string;
 }
 
-export function newProgress(operation: string, cluster: string, phases: { name: string; title: string }[]): OperationProgress {
+export function newProgress(
+  operation: string,
+  cluster: string,
+  phases: { name: string; title: string }[],
+): OperationProgress {
   return {
     operation,
     cluster,
@@ -75,13 +80,23 @@ export function startPhase(progress: OperationProgress, name: string, now: Date)
   progress.phase = name;
 }
 
-export function endPhase(progress: OperationProgress, name: string, status: 'done' | 'failed' | 'skipped', now: Date): void {
+export function endPhase(
+  progress: OperationProgress,
+  name: string,
+  status: 'done' | 'failed' | 'skipped',
+  now: Date,
+): void {
   const phase = phaseOf(progress, name);
   phase.status = status;
   phase.endedAt = now.toISOString();
 }
 
-export function startStep(progress: OperationProgress, phaseName: string, step: Omit<StepProgress, 'status'>, now: Date): void {
+export function startStep(
+  progress: OperationProgress,
+  phaseName: string,
+  step: Omit<StepProgress, 'status'>,
+  now: Date,
+): void {
   const phase = phaseOf(progress, phaseName);
   const existing = phase.steps.find((s) => s.key === step.key);
   const started: StepProgress = { ...step, status: 'running', startedAt: now.toISOString() };

@@ -8,7 +8,11 @@ export const DEFAULT_KUBERNETES_VERSION = 'v1.34.2';
 const dnsLabel = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lower case letters, digits and "-"');
-const port = z.number().int().min(1, 'must be a port number 1-65535').max(65535, 'must be a port number 1-65535');
+const port = z
+  .number()
+  .int()
+  .min(1, 'must be a port number 1-65535')
+  .max(65535, 'must be a port number 1-65535');
 const nonEmpty = z.string().min(1, 'must not be empty');
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+/, 'must be an http(s) URL');
 

@@ -30,7 +30,10 @@ export function validateClusterSpec(doc: unknown): ValidationResult {
   const problems = parsed.success ? [] : parsed.error.issues.flatMap(issueToProblems);
   problems.push(...semanticProblems(doc));
   const unique = dedupe(problems);
-  return { cluster: parsed.success && !unique.some((p) => p.severity === 'error') ? parsed.data : undefined, problems: unique };
+  return {
+    cluster: parsed.success && !unique.some((p) => p.severity === 'error') ? parsed.data : undefined,
+    problems: unique,
+  };
 }
 
 function issueToProblems(issue: z.core.$ZodIssue): Problem[] {
@@ -114,11 +117,17 @@ function hostProblems(hosts: RawHost[]): Problem[] {
       if (h.ip === undefined) {
         problems.push(error(at('address'), `${h.address} is not an IPv4 address`));
       } else {
-        if (cidrContains(LOOPBACK, h.ip)) problems.push(error(at('address'), `${h.address} is a loopback address`));
+        if (cidrContains(LOOPBACK, h.ip))
+          problems.push(error(at('address'), `${h.address} is a loopback address`));
         const key = formatIPv4(h.ip);
         const other = byAddress.get(key);
         if (other) {
-          problems.push(error(at('address'), `${h.address} is already used by ${other.name ?? `spec.hosts[${other.index}]`}`));
+          problems.push(
+            error(
+              at('address'),
+              `${h.address} is already used by ${other.name ?? `spec.hosts[${other.index}]`}`,
+            ),
+          );
         } else byAddress.set(key, h);
       }
     }
@@ -142,7 +151,9 @@ function hostProblems(hosts: RawHost[]): Problem[] {
         ),
       );
     } else if (etcdCount > 7) {
-      problems.push(warning(['spec', 'hosts'], `${etcdCount} etcd members slow every write; 3, 5 or 7 are usual`));
+      problems.push(
+        warning(['spec', 'hosts'], `${etcdCount} etcd members slow every write; 3, 5 or 7 are usual`),
+      );
     }
   }
   return problems;
@@ -159,16 +170,23 @@ function networkProblems(network: Obj, hosts: RawHost[], problems: Problem[]): N
     const text = str(network[field]) ?? (network[field] === undefined ? fallback : undefined);
     if (text === undefined) return undefined; // wrong type: the schema reports it
     const cidr = parseCidr(text);
-    if (!cidr) problems.push(error(at(field), `${text} is not an IPv4 CIDR with its host bits zero (e.g. 10.96.0.0/16)`));
+    if (!cidr)
+      problems.push(
+        error(at(field), `${text} is not an IPv4 CIDR with its host bits zero (e.g. 10.96.0.0/16)`),
+      );
     return cidr;
   };
   const pod = cidrField('podCIDR', '10.244.0.0/16');
   const service = cidrField('serviceCIDR', '10.96.0.0/16');
   if (service && service.prefix < 12) {
-    problems.push(error(at('serviceCIDR'), `${service.text} is larger than /12, which kube-apiserver refuses`));
+    problems.push(
+      error(at('serviceCIDR'), `${service.text} is larger than /12, which kube-apiserver refuses`),
+    );
   }
   if (pod && pod.prefix > 24) {
-    problems.push(error(at('podCIDR'), `${pod.text} is smaller than /24 and leaves no room for per-node blocks`));
+    problems.push(
+      error(at('podCIDR'), `${pod.text} is smaller than /24 and leaves no room for per-node blocks`),
+    );
   }
   if (pod && service && cidrsOverlap(pod, service)) {
     problems.push(error(at('serviceCIDR'), `${service.text} overlaps spec.network.podCIDR ${pod.text}`));
@@ -180,7 +198,12 @@ function networkProblems(network: Obj, hosts: RawHost[], problems: Problem[]): N
       ['serviceCIDR', service],
     ] as const) {
       if (cidr && cidrContains(cidr, h.ip)) {
-        problems.push(error(['spec', 'hosts', h.index, 'address'], `${h.address} is inside spec.network.${field} ${cidr.text}`));
+        problems.push(
+          error(
+            ['spec', 'hosts', h.index, 'address'],
+            `${h.address} is inside spec.network.${field} ${cidr.text}`,
+          ),
+        );
       }
     }
   }
@@ -199,14 +222,21 @@ function dnsProblems(network: Obj, service: Cidr | undefined, problems: Problem[
     } else if (service && !cidrContains(service, ip)) {
       problems.push(error(at, `${clusterDNS} is outside spec.network.serviceCIDR ${service.text}`));
     } else if (service && clusterDNS === firstServiceIP(service)) {
-      problems.push(error(at, `${clusterDNS} is the first service IP, which belongs to the kubernetes Service`));
+      problems.push(
+        error(at, `${clusterDNS} is the first service IP, which belongs to the kubernetes Service`),
+      );
     }
   }
   const nodeLocal = str(network.nodeLocalDNS);
   if (nodeLocal !== undefined) {
     const ip = parseIPv4(nodeLocal);
     if (ip === undefined || !cidrContains(LINK_LOCAL, ip)) {
-      problems.push(error(['spec', 'network', 'nodeLocalDNS'], `${nodeLocal} must be a link-local address (169.254.0.0/16)`));
+      problems.push(
+        error(
+          ['spec', 'network', 'nodeLocalDNS'],
+          `${nodeLocal} must be a link-local address (169.254.0.0/16)`,
+        ),
+      );
     }
   }
 }
@@ -219,14 +249,21 @@ function endpointProblems(endpoint: Obj, hosts: RawHost[], cidrs: NetworkCidrs):
   if (endpoint.mode === 'keepalived') {
     if (port !== undefined && port === apiserverPort) {
       problems.push(
-        error(at('port'), `haproxy runs on the control-plane hosts and cannot listen on the apiserver's port ${apiserverPort}`),
+        error(
+          at('port'),
+          `haproxy runs on the control-plane hosts and cannot listen on the apiserver's port ${apiserverPort}`,
+        ),
       );
     }
     const vipText = str(endpoint.vip);
     if (vipText !== undefined) problems.push(...vipProblems(vipText, hosts, cidrs));
   } else if (endpoint.mode === 'external') {
     const address = str(endpoint.address);
-    if (address !== undefined && parseIPv4(address) === undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(address)) {
+    if (
+      address !== undefined &&
+      parseIPv4(address) === undefined &&
+      !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(address)
+    ) {
       problems.push(error(at('address'), `${address} is neither an IPv4 address nor a DNS name`));
     }
   }
@@ -239,22 +276,28 @@ function vipProblems(vipText: string, hosts: RawHost[], cidrs: NetworkCidrs): Pr
   const ip = parseIPv4(addr);
   const prefix = prefixText === undefined ? 24 : /^\d{1,2}$/.test(prefixText) ? Number(prefixText) : NaN;
   if (ip === undefined || extra !== undefined || !(prefix >= 8 && prefix <= 32)) {
-    return [error(at, `${vipText} is not an IPv4 address with an optional prefix length 8-32 (e.g. 10.0.0.10/24)`)];
+    return [
+      error(at, `${vipText} is not an IPv4 address with an optional prefix length 8-32 (e.g. 10.0.0.10/24)`),
+    ];
   }
   const problems: Problem[] = [];
   const owner = hosts.find((h) => h.ip === ip);
-  if (owner) problems.push(error(at, `${addr} is the address of ${owner.name ?? `spec.hosts[${owner.index}]`}`));
+  if (owner)
+    problems.push(error(at, `${addr} is the address of ${owner.name ?? `spec.hosts[${owner.index}]`}`));
   const subnet = networkOf(ip, prefix);
   if (prefix < 31 && (ip === subnet.network || ip === subnet.network + cidrSize(subnet) - 1)) {
     problems.push(error(at, `${addr} is the network or broadcast address of ${subnet.text}`));
   }
   for (const h of hosts) {
     if (h.ip !== undefined && h.roles.includes('control-plane') && !cidrContains(subnet, h.ip)) {
-      problems.push(error(at, `${subnet.text} does not contain control-plane host ${h.name ?? h.index} (${h.address})`));
+      problems.push(
+        error(at, `${subnet.text} does not contain control-plane host ${h.name ?? h.index} (${h.address})`),
+      );
     }
   }
   for (const [field, cidr] of Object.entries(cidrs)) {
-    if (cidr && cidrContains(cidr, ip)) problems.push(error(at, `${addr} is inside spec.network.${field}CIDR ${cidr.text}`));
+    if (cidr && cidrContains(cidr, ip))
+      problems.push(error(at, `${addr} is inside spec.network.${field}CIDR ${cidr.text}`));
   }
   return problems;
 }
@@ -265,11 +308,16 @@ function certificateProblems(certs: Obj): Problem[] {
   const renew = num(certs.renewBeforeDays) ?? 30;
   const problems: Problem[] = [];
   if (leaf > ca) {
-    problems.push(error(['spec', 'certificates', 'leafValidityDays'], `${leaf} days outlives the CA (${ca} days)`));
+    problems.push(
+      error(['spec', 'certificates', 'leafValidityDays'], `${leaf} days outlives the CA (${ca} days)`),
+    );
   }
   if (renew >= leaf) {
     problems.push(
-      error(['spec', 'certificates', 'renewBeforeDays'], `${renew} days is not shorter than the leaf validity (${leaf} days)`),
+      error(
+        ['spec', 'certificates', 'renewBeforeDays'],
+        `${renew} days is not shorter than the leaf validity (${leaf} days)`,
+      ),
     );
   }
   return problems;

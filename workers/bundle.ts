@@ -6,7 +6,10 @@ import { DEFAULT_BUNDLE_PATH } from './worker';
 
 async function main(): Promise<void> {
   const out = process.argv[2] ?? DEFAULT_BUNDLE_PATH;
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: undefined });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: undefined,
+  });
   writeFileSync(out, code);
   process.stdout.write(`workflow bundle written to ${out} (${code.length} bytes)\n`);
 }

@@ -8,7 +8,6 @@ import { SEARCH_ATTRIBUTE_TYPES, TASK_QUEUE } from '../cluster/search-attributes
 import { createJsonLogger } from './logger';
 import { ensureSearchAttributes } from '../client/server/search-attributes';
 
-
 export interface WorkerConfig {
   address: string;
   namespace: string;

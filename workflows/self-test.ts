@@ -48,7 +48,10 @@ export async function selfTest(input: SelfTestInput): Promise<SelfTestResult> {
       tracker.finish(outcome === 'rejected' ? 'rejected' : 'timed-out');
       throw ApplicationFailure.create({
         type: outcome === 'rejected' ? 'ApprovalRejected' : 'ApprovalTimedOut',
-        message: outcome === 'rejected' ? `rejected by ${gate.lastDecision?.by}: ${gate.lastDecision?.reason}` : 'nobody approved in time',
+        message:
+          outcome === 'rejected'
+            ? `rejected by ${gate.lastDecision?.by}: ${gate.lastDecision?.reason}`
+            : 'nobody approved in time',
         nonRetryable: true,
       });
     }

@@ -17,15 +17,25 @@ export function progressLines(p: OperationProgress): string[] {
   }
   for (const phase of p.phases) {
     lines.push(`  [${phase.status}] ${phase.title}`);
-    for (const s of phase.steps) lines.push(`      [${s.status}] ${s.key}${s.host ? ` @${s.host}` : ''}${s.error ? `: ${s.error}` : ''}`);
+    for (const s of phase.steps)
+      lines.push(
+        `      [${s.status}] ${s.key}${s.host ? ` @${s.host}` : ''}${s.error ? `: ${s.error}` : ''}`,
+      );
   }
-  for (const d of p.decisions) lines.push(`  ${d.approved ? 'approved' : 'rejected'} by ${d.by} at ${d.at}${d.reason ? `: ${d.reason}` : ''}`);
+  for (const d of p.decisions)
+    lines.push(
+      `  ${d.approved ? 'approved' : 'rejected'} by ${d.by} at ${d.at}${d.reason ? `: ${d.reason}` : ''}`,
+    );
   for (const w of p.warnings) lines.push(`  warning: ${w}`);
   return lines;
 }
 
 /** Waits for a workflow's result and maps its failure to an exit code. */
-export async function waitForOutcome(client: HakubeClient, workflowId: string, json: boolean): Promise<number> {
+export async function waitForOutcome(
+  client: HakubeClient,
+  workflowId: string,
+  json: boolean,
+): Promise<number> {
   try {
     const result = await client.result<unknown>(workflowId);
     if (json) printJson({ workflowId, status: 'completed', result });
@@ -58,14 +68,20 @@ export function registerOperationCommands(program: Command, setExit: (code: numb
     .option('--approval', 'wait for `hakube approve` before finishing')
     .option('--wait', 'wait for the result')
     .option('--json', 'print JSON')
-    .action(async (opts: { cluster: string; approval?: boolean; wait?: boolean; json?: boolean }, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        const started = await client.startSelfTest({ cluster: opts.cluster, requireApproval: opts.approval });
-        if (opts.json && !opts.wait) printJson(started);
-        else if (!opts.json) printLines([`${started.started ? 'started' : 'attached to'} ${started.workflowId}`]);
-        if (opts.wait) setExit(await waitForOutcome(client, started.workflowId, !!opts.json));
-      });
-    });
+    .action(
+      async (opts: { cluster: string; approval?: boolean; wait?: boolean; json?: boolean }, cmd: Command) => {
+        await withClient(cmd, async (client) => {
+          const started = await client.startSelfTest({
+            cluster: opts.cluster,
+            requireApproval: opts.approval,
+          });
+          if (opts.json && !opts.wait) printJson(started);
+          else if (!opts.json)
+            printLines([`${started.started ? 'started' : 'attached to'} ${started.workflowId}`]);
+          if (opts.wait) setExit(await waitForOutcome(client, started.workflowId, !!opts.json));
+        });
+      },
+    );
 
   program
     .command('status')
@@ -80,20 +96,26 @@ export function registerOperationCommands(program: Command, setExit: (code: numb
       });
     });
 
-  const decide = (approve: boolean) => async (id: string, opts: { by?: string; reason?: string; json?: boolean }, cmd: Command) => {
-    if (!approve && !opts.reason) throw new InputError('reject needs --reason');
-    await withClient(cmd, async (client) => {
-      let result;
-      try {
-        result = await client.decide(id, { approve, by: opts.by ?? whoAmI(), reason: opts.reason });
-      } catch (err) {
-        if (err instanceof DecisionRefusedError || err instanceof WorkflowNotFoundError) throw new InputError(err.message);
-        throw err;
-      }
-      if (opts.json) printJson(result);
-      else printLines([`${id}: ${result.outcome} by ${result.by}${result.reason ? ` (${result.reason})` : ''}`]);
-    });
-  };
+  const decide =
+    (approve: boolean) =>
+    async (id: string, opts: { by?: string; reason?: string; json?: boolean }, cmd: Command) => {
+      if (!approve && !opts.reason) throw new InputError('reject needs --reason');
+      await withClient(cmd, async (client) => {
+        let result;
+        try {
+          result = await client.decide(id, { approve, by: opts.by ?? whoAmI(), reason: opts.reason });
+        } catch (err) {
+          if (err instanceof DecisionRefusedError || err instanceof WorkflowNotFoundError)
+            throw new InputError(err.message);
+          throw err;
+        }
+        if (opts.json) printJson(result);
+        else
+          printLines([
+            `${id}: ${result.outcome} by ${result.by}${result.reason ? ` (${result.reason})` : ''}`,
+          ]);
+      });
+    };
   program
     .command('approve')
     .description('approve the step an operation is waiting on')
@@ -122,7 +144,15 @@ export function registerOperationCommands(program: Command, setExit: (code: numb
         const ops = await client.list({ cluster: opts.cluster, operation: opts.operation });
         if (opts.json) return printJson(ops);
         const rows = [['WORKFLOW ID', 'CLUSTER', 'OPERATION', 'STATUS', 'PHASE', 'STARTED']];
-        for (const o of ops) rows.push([o.workflowId, o.cluster ?? '', o.operation ?? '', o.status, o.phase ?? '', o.startTime.toISOString()]);
+        for (const o of ops)
+          rows.push([
+            o.workflowId,
+            o.cluster ?? '',
+            o.operation ?? '',
+            o.status,
+            o.phase ?? '',
+            o.startTime.toISOString(),
+          ]);
         printLines(table(rows));
       });
     });

@@ -16,7 +16,8 @@ function toOptions(flags: ServerFlags): DevServerOptions {
   const port = (v: string | undefined, name: string) => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InputError(`--${name}: ${v} is not a port number`);
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      throw new InputError(`--${name}: ${v} is not a port number`);
     return n;
   };
   return {
@@ -38,17 +39,19 @@ export function registerServerCommands(program: Command): void {
       .option('--ip <ip>', 'address to bind (default 127.0.0.1)')
       .option('--json', 'print the result as JSON');
 
-  common(server.command('start').description('start the dev server in the background (idempotent)')).action(async (flags: ServerFlags) => {
-    const status = await startDevServer(toOptions(flags));
-    if (flags.json) return printJson(status);
-    printLines([
-      `${status.alreadyRunning ? 'already running' : 'started'}: Temporal dev server pid ${status.state?.pid}`,
-      `  gRPC    ${status.address}`,
-      `  Web UI  ${status.uiUrl}`,
-      `  data    ${status.state?.dbFile}`,
-      `  log     ${status.state?.logFile}`,
-    ]);
-  });
+  common(server.command('start').description('start the dev server in the background (idempotent)')).action(
+    async (flags: ServerFlags) => {
+      const status = await startDevServer(toOptions(flags));
+      if (flags.json) return printJson(status);
+      printLines([
+        `${status.alreadyRunning ? 'already running' : 'started'}: Temporal dev server pid ${status.state?.pid}`,
+        `  gRPC    ${status.address}`,
+        `  Web UI  ${status.uiUrl}`,
+        `  data    ${status.state?.dbFile}`,
+        `  log     ${status.state?.logFile}`,
+      ]);
+    },
+  );
 
   server
     .command('stop')
@@ -67,6 +70,8 @@ export function registerServerCommands(program: Command): void {
     .action((flags: ServerFlags) => {
       const s = devServerStatus();
       if (flags.json) return printJson(s);
-      printLines(s.running ? [`running: pid ${s.state?.pid}, gRPC ${s.address}, Web UI ${s.uiUrl}`] : ['not running']);
+      printLines(
+        s.running ? [`running: pid ${s.state?.pid}, gRPC ${s.address}, Web UI ${s.uiUrl}`] : ['not running'],
+      );
     });
 }

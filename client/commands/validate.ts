@@ -15,12 +15,19 @@ export function registerValidateCommand(program: Command, setExit: (code: number
       const results = opts.file.map((f) => loadSpecFile(f));
       const failed = results.some((r) => hasErrors(r.problems));
       if (opts.json) {
-        printJson(results.map((r) => ({ file: r.file, valid: !hasErrors(r.problems), problems: r.problems })));
+        printJson(
+          results.map((r) => ({ file: r.file, valid: !hasErrors(r.problems), problems: r.problems })),
+        );
       } else {
         for (const r of results) {
           const ok = !hasErrors(r.problems);
-          const hosts = r.cluster ? ` (cluster ${r.cluster.metadata.name}, ${r.cluster.spec.hosts.length} hosts)` : '';
-          printLines([`${r.file}: ${ok ? 'valid' : 'INVALID'}${hosts}`, ...r.problems.map((p) => `  ${formatProblem(p)}`)]);
+          const hosts = r.cluster
+            ? ` (cluster ${r.cluster.metadata.name}, ${r.cluster.spec.hosts.length} hosts)`
+            : '';
+          printLines([
+            `${r.file}: ${ok ? 'valid' : 'INVALID'}${hosts}`,
+            ...r.problems.map((p) => `  ${formatProblem(p)}`),
+          ]);
         }
       }
       setExit(failed ? ExitCode.BAD_INPUT : ExitCode.OK);

@@ -96,11 +96,16 @@ async function waitUntilServing(state: DevServerState, namespace: string, timeou
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (!isOurServer(state.pid)) {
-      const tail = existsSync(state.logFile) ? readFileSync(state.logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+      const tail = existsSync(state.logFile)
+        ? readFileSync(state.logFile, 'utf8').split('\n').slice(-15).join('\n')
+        : '';
       throw new Error(`the Temporal dev server exited during start; last log lines:\n${tail}`);
     }
     try {
-      const connection = await Connection.connect({ address: `${state.ip}:${state.port}`, connectTimeout: 2000 });
+      const connection = await Connection.connect({
+        address: `${state.ip}:${state.port}`,
+        connectTimeout: 2000,
+      });
       try {
         await connection.workflowService.describeNamespace({ namespace });
         if (await portAnswers(state.ip, state.uiPort)) return;
@@ -115,7 +120,9 @@ async function waitUntilServing(state: DevServerState, namespace: string, timeou
   throw new Error(`the Temporal dev server did not answer within ${timeoutMs} ms: ${String(lastError)}`);
 }
 
-export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServerStatus & { alreadyRunning: boolean }> {
+export async function startDevServer(
+  opts: DevServerOptions = {},
+): Promise<DevServerStatus & { alreadyRunning: boolean }> {
   const o = resolved(opts);
   const existing = readState(o.stateFile);
   if (existing && isOurServer(existing.pid)) {
@@ -131,7 +138,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   mkdirSync(dirname(o.dbFile), { recursive: true });
   const args = ['server', 'start-dev', '--db-filename', o.dbFile, '--ip', o.ip, '--port', String(o.port)];
   args.push('--ui-port', String(o.uiPort), '--log-format', 'json', '--log-level', 'warn');
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES))
+    args.push('--search-attribute', `${name}=${type}`);
   const logFd = openSync(o.logFile, 'a');
   // Detached in its own session so it outlives this CLI process; its output goes to the log file.
   const child = spawn(binary, args, { detached: true, stdio: ['ignore', logFd, logFd] });
@@ -155,7 +163,12 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
 }
 
 function statusOf(state: DevServerState): DevServerStatus {
-  return { running: true, state, address: `${state.ip}:${state.port}`, uiUrl: `http://${state.ip}:${state.uiPort}` };
+  return {
+    running: true,
+    state,
+    address: `${state.ip}:${state.port}`,
+    uiUrl: `http://${state.ip}:${state.uiPort}`,
+  };
 }
 
 export function devServerStatus(opts: DevServerOptions = {}): DevServerStatus {

@@ -7,7 +7,11 @@ const TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
 };
 
-export async function ensureSearchAttributes(address: string, namespace: string, wanted: Readonly<Record<string, string>>): Promise<string[]> {
+export async function ensureSearchAttributes(
+  address: string,
+  namespace: string,
+  wanted: Readonly<Record<string, string>>,
+): Promise<string[]> {
   const connection = await Connection.connect({ address });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });

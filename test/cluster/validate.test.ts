@@ -29,7 +29,11 @@ describe('invalid spec corpus', () => {
       const loaded = loadSpecFile(c.file);
       assert.equal(loaded.cluster, undefined, 'must not validate');
       const lines = loaded.problems.filter((p) => p.severity === 'error').map(formatProblem);
-      for (const e of c.expects) assert.ok(lines.some((l) => l.startsWith(e)), `expected "${e}" among:\n${lines.join('\n')}`);
+      for (const e of c.expects)
+        assert.ok(
+          lines.some((l) => l.startsWith(e)),
+          `expected "${e}" among:\n${lines.join('\n')}`,
+        );
       for (const p of loaded.problems) assert.ok(p.line !== undefined, `no line for ${formatProblem(p)}`);
     });
   }
@@ -39,7 +43,10 @@ describe('valid specs', () => {
   for (const file of validExamples()) {
     test(file.split('/').pop() as string, () => {
       const loaded = loadSpecFile(file);
-      assert.deepEqual(loaded.problems.filter((p) => p.severity === 'error'), []);
+      assert.deepEqual(
+        loaded.problems.filter((p) => p.severity === 'error'),
+        [],
+      );
       assert.ok(loaded.cluster);
     });
   }
@@ -66,12 +73,20 @@ describe('valid specs', () => {
   });
 
   test('an even etcd count is a warning, not an error', () => {
-    const hosts = [1, 2, 3, 4].map((i) => ({ name: `m${i}`, address: `10.0.0.${i + 1}`, roles: ['control-plane', 'etcd'] }));
+    const hosts = [1, 2, 3, 4].map((i) => ({
+      name: `m${i}`,
+      address: `10.0.0.${i + 1}`,
+      roles: ['control-plane', 'etcd'],
+    }));
     const r = validateClusterSpec({
       apiVersion: 'hakube.io/v1alpha1',
       kind: 'Cluster',
       metadata: { name: 'even' },
-      spec: { ssh: { privateKeyPath: '/k' }, hosts, controlPlaneEndpoint: { mode: 'external', address: '10.0.0.200' } },
+      spec: {
+        ssh: { privateKeyPath: '/k' },
+        hosts,
+        controlPlaneEndpoint: { mode: 'external', address: '10.0.0.200' },
+      },
     });
     assert.ok(r.cluster);
     assert.deepEqual(

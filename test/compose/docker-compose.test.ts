@@ -19,11 +19,20 @@ interface Service {
 }
 
 const file = join(REPO_ROOT, 'docker-compose.yml');
-const compose = parse(readFileSync(file, 'utf8')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const compose = parse(readFileSync(file, 'utf8')) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
 
 test('services: PostgreSQL, Temporal, Web UI and the hakube worker, each with a health check', () => {
-  assert.deepEqual(Object.keys(compose.services).sort(), ['hakube-worker', 'postgresql', 'temporal', 'temporal-ui']);
-  for (const [name, svc] of Object.entries(compose.services)) assert.ok(svc.healthcheck?.test.length, `${name} has no health check`);
+  assert.deepEqual(Object.keys(compose.services).sort(), [
+    'hakube-worker',
+    'postgresql',
+    'temporal',
+    'temporal-ui',
+  ]);
+  for (const [name, svc] of Object.entries(compose.services))
+    assert.ok(svc.healthcheck?.test.length, `${name} has no health check`);
 });
 
 test('ports: gRPC 7233 and the Web UI are published', () => {

@@ -11,7 +11,8 @@ export function makeTempHome(): string {
   const { privateKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
   // id_ed25519 is what examples/cluster.yaml (and most users) point at.
-  for (const name of ['id_hakube_test', 'id_ed25519']) writeFileSync(join(home, '.ssh', name), pem, { mode: 0o600 });
+  for (const name of ['id_hakube_test', 'id_ed25519'])
+    writeFileSync(join(home, '.ssh', name), pem, { mode: 0o600 });
   return home;
 }
 

@@ -16,9 +16,13 @@ before(async () => {
 after(async () => server?.stop());
 
 function startWorkerProcess(): { child: ChildProcessWithoutNullStreams; logs: () => string } {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'hakube.js'), 'worker', '--task-queue', TASK_QUEUE], {
-    env: { ...process.env, TEMPORAL_ADDRESS: server.address },
-  });
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'bin', 'hakube.js'), 'worker', '--task-queue', TASK_QUEUE],
+    {
+      env: { ...process.env, TEMPORAL_ADDRESS: server.address },
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -18,6 +18,10 @@ test('there are recorded histories to replay', () => {
 for (const file of files) {
   test(`replays ${file}`, async () => {
     const history = JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown;
-    await Worker.runReplayHistory({ workflowBundle: { codePath: DEFAULT_BUNDLE_PATH } }, history, file.replace(/\.json$/, ''));
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: DEFAULT_BUNDLE_PATH } },
+      history,
+      file.replace(/\.json$/, ''),
+    );
   });
 }

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HakubeClient } from '../../client/hakube-client';
-import { connectClient, eventually, startTestServer, startTestWorker, type RunningWorker, type TestServer } from '../helpers/temporal';
+import {
+  connectClient,
+  eventually,
+  startTestServer,
+  startTestWorker,
+  type RunningWorker,
+  type TestServer,
+} from '../helpers/temporal';
 import { REPO_ROOT } from '../helpers/temp-home';
 import { ensureTemporalBinary } from '../../client/server/temporal-binary';
 
@@ -63,9 +70,17 @@ test('starting the same operation again attaches to the running one, and approva
   assert.equal(first.started, true);
   assert.equal(again.started, false);
   assert.equal(again.runId, first.runId);
-  await eventually(async () => (await client.progress(first.workflowId)).waiting, 15_000, 'the approval wait');
+  await eventually(
+    async () => (await client.progress(first.workflowId)).waiting,
+    15_000,
+    'the approval wait',
+  );
   assert.equal((await client.progress(first.workflowId)).status, 'waiting-for-approval');
-  const decided = await client.decide(first.workflowId, { approve: true, by: 'alice', reason: 'change ticket 42' });
+  const decided = await client.decide(first.workflowId, {
+    approve: true,
+    by: 'alice',
+    reason: 'change ticket 42',
+  });
   assert.deepEqual(decided, { outcome: 'approved', by: 'alice', reason: 'change ticket 42' });
   const result = await client.result(first.workflowId);
   assert.equal(result.decision?.by, 'alice');
@@ -74,13 +89,25 @@ test('starting the same operation again attaches to the running one, and approva
   await assert.rejects(client.decide(first.workflowId, { approve: true, by: 'bob' }));
   if (process.env.HAKUBE_RECORD_HISTORIES === '1') {
     // The CLI writes the proto3 JSON that Worker.runReplayHistory reads (as `temporal workflow show` users know it).
-    const json = execFileSync(ensureTemporalBinary(), ['workflow', 'show', '-w', first.workflowId, '-o', 'json', '--address', server.address]);
+    const json = execFileSync(ensureTemporalBinary(), [
+      'workflow',
+      'show',
+      '-w',
+      first.workflowId,
+      '-o',
+      'json',
+      '--address',
+      server.address,
+    ]);
     writeFileSync(join(REPO_ROOT, 'test', 'histories', 'self-test-approved.json'), json);
   }
 });
 
 test('the update validator refuses a rejection without a reason; a rejection fails the operation', async () => {
-  const { workflowId } = await client.startSelfTest({ cluster: 'c3', requireApproval: true }, 'selftest-reject');
+  const { workflowId } = await client.startSelfTest(
+    { cluster: 'c3', requireApproval: true },
+    'selftest-reject',
+  );
   await eventually(async () => (await client.progress(workflowId)).waiting, 15_000, 'the approval wait');
   await assert.rejects(client.decide(workflowId, { approve: false, by: 'alice' }), /reason/);
   await client.decide(workflowId, { approve: false, by: 'alice', reason: 'not in the change window' });
@@ -90,7 +117,10 @@ test('the update validator refuses a rejection without a reason; a rejection fai
 });
 
 test('an approve signal with a JSON payload is accepted (Web UI / temporal workflow signal)', async () => {
-  const { workflowId } = await client.startSelfTest({ cluster: 'c4', requireApproval: true }, 'selftest-signal');
+  const { workflowId } = await client.startSelfTest(
+    { cluster: 'c4', requireApproval: true },
+    'selftest-signal',
+  );
   await eventually(async () => (await client.progress(workflowId)).waiting, 15_000, 'the approval wait');
   await client.handle(workflowId).signal('approve', { by: 'web-ui-user', reason: 'looks good' });
   const result = await client.result(workflowId);
@@ -98,7 +128,10 @@ test('an approve signal with a JSON payload is accepted (Web UI / temporal workf
 });
 
 test('nobody approving in time fails safe with ApprovalTimedOut', async () => {
-  const { workflowId } = await client.startSelfTest({ cluster: 'c5', requireApproval: true, approvalTimeoutMs: 1500 }, 'selftest-timeout');
+  const { workflowId } = await client.startSelfTest(
+    { cluster: 'c5', requireApproval: true, approvalTimeoutMs: 1500 },
+    'selftest-timeout',
+  );
   const failure = await failureOf(workflowId);
   assert.equal(failure.type, 'ApprovalTimedOut');
   assert.equal((await client.progress(workflowId)).status, 'timed-out');

@@ -37,7 +37,8 @@ export class ApprovalGate {
     setHandler(decideUpdate, (input) => this.record(input), {
       validator: (input) => {
         if (!this.progress.waiting) throw new Error('this operation is not waiting for an approval');
-        if (!input || typeof input.by !== 'string' || input.by.trim() === '') throw new Error('say who decides (by)');
+        if (!input || typeof input.by !== 'string' || input.by.trim() === '')
+          throw new Error('say who decides (by)');
         if (!input.approve && !input.reason?.trim()) throw new Error('a rejection needs a reason');
       },
     });
@@ -46,7 +47,8 @@ export class ApprovalGate {
       if (this.progress.waiting) this.record({ approve: true, by: s?.by || 'signal', reason: s?.reason });
     });
     setHandler(rejectSignal, (s) => {
-      if (this.progress.waiting) this.record({ approve: false, by: s?.by || 'signal', reason: s?.reason || 'rejected by signal' });
+      if (this.progress.waiting)
+        this.record({ approve: false, by: s?.by || 'signal', reason: s?.reason || 'rejected by signal' });
     });
   }
 
@@ -64,14 +66,24 @@ export class ApprovalGate {
   }
 
   /** Waits for a decision at most `timeoutMs`; `autoApprovedBy` (e.g. from --yes) skips the wait. */
-  async wait(question: string, plan: string[], timeoutMs: number, autoApprovedBy?: string): Promise<ApprovalOutcome> {
+  async wait(
+    question: string,
+    plan: string[],
+    timeoutMs: number,
+    autoApprovedBy?: string,
+  ): Promise<ApprovalOutcome> {
     this.decision = undefined;
     if (autoApprovedBy) {
       this.progress.waiting = { question, plan, since: now(), deadline: now() };
       this.record({ approve: true, by: autoApprovedBy, reason: 'approved in advance (--yes)' });
       return 'approved';
     }
-    this.progress.waiting = { question, plan, since: now(), deadline: workflowNowPlus(timeoutMs).toISOString() };
+    this.progress.waiting = {
+      question,
+      plan,
+      since: now(),
+      deadline: workflowNowPlus(timeoutMs).toISOString(),
+    };
     const previousStatus = this.progress.status;
     this.progress.status = 'waiting-for-approval';
     const decided = await condition(() => this.decision !== undefined, timeoutMs);

@@ -66,7 +66,14 @@ export class OperationTracker {
       endStep(this.progress, phase, step.key, 'done', workflowNow());
       return result;
     } catch (err) {
-      endStep(this.progress, phase, step.key, 'failed', workflowNow(), err instanceof Error ? err.message : String(err));
+      endStep(
+        this.progress,
+        phase,
+        step.key,
+        'failed',
+        workflowNow(),
+        err instanceof Error ? err.message : String(err),
+      );
       throw err;
     } finally {
       this.publish();

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The hakube demo on the embedded default: Temporal dev server + a worker + local lab hosts.
+# Idempotent: run it again and it reuses what is already up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+HAKUBE_HOME=${HAKUBE_HOME:-$HOME/.hakube}
+export HAKUBE_HOME
+LAB=${HAKUBE_DEMO_LAB:-demo}
+hakube() { node bin/hakube.js "$@"; }
+
+hakube server start
+
+# The worker runs in the background; its structured log goes to $HAKUBE_HOME/worker.log.
+pidfile="$HAKUBE_HOME/worker.pid"
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  echo "worker already running (pid $(cat "$pidfile"))"
+else
+  nohup node bin/hakube.js worker >>"$HAKUBE_HOME/worker.log" 2>&1 &
+  echo $! >"$pidfile"
+  echo "worker started (pid $!, log $HAKUBE_HOME/worker.log)"
+fi
+
+spec="$HAKUBE_HOME/labs/$LAB/cluster.yaml"
+hakube lab up --name "$LAB" --masters 3 --workers 2 --out "$spec"
+hakube validate -f "$spec"
+hakube selftest --cluster "$LAB" --wait
+
+ui=$(node bin/hakube.js server status --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).uiUrl))')
+cat <<MSG
+
+hakube demo is up.
+  Temporal Web UI : $ui   (filter: HakubeCluster="$LAB")
+  cluster spec    : $spec
+  lab hosts       : node bin/hakube.js lab status --name $LAB
+
+Try next:
+  node bin/hakube.js ls --cluster $LAB
+  node bin/hakube.js selftest --cluster $LAB --approval      # then: node bin/hakube.js approve selftest-$LAB --reason "looks good"
+  node bin/hakube.js lab stop $LAB worker-1 && node bin/hakube.js lab start $LAB worker-1
+Tear down:
+  node bin/hakube.js lab down --name $LAB && node bin/hakube.js server stop && kill \$(cat $pidfile)
+MSG
