@@ -1,0 +1,117 @@
+// kube-apiserver, kube-controller-manager and kube-scheduler as systemd units, flags as in
+// the binary-install runbooks (and kubeadm's static pods), leader election on.
+import type { Cluster, HostSpec } from '../spec';
+import { BIN_DIR, kubeconfigs, pki } from '../layout';
+import { apiserverPort, etcdClientUrls } from '../topology';
+import { renderUnit } from './systemd';
+
+type Flags = [string, string | number | boolean][];
+
+export function apiserverFlags(c: Cluster, host: HostSpec): Flags {
+  const { network } = c.spec;
+  return [
+    ['advertise-address', host.address],
+    ['bind-address', '0.0.0.0'],
+    ['secure-port', apiserverPort(c)],
+    ['allow-privileged', true],
+    ['authorization-mode', 'Node,RBAC'],
+    ['enable-admission-plugins', 'NodeRestriction'],
+    ['enable-bootstrap-token-auth', true],
+    ['client-ca-file', pki.ca.cert],
+    ['tls-cert-file', pki.apiserver.cert],
+    ['tls-private-key-file', pki.apiserver.key],
+    ['kubelet-client-certificate', pki.apiserverKubeletClient.cert],
+    ['kubelet-client-key', pki.apiserverKubeletClient.key],
+    ['kubelet-preferred-address-types', 'InternalIP,Hostname,ExternalIP'],
+    ['etcd-servers', etcdClientUrls(c)],
+    ['etcd-cafile', pki.etcdCa.cert],
+    ['etcd-certfile', pki.apiserverEtcdClient.cert],
+    ['etcd-keyfile', pki.apiserverEtcdClient.key],
+    ['service-account-issuer', `https://kubernetes.default.svc.${network.clusterDomain}`],
+    ['service-account-key-file', pki.serviceAccount.pub],
+    ['service-account-signing-key-file', pki.serviceAccount.key],
+    ['service-cluster-ip-range', network.serviceCIDR],
+    ['service-node-port-range', '30000-32767'],
+    ['proxy-client-cert-file', pki.frontProxyClient.cert],
+    ['proxy-client-key-file', pki.frontProxyClient.key],
+    ['requestheader-client-ca-file', pki.frontProxyCa.cert],
+    ['requestheader-allowed-names', 'front-proxy-client'],
+    ['requestheader-extra-headers-prefix', 'X-Remote-Extra-'],
+    ['requestheader-group-headers', 'X-Remote-Group'],
+    ['requestheader-username-headers', 'X-Remote-User'],
+    ['enable-aggregator-routing', true],
+    ['audit-log-path', '/var/log/kubernetes/audit.log'],
+    ['audit-log-maxage', 30],
+    ['audit-log-maxbackup', 10],
+    ['audit-log-maxsize', 100],
+    ['event-ttl', '1h'],
+  ];
+}
+
+export function controllerManagerFlags(c: Cluster): Flags {
+  return [
+    ['bind-address', '127.0.0.1'],
+    ['kubeconfig', kubeconfigs.controllerManager],
+    ['authentication-kubeconfig', kubeconfigs.controllerManager],
+    ['authorization-kubeconfig', kubeconfigs.controllerManager],
+    ['leader-elect', true],
+    ['cluster-name', c.metadata.name],
+    ['allocate-node-cidrs', true],
+    ['cluster-cidr', c.spec.network.podCIDR],
+    ['node-cidr-mask-size', 24],
+    ['service-cluster-ip-range', c.spec.network.serviceCIDR],
+    ['cluster-signing-cert-file', pki.ca.cert],
+    ['cluster-signing-key-file', pki.ca.key],
+    ['cluster-signing-duration', `${c.spec.certificates.leafValidityDays * 24}h`],
+    ['root-ca-file', pki.ca.cert],
+    ['client-ca-file', pki.ca.cert],
+    ['requestheader-client-ca-file', pki.frontProxyCa.cert],
+    ['service-account-private-key-file', pki.serviceAccount.key],
+    ['use-service-account-credentials', true],
+    ['controllers', '*,bootstrapsigner,tokencleaner'],
+  ];
+}
+
+export function schedulerFlags(): Flags {
+  return [
+    ['bind-address', '127.0.0.1'],
+    ['kubeconfig', kubeconfigs.scheduler],
+    ['authentication-kubeconfig', kubeconfigs.scheduler],
+    ['authorization-kubeconfig', kubeconfigs.scheduler],
+    ['leader-elect', true],
+  ];
+}
+
+export function renderApiserverUnit(c: Cluster, host: HostSpec): string {
+  return renderUnit({
+    description: 'Kubernetes API server (hakube)',
+    documentation: 'https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/',
+    after: ['network-online.target', 'etcd.service'],
+    wants: ['network-online.target'],
+    type: 'notify',
+    execStart: `${BIN_DIR}/kube-apiserver`,
+    flags: apiserverFlags(c, host),
+    limitNoFile: 65536,
+  });
+}
+
+export function renderControllerManagerUnit(c: Cluster): string {
+  return renderUnit({
+    description: 'Kubernetes controller manager (hakube)',
+    documentation:
+      'https://kubernetes.io/docs/reference/command-line-tools-reference/kube-controller-manager/',
+    after: ['kube-apiserver.service'],
+    execStart: `${BIN_DIR}/kube-controller-manager`,
+    flags: controllerManagerFlags(c),
+  });
+}
+
+export function renderSchedulerUnit(): string {
+  return renderUnit({
+    description: 'Kubernetes scheduler (hakube)',
+    documentation: 'https://kubernetes.io/docs/reference/command-line-tools-reference/kube-scheduler/',
+    after: ['kube-apiserver.service'],
+    execStart: `${BIN_DIR}/kube-scheduler`,
+    flags: schedulerFlags(),
+  });
+}

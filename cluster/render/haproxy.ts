@@ -1,0 +1,41 @@
+// haproxy.cfg for the API endpoint: a TCP frontend on the LB port on every control-plane
+// host, balancing to every kube-apiserver with an HTTPS /readyz health check.
+import type { Cluster } from '../spec';
+import { apiserverPort, controlPlaneHosts } from '../topology';
+
+export function renderHaproxyConfig(c: Cluster): string {
+  const ep = c.spec.controlPlaneEndpoint;
+  const backends = controlPlaneHosts(c).map(
+    (h) =>
+      `    server ${h.name} ${h.address}:${apiserverPort(c)} check check-ssl verify none inter 3s fall 3 rise 2`,
+  );
+  return [
+    '# Rendered by hakube; changes are overwritten.',
+    'global',
+    '    log /dev/log local0 warning',
+    '    maxconn 20000',
+    '    daemon',
+    '',
+    'defaults',
+    '    mode tcp',
+    '    log global',
+    '    option tcplog',
+    '    option dontlognull',
+    '    timeout connect 5s',
+    '    timeout client 35m',
+    '    timeout server 35m',
+    '    timeout check 5s',
+    '',
+    'frontend kube-apiserver',
+    `    bind *:${ep.port}`,
+    '    default_backend kube-apiserver',
+    '',
+    'backend kube-apiserver',
+    '    option httpchk GET /readyz HTTP/1.0',
+    '    http-check expect status 200',
+    '    balance roundrobin',
+    '    default-server on-marked-down shutdown-sessions',
+    ...backends,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,125 @@
+// Node components: containerd (systemd cgroups, sandbox image, registry mirrors), kubelet with
+// TLS bootstrap and certificate rotation, kube-proxy in the spec's mode, crictl.
+import { stringify } from 'yaml';
+import type { Cluster, HostSpec } from '../spec';
+import { BIN_DIR, CNI_BIN_DIR, files, kubeconfigs, pki } from '../layout';
+import { podDnsAddress } from '../topology';
+import { renderUnit } from './systemd';
+
+export const SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
+const CONTAINERD_SOCKET = 'unix:///run/containerd/containerd.sock';
+
+export function renderContainerdConfig(): string {
+  const cri = 'plugins."io.containerd.grpc.v1.cri"';
+  return [
+    '# Rendered by hakube; changes are overwritten.',
+    'version = 2',
+    '',
+    `[${cri}]`,
+    `  sandbox_image = "${SANDBOX_IMAGE}"`,
+    `[${cri}.containerd.runtimes.runc]`,
+    '  runtime_type = "io.containerd.runc.v2"',
+    `[${cri}.containerd.runtimes.runc.options]`,
+    '  SystemdCgroup = true',
+    `[${cri}.cni]`,
+    `  bin_dir = "${CNI_BIN_DIR}"`,
+    '  conf_dir = "/etc/cni/net.d"',
+    `[${cri}.registry]`,
+    '  config_path = "/etc/containerd/certs.d"',
+    '',
+  ].join('\n');
+}
+
+/** /etc/containerd/certs.d/<registry>/hosts.toml for each mirrored registry. */
+export function renderRegistryMirrors(c: Cluster): { path: string; content: string }[] {
+  return Object.entries(c.spec.registryMirrors).map(([registry, mirrors]) => {
+    const upstream = registry === 'docker.io' ? 'https://registry-1.docker.io' : `https://${registry}`;
+    const hosts = mirrors.flatMap((m) => ['', `[host."${m}"]`, '  capabilities = ["pull", "resolve"]']);
+    return {
+      path: `/etc/containerd/certs.d/${registry}/hosts.toml`,
+      content: [`server = "${upstream}"`, ...hosts, ''].join('\n'),
+    };
+  });
+}
+
+export function renderCrictlConfig(): string {
+  return stringify({
+    'runtime-endpoint': CONTAINERD_SOCKET,
+    'image-endpoint': CONTAINERD_SOCKET,
+    timeout: 10,
+  });
+}
+
+export function renderKubeletConfig(c: Cluster): string {
+  return stringify({
+    apiVersion: 'kubelet.config.k8s.io/v1beta1',
+    kind: 'KubeletConfiguration',
+    authentication: {
+      anonymous: { enabled: false },
+      webhook: { enabled: true, cacheTTL: '2m0s' },
+      x509: { clientCAFile: pki.ca.cert },
+    },
+    authorization: { mode: 'Webhook' },
+    cgroupDriver: 'systemd',
+    clusterDNS: [podDnsAddress(c)],
+    clusterDomain: c.spec.network.clusterDomain,
+    containerRuntimeEndpoint: CONTAINERD_SOCKET,
+    // Client certs renew themselves; serving certs come from CSRs the approver signs.
+    rotateCertificates: true,
+    serverTLSBootstrap: true,
+    failSwapOn: true,
+    protectKernelDefaults: false,
+    readOnlyPort: 0,
+    evictionHard: { 'memory.available': '200Mi', 'nodefs.available': '10%', 'imagefs.available': '15%' },
+    maxPods: 110,
+    resolvConf: '/etc/resolv.conf',
+    tlsMinVersion: 'VersionTLS12',
+  });
+}
+
+export function renderKubeletUnit(host: HostSpec): string {
+  return renderUnit({
+    description: 'Kubernetes kubelet (hakube)',
+    documentation: 'https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/',
+    after: ['containerd.service'],
+    requires: ['containerd.service'],
+    execStart: `${BIN_DIR}/kubelet`,
+    flags: [
+      ['config', files.kubeletConfig],
+      ['bootstrap-kubeconfig', kubeconfigs.bootstrapKubelet],
+      ['kubeconfig', kubeconfigs.kubelet],
+      ['cert-dir', '/var/lib/kubelet/pki'],
+      ['hostname-override', host.name],
+      ['node-ip', host.address],
+    ],
+    restartSec: 10,
+  });
+}
+
+export function renderKubeProxyConfig(c: Cluster, host: HostSpec): string {
+  return stringify({
+    apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+    kind: 'KubeProxyConfiguration',
+    clientConnection: { kubeconfig: kubeconfigs.kubeProxy },
+    bindAddress: '0.0.0.0',
+    metricsBindAddress: '0.0.0.0:10249',
+    healthzBindAddress: '0.0.0.0:10256',
+    hostnameOverride: host.name,
+    clusterCIDR: c.spec.network.podCIDR,
+    mode: c.spec.network.proxyMode,
+    ipvs: { scheduler: 'rr', strictARP: true },
+    // 0 keeps kube-proxy from writing conntrack sysctls (not writable inside containers such as the lab's).
+    conntrack: { maxPerCore: 0 },
+  });
+}
+
+export function renderKubeProxyUnit(): string {
+  return renderUnit({
+    description: 'Kubernetes kube-proxy (hakube)',
+    documentation: 'https://kubernetes.io/docs/reference/command-line-tools-reference/kube-proxy/',
+    after: ['network-online.target'],
+    wants: ['network-online.target'],
+    execStart: `${BIN_DIR}/kube-proxy`,
+    flags: [['config', files.kubeProxyConfig]],
+  });
+}

@@ -1,0 +1,134 @@
+// Every rendered config file, snapshot-tested, plus the properties that matter for HA.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { validateClusterSpec } from '../../../cluster/validate';
+import type { Cluster } from '../../../cluster/spec';
+import { hostByName } from '../../../cluster/topology';
+import { renderEtcdUnit } from '../../../cluster/render/etcd';
+import { renderHaproxyConfig } from '../../../cluster/render/haproxy';
+import {
+  keepalivedPriority,
+  renderKeepalivedCheckScript,
+  renderKeepalivedConfig,
+} from '../../../cluster/render/keepalived';
+import {
+  renderApiserverUnit,
+  renderControllerManagerUnit,
+  renderSchedulerUnit,
+} from '../../../cluster/render/control-plane';
+import {
+  renderContainerdConfig,
+  renderCrictlConfig,
+  renderKubeletConfig,
+  renderKubeletUnit,
+  renderKubeProxyConfig,
+  renderKubeProxyUnit,
+  renderRegistryMirrors,
+} from '../../../cluster/render/node';
+import {
+  mergeEtcHosts,
+  renderLimitsConf,
+  renderModulesLoadConf,
+  renderSysctlConf,
+} from '../../../cluster/render/os';
+import { expectSnapshot } from '../../helpers/snapshot';
+import { SPEC_FIXTURES } from '../../helpers/temp-home';
+
+function fixtureCluster(): Cluster {
+  const doc = parse(readFileSync(join(SPEC_FIXTURES, 'valid', 'minimal-3-masters.yaml'), 'utf8')) as {
+    spec: Record<string, unknown>;
+  };
+  doc.spec.registryMirrors = { 'docker.io': ['https://mirror.internal.example'] };
+  const r = validateClusterSpec(doc);
+  assert.ok(r.cluster, JSON.stringify(r.problems));
+  return r.cluster;
+}
+
+const c = fixtureCluster();
+const m1 = hostByName(c, 'master-1');
+const w1 = hostByName(c, 'worker-1');
+
+test('rendered files match their snapshots', () => {
+  const rendered: Record<string, string> = {
+    'etcd.service': renderEtcdUnit(c, m1, { state: 'new' }),
+    'haproxy.cfg': renderHaproxyConfig(c),
+    'keepalived.conf': renderKeepalivedConfig(c, m1),
+    'check-apiserver-lb.sh': renderKeepalivedCheckScript(c),
+    'kube-apiserver.service': renderApiserverUnit(c, m1),
+    'kube-controller-manager.service': renderControllerManagerUnit(c),
+    'kube-scheduler.service': renderSchedulerUnit(),
+    'containerd-config.toml': renderContainerdConfig(),
+    'docker.io-hosts.toml': renderRegistryMirrors(c)[0].content,
+    'crictl.yaml': renderCrictlConfig(),
+    'kubelet-config.yaml': renderKubeletConfig(c),
+    'kubelet.service': renderKubeletUnit(w1),
+    'kube-proxy-config.yaml': renderKubeProxyConfig(c, w1),
+    'kube-proxy.service': renderKubeProxyUnit(),
+    'sysctl.conf': renderSysctlConf(),
+    'modules-load.conf': renderModulesLoadConf(c),
+    'limits.conf': renderLimitsConf(),
+  };
+  for (const [name, content] of Object.entries(rendered)) expectSnapshot(`render/${name}`, content);
+});
+
+test('etcd: every member in the initial cluster, TLS with client-cert auth for clients and peers', () => {
+  const unit = renderEtcdUnit(c, m1, { state: 'new' });
+  assert.match(
+    unit,
+    /--initial-cluster=master-1=https:\/\/10\.1\.1\.11:2380,master-2=https:\/\/10\.1\.1\.12:2380,master-3=https:\/\/10\.1\.1\.13:2380/,
+  );
+  assert.match(unit, /--client-cert-auth=true/);
+  assert.match(unit, /--peer-client-cert-auth=true/);
+  assert.match(renderEtcdUnit(c, m1, { state: 'existing' }), /--initial-cluster-state=existing/);
+});
+
+test('haproxy balances to every apiserver with a /readyz check', () => {
+  const cfg = renderHaproxyConfig(c);
+  for (const ip of ['10.1.1.11', '10.1.1.12', '10.1.1.13'])
+    assert.match(cfg, new RegExp(`server master-\\d ${ip}:6443 check`));
+  assert.match(cfg, /bind \*:16443/);
+  assert.match(cfg, /GET \/readyz/);
+});
+
+test('keepalived: distinct priorities, unicast peers are the other masters, the check can move the VIP', () => {
+  const priorities = ['master-1', 'master-2', 'master-3'].map((n) => keepalivedPriority(c, hostByName(c, n)));
+  assert.equal(new Set(priorities).size, 3);
+  const conf = renderKeepalivedConfig(c, hostByName(c, 'master-2'));
+  assert.match(conf, /unicast_peer \{\n\s+10\.1\.1\.11\n\s+10\.1\.1\.13\n\s+\}/);
+  assert.match(conf, /10\.1\.1\.10\/24 dev eth0/);
+  // A failing check (weight -60) drops the best priority below the worst healthy one.
+  assert.ok(Math.max(...priorities) - 60 < Math.min(...priorities));
+});
+
+test('apiserver talks to every etcd member with its client cert', () => {
+  const unit = renderApiserverUnit(c, m1);
+  assert.match(
+    unit,
+    /--etcd-servers=https:\/\/10\.1\.1\.11:2379,https:\/\/10\.1\.1\.12:2379,https:\/\/10\.1\.1\.13:2379/,
+  );
+  assert.match(unit, /--advertise-address=10\.1\.1\.11/);
+  assert.match(unit, /--service-cluster-ip-range=10\.96\.0\.0\/16/);
+});
+
+test('kubelet rotates certificates and uses the cluster DNS', () => {
+  const cfg = parse(renderKubeletConfig(c)) as {
+    rotateCertificates: boolean;
+    serverTLSBootstrap: boolean;
+    clusterDNS: string[];
+  };
+  assert.equal(cfg.rotateCertificates, true);
+  assert.equal(cfg.serverTLSBootstrap, true);
+  assert.deepEqual(cfg.clusterDNS, ['10.96.0.10']);
+});
+
+test('/etc/hosts: hakube block replaced in place, other lines kept, idempotent', () => {
+  const original = '127.0.0.1 localhost\n10.0.0.5 nas\n';
+  const once = mergeEtcHosts(original, c);
+  assert.ok(once.startsWith(original));
+  assert.match(once, /10\.1\.1\.12 master-2/);
+  assert.equal(mergeEtcHosts(once, c), once);
+  assert.match(mergeEtcHosts('', c), /^127\.0\.0\.1 localhost/);
+});
