@@ -1,0 +1,133 @@
+// Host facts for preflight: one script gathers everything in a single SSH round trip, and a
+// pure parser turns its sectioned output into typed facts (unit-testable without a host).
+
+export interface ListeningSocket {
+  port: number;
+  address: string;
+  process?: string;
+}
+
+export interface HostFacts {
+  hostname: string;
+  os: { id: string; versionId: string; prettyName: string; idLike: string[] };
+  kernel: string;
+  arch: string;
+  cpus: number;
+  memoryMiB: number;
+  swapActive: boolean;
+  listening: ListeningSocket[];
+  /** Host clock (epoch ms) when the facts were read; compared with the worker's clock for skew. */
+  epochMs: number;
+  systemState: string;
+  timeSynchronized?: boolean;
+  addresses: string[];
+  /** Kernel modules loaded or built in. */
+  modules: string[];
+  virtualization: string;
+  vipAnswers?: boolean;
+}
+
+/** Shell script run on the host (POSIX sh + coreutils; tolerant of missing tools). */
+export function factsScript(vip?: string): string {
+  const lines = [
+    'export LC_ALL=C',
+    "echo '### os-release'; cat /etc/os-release 2>/dev/null",
+    "echo '### kernel'; uname -r; uname -m",
+    "echo '### hostname'; hostname",
+    "echo '### cpus'; nproc",
+    "echo '### meminfo'; grep -E '^(MemTotal|SwapTotal):' /proc/meminfo",
+    "echo '### swaps'; tail -n +2 /proc/swaps",
+    "echo '### listen'; ss -ltnpH 2>/dev/null",
+    "echo '### time'; date +%s%3N",
+    "echo '### state'; systemctl is-system-running 2>/dev/null || true",
+    "echo '### timesync'; timedatectl show -p NTPSynchronized --value 2>/dev/null || true",
+    "echo '### addresses'; ip -4 -o addr show 2>/dev/null | awk '{print $4}'",
+    "echo '### modules'; cut -d' ' -f1 /proc/modules 2>/dev/null; ls /sys/module 2>/dev/null",
+    "echo '### virt'; systemd-detect-virt 2>/dev/null || true",
+  ];
+  if (vip) {
+    lines.push(`echo '### vip'; if ping -c1 -W1 ${vip} >/dev/null 2>&1; then echo yes; else echo no; fi`);
+  }
+  return lines.join('\n');
+}
+
+function sections(output: string): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  let current = '';
+  for (const line of output.split('\n')) {
+    const m = /^### (\S+)$/.exec(line);
+    if (m) {
+      current = m[1];
+      map.set(current, []);
+    } else if (current) map.get(current)?.push(line);
+  }
+  return map;
+}
+
+function osRelease(lines: string[]): HostFacts['os'] {
+  const kv = new Map<string, string>();
+  for (const l of lines) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(l.trim());
+    if (m) kv.set(m[1], m[2].replace(/^"(.*)"$/, '$1'));
+  }
+  return {
+    id: kv.get('ID') ?? 'unknown',
+    versionId: kv.get('VERSION_ID') ?? '',
+    prettyName: kv.get('PRETTY_NAME') ?? 'unknown',
+    idLike: (kv.get('ID_LIKE') ?? '').split(/\s+/).filter(Boolean),
+  };
+}
+
+/** Parses `ss -ltnpH` lines: State Recv-Q Send-Q Local:Port Peer:Port [users:(("name",pid=..))]. */
+export function parseListening(lines: string[]): ListeningSocket[] {
+  const out: ListeningSocket[] = [];
+  for (const line of lines) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 4) continue;
+    const local = cols[3];
+    const idx = local.lastIndexOf(':');
+    const port = Number(local.slice(idx + 1));
+    if (!Number.isInteger(port)) continue;
+    const proc = /users:\(\("([^"]+)"/.exec(line)?.[1];
+    out.push({ port, address: local.slice(0, idx).replace(/^\[|\]$/g, ''), process: proc });
+  }
+  return out;
+}
+
+export function parseFacts(output: string): HostFacts {
+  const s = sections(output);
+  const get = (k: string) => (s.get(k) ?? []).map((l) => l.trim()).filter(Boolean);
+  const mem = (name: string) =>
+    Number(/(\d+)/.exec(get('meminfo').find((l) => l.startsWith(name)) ?? '')?.[1] ?? 0);
+  const timesync = get('timesync')[0];
+  const vip = get('vip')[0];
+  return {
+    hostname: get('hostname')[0] ?? '',
+    os: osRelease(get('os-release')),
+    kernel: get('kernel')[0] ?? '',
+    arch: get('kernel')[1] ?? '',
+    cpus: Number(get('cpus')[0] ?? 0),
+    memoryMiB: Math.round(mem('MemTotal') / 1024),
+    swapActive: get('swaps').length > 0,
+    listening: parseListening(get('listen')),
+    epochMs: Number(get('time')[0] ?? 0),
+    systemState: get('state')[0] ?? 'unknown',
+    timeSynchronized: timesync === 'yes' ? true : timesync === 'no' ? false : undefined,
+    addresses: get('addresses').map((a) => a.split('/')[0]),
+    modules: [...new Set(get('modules'))],
+    virtualization: get('virt')[0] ?? 'none',
+    vipAnswers: vip === 'yes' ? true : vip === 'no' ? false : undefined,
+  };
+}
+
+/** Compares dotted versions numerically ("5.10.0-28-amd64" vs "4.19"). */
+export function versionAtLeast(version: string, minimum: string): boolean {
+  const parse = (v: string) => (/^(\d+(?:\.\d+)*)/.exec(v)?.[1] ?? '0').split('.').map(Number);
+  const a = parse(version);
+  const b = parse(minimum);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}

@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseFacts, versionAtLeast, type HostFacts } from '../../cluster/facts';
+import { evaluatePreflight, type GatheredFacts } from '../../cluster/preflight';
+import { validateClusterSpec } from '../../cluster/validate';
+import type { Cluster } from '../../cluster/spec';
+
+const SAMPLE = `### os-release
+PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+ID=debian
+VERSION_ID="12"
+### kernel
+6.1.0-18-amd64
+x86_64
+### hostname
+master-1
+### cpus
+4
+### meminfo
+MemTotal:        8022412 kB
+SwapTotal:       1048572 kB
+### swaps
+/dev/vda2                               partition	1048572		0		-2
+### listen
+LISTEN 0      4096       127.0.0.1:2379      0.0.0.0:*    users:(("etcd",pid=812,fd=7))
+LISTEN 0      128          0.0.0.0:22        0.0.0.0:*    users:(("sshd",pid=300,fd=3))
+LISTEN 0      4096               *:6443              *:*    users:(("nginx",pid=99,fd=3))
+### time
+1795414095123
+### state
+running
+### timesync
+yes
+### addresses
+127.0.0.1/8
+10.1.1.11/24
+### modules
+br_netfilter
+overlay
+### virt
+kvm
+### vip
+no
+`;
+
+test('parseFacts reads every section', () => {
+  const f = parseFacts(SAMPLE);
+  assert.equal(f.hostname, 'master-1');
+  assert.deepEqual([f.os.id, f.os.versionId], ['debian', '12']);
+  assert.equal(f.kernel, '6.1.0-18-amd64');
+  assert.equal(f.cpus, 4);
+  assert.equal(f.memoryMiB, 7834);
+  assert.equal(f.swapActive, true);
+  assert.deepEqual(
+    f.listening.map((l) => [l.port, l.process]),
+    [
+      [2379, 'etcd'],
+      [22, 'sshd'],
+      [6443, 'nginx'],
+    ],
+  );
+  assert.equal(f.epochMs, 1795414095123);
+  assert.equal(f.timeSynchronized, true);
+  assert.deepEqual(f.addresses, ['127.0.0.1', '10.1.1.11']);
+  assert.equal(f.vipAnswers, false);
+});
+
+test('versionAtLeast compares numerically', () => {
+  assert.ok(versionAtLeast('5.10.0-28-amd64', '4.19'));
+  assert.ok(versionAtLeast('4.19.0', '4.19'));
+  assert.ok(!versionAtLeast('4.9.337', '4.19'));
+  assert.ok(!versionAtLeast('3.10.0-1160.el7', '4.19'));
+});
+
+function cluster(): Cluster {
+  const r = validateClusterSpec({
+    apiVersion: 'hakube.io/v1alpha1',
+    kind: 'Cluster',
+    metadata: { name: 'pf' },
+    spec: {
+      ssh: { privateKeyPath: '/k' },
+      hosts: [
+        { name: 'master-1', address: '10.1.1.11', roles: ['control-plane', 'etcd'] },
+        { name: 'worker-1', address: '10.1.1.21', roles: ['worker'] },
+      ],
+      controlPlaneEndpoint: { mode: 'keepalived', vip: '10.1.1.10', interface: 'eth0' },
+    },
+  });
+  assert.ok(r.cluster);
+  return r.cluster;
+}
+
+function healthy(hostname: string, patch: Partial<HostFacts> = {}): GatheredFacts {
+  const f = parseFacts(SAMPLE);
+  return { facts: { ...f, hostname, swapActive: false, listening: [], ...patch }, skewMs: 0 };
+}
+
+test('healthy hosts pass', () => {
+  const r = evaluatePreflight(cluster(), {
+    'master-1': healthy('master-1'),
+    'worker-1': healthy('worker-1'),
+  });
+  assert.deepEqual(r, { errors: [], warnings: [] });
+});
+
+test('every problem on every host is gathered at once', () => {
+  const r = evaluatePreflight(cluster(), {
+    'master-1': healthy('node', {
+      cpus: 1,
+      listening: parseFacts(SAMPLE).listening,
+      os: { id: 'arch', versionId: '', prettyName: 'Arch Linux', idLike: [] },
+    }),
+    'worker-1': { ...healthy('node', { memoryMiB: 512, swapActive: true, vipAnswers: true }), skewMs: 5000 },
+  });
+  const checks = r.errors.map((e) => `${e.host ?? '*'}:${e.check}`).sort();
+  assert.deepEqual(checks, [
+    '*:time',
+    '*:vip',
+    'master-1:cpu',
+    'master-1:os',
+    'master-1:ports',
+    'worker-1:hostname',
+    'worker-1:memory',
+    'worker-1:time',
+  ]);
+  assert.match(r.errors.find((e) => e.check === 'ports')?.message ?? '', /6443 is already in use by nginx/);
+  assert.deepEqual(
+    r.warnings.map((w) => `${w.host}:${w.check}`),
+    ['worker-1:swap'],
+  );
+});
+
+test('a re-run finds its own services on their ports and its own VIP: no errors', () => {
+  const own = [
+    { port: 2379, address: '10.1.1.11', process: 'etcd' },
+    { port: 6443, address: '*', process: 'kube-apiserver' },
+    { port: 16443, address: '*', process: 'haproxy' },
+    { port: 10257, address: '127.0.0.1', process: 'kube-controller' },
+  ];
+  const r = evaluatePreflight(cluster(), {
+    'master-1': healthy('master-1', {
+      listening: own,
+      addresses: ['10.1.1.11', '10.1.1.10'],
+      vipAnswers: true,
+    }),
+    'worker-1': healthy('worker-1', { listening: [{ port: 10250, address: '*', process: 'kubelet' }] }),
+  });
+  assert.deepEqual(r.errors, []);
+});
