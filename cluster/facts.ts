@@ -27,8 +27,13 @@ export interface HostFacts {
   vipAnswers?: boolean;
 }
 
+/** Does anything answer on the VIP? (Run separately: its timeout must not distort the clock reading.) */
+export function vipProbeCommand(vip: string): string {
+  return `if ping -c1 -W1 ${vip} >/dev/null 2>&1; then echo yes; else echo no; fi`;
+}
+
 /** Shell script run on the host (POSIX sh + coreutils; tolerant of missing tools). */
-export function factsScript(vip?: string): string {
+export function factsScript(): string {
   const lines = [
     'export LC_ALL=C',
     "echo '### os-release'; cat /etc/os-release 2>/dev/null",
@@ -45,9 +50,6 @@ export function factsScript(vip?: string): string {
     "echo '### modules'; cut -d' ' -f1 /proc/modules 2>/dev/null; ls /sys/module 2>/dev/null",
     "echo '### virt'; systemd-detect-virt 2>/dev/null || true",
   ];
-  if (vip) {
-    lines.push(`echo '### vip'; if ping -c1 -W1 ${vip} >/dev/null 2>&1; then echo yes; else echo no; fi`);
-  }
   return lines.join('\n');
 }
 
@@ -100,7 +102,6 @@ export function parseFacts(output: string): HostFacts {
   const mem = (name: string) =>
     Number(/(\d+)/.exec(get('meminfo').find((l) => l.startsWith(name)) ?? '')?.[1] ?? 0);
   const timesync = get('timesync')[0];
-  const vip = get('vip')[0];
   return {
     hostname: get('hostname')[0] ?? '',
     os: osRelease(get('os-release')),
@@ -116,7 +117,6 @@ export function parseFacts(output: string): HostFacts {
     addresses: get('addresses').map((a) => a.split('/')[0]),
     modules: [...new Set(get('modules'))],
     virtualization: get('virt')[0] ?? 'none',
-    vipAnswers: vip === 'yes' ? true : vip === 'no' ? false : undefined,
   };
 }
 

@@ -123,3 +123,23 @@ export function renderKubeProxyUnit(): string {
     flags: [['config', files.kubeProxyConfig]],
   });
 }
+
+export function renderContainerdUnit(): string {
+  return renderUnit({
+    description: 'containerd container runtime (hakube)',
+    documentation: 'https://containerd.io',
+    after: ['network.target', 'local-fs.target'],
+    execStart: `${BIN_DIR}/containerd`,
+    extraService: [
+      'ExecStartPre=-/sbin/modprobe overlay',
+      'Delegate=yes',
+      'KillMode=process',
+      'LimitNPROC=infinity',
+      'LimitCORE=infinity',
+      'TasksMax=infinity',
+      'OOMScoreAdjust=-999',
+    ],
+    limitNoFile: 1048576,
+    type: 'notify',
+  });
+}

@@ -39,8 +39,6 @@ br_netfilter
 overlay
 ### virt
 kvm
-### vip
-no
 `;
 
 test('parseFacts reads every section', () => {
@@ -62,7 +60,7 @@ test('parseFacts reads every section', () => {
   assert.equal(f.epochMs, 1795414095123);
   assert.equal(f.timeSynchronized, true);
   assert.deepEqual(f.addresses, ['127.0.0.1', '10.1.1.11']);
-  assert.equal(f.vipAnswers, false);
+  assert.equal(f.vipAnswers, undefined);
 });
 
 test('versionAtLeast compares numerically', () => {

@@ -1,0 +1,89 @@
+// prepareOs: swap off (and out of fstab), sysctls, kernel modules, limits, /etc/hosts, time
+// sync. Each item is checked first and changed only when needed; what a container (the lab)
+// cannot change itself is reported as a warning, not hidden.
+import type { Cluster } from '../../cluster/spec';
+import { files } from '../../cluster/layout';
+import { kernelModules, mergeEtcHosts, renderLimitsConf, renderModulesLoadConf, renderSysctlConf, SYSCTLS } from '../../cluster/render/os';
+import type { Host } from '../ssh';
+import { resolveHost, type HostInput, type HostProvider } from '../context';
+
+export interface PrepareOsResult {
+  changed: string[];
+  warnings: string[];
+}
+
+async function ensureSwapOff(host: Host, out: PrepareOsResult): Promise<void> {
+  const swaps = await host.run('tail -n +2 /proc/swaps');
+  if (swaps.stdout.trim()) {
+    await host.run('swapoff -a');
+    out.changed.push('swap turned off');
+  }
+  // Comment out swap entries so a reboot does not bring swap back.
+  const fstab = await host.exec("grep -Eq '^[^#].*\\sswap\\s' /etc/fstab");
+  if (fstab.exitCode === 0) {
+    await host.run("sed -i.hakube-bak -E 's/^([^#].*\\sswap\\s.*)$/# \\1  # disabled by hakube/' /etc/fstab");
+    out.changed.push('swap removed from /etc/fstab');
+  }
+}
+
+async function ensureSysctls(host: Host, out: PrepareOsResult): Promise<void> {
+  const r = await host.ensureFile(files.sysctl, Buffer.from(renderSysctlConf()), { mode: 0o644 });
+  if (r.changed) out.changed.push(files.sysctl);
+  await host.exec(`sysctl -q -p ${files.sysctl}`);
+  // Verify by reading back; keys a container cannot set are the host's job (see lab/README.md).
+  for (const [key, want] of SYSCTLS) {
+    const got = await host.exec(`cat /proc/sys/${key.replace(/\./g, '/')}`);
+    if (got.exitCode !== 0) out.warnings.push(`sysctl ${key} does not exist on this kernel`);
+    else if (got.stdout.trim() !== want) out.warnings.push(`sysctl ${key} is ${got.stdout.trim()}, wanted ${want} (not writable here)`);
+  }
+}
+
+async function ensureModules(c: Cluster, host: Host, out: PrepareOsResult): Promise<void> {
+  const r = await host.ensureFile(files.modulesLoad, Buffer.from(renderModulesLoadConf(c)), { mode: 0o644 });
+  if (r.changed) out.changed.push(files.modulesLoad);
+  for (const mod of kernelModules(c)) {
+    const present = await host.exec(`test -d /sys/module/${mod}`);
+    if (present.exitCode === 0) continue;
+    const loaded = await host.exec(`modprobe ${mod}`);
+    if (loaded.exitCode === 0) out.changed.push(`module ${mod} loaded`);
+    else out.warnings.push(`kernel module ${mod} is not loaded and cannot be loaded here (${loaded.stderr.trim() || 'no modprobe'})`);
+  }
+}
+
+async function ensureEtcHosts(c: Cluster, host: Host, out: PrepareOsResult): Promise<void> {
+  const current = (await host.readFile('/etc/hosts'))?.toString('utf8') ?? '';
+  const merged = mergeEtcHosts(current, c);
+  if (merged !== current) {
+    await host.ensureFile('/etc/hosts', Buffer.from(merged), { mode: 0o644 });
+    out.changed.push('/etc/hosts');
+  }
+}
+
+async function ensureTimeSync(host: Host, out: PrepareOsResult): Promise<void> {
+  for (const unit of ['chrony', 'systemd-timesyncd']) {
+    const exists = await host.exec(`systemctl cat ${unit}.service >/dev/null 2>&1`);
+    if (exists.exitCode !== 0) continue;
+    const active = await host.exec(`systemctl is-active ${unit}`);
+    if (active.stdout.trim() === 'active') return;
+    await host.exec(`systemctl enable --now ${unit}`);
+    if ((await host.exec(`systemctl is-active ${unit}`)).stdout.trim() === 'active') out.changed.push(`${unit} started`);
+    else out.warnings.push(`${unit} does not run here (containers share the host's clock)`);
+    return;
+  }
+  out.warnings.push('no time synchronisation service (chrony or systemd-timesyncd) is installed');
+}
+
+export function createPrepareOs(deps: { hosts: HostProvider }) {
+  return async function prepareOs(input: HostInput): Promise<PrepareOsResult> {
+    const { host } = resolveHost(deps.hosts, input);
+    const out: PrepareOsResult = { changed: [], warnings: [] };
+    await ensureSwapOff(host, out);
+    await ensureModules(input.cluster, host, out);
+    await ensureSysctls(host, out);
+    const limits = await host.ensureFile(files.limits, Buffer.from(renderLimitsConf()), { mode: 0o644 });
+    if (limits.changed) out.changed.push(files.limits);
+    await ensureEtcHosts(input.cluster, host, out);
+    await ensureTimeSync(host, out);
+    return out;
+  };
+}

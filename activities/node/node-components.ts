@@ -1,0 +1,118 @@
+// Node components: containerd, kubelet via TLS bootstrap (a short-lived token created on the
+// first control-plane host and written straight to the node: it never enters workflow
+// history), kube-proxy, and the gate that the Node object is registered.
+import { ApplicationFailure } from '@temporalio/common';
+import { files, kubeconfigs, pki } from '../../cluster/layout';
+import { renderBootstrapTokenSecret, renderKubeconfig } from '../../cluster/render/kubeconfig';
+import {
+  renderContainerdConfig,
+  renderContainerdUnit,
+  renderCrictlConfig,
+  renderKubeletConfig,
+  renderKubeletUnit,
+  renderKubeProxyConfig,
+  renderKubeProxyUnit,
+  renderRegistryMirrors,
+} from '../../cluster/render/node';
+import { apiEndpoint, primaryControlPlane } from '../../cluster/topology';
+import { resolveHost, type HostInput, type HostProvider } from '../context';
+import { kubectl } from '../controlplane/control-plane';
+import { ensureService, type ServiceResult } from '../host/ensure-service';
+import type { Host } from '../ssh';
+
+export const NodeNotRegistered = 'NodeNotRegistered';
+
+const TOKEN_TTL_MS = 60 * 60 * 1000;
+
+/** Creates a bootstrap token on the primary host; returns it to the caller's memory only. */
+async function createBootstrapToken(primary: Host, forNode: string): Promise<string> {
+  const gen = await primary.run("tr -dc 'a-z0-9' </dev/urandom | head -c 22");
+  const raw = gen.stdout.trim();
+  const id = raw.slice(0, 6);
+  const secret = raw.slice(6, 22);
+  const expiration = new Date(Date.now() + TOKEN_TTL_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // create, not apply: apply would copy the secret into a last-applied annotation.
+  await primary.run(kubectl('create -f -'), { stdin: renderBootstrapTokenSecret(id, secret, expiration, `hakube join of ${forNode}`) });
+  return `${id}.${secret}`;
+}
+
+async function deleteBootstrapToken(primary: Host, token: string): Promise<void> {
+  await primary.exec(kubectl(`-n kube-system delete secret bootstrap-token-${token.split('.')[0]} --ignore-not-found`));
+}
+
+export function createNodeActivities(deps: { hosts: HostProvider }) {
+  return {
+    async ensureContainerd(input: HostInput): Promise<ServiceResult> {
+      const { host } = resolveHost(deps.hosts, input);
+      for (const dir of ['/etc/containerd', '/etc/cni/net.d', '/var/lib/containerd']) await host.ensureDir(dir, { mode: 0o755 });
+      return ensureService(host, {
+        unit: 'containerd',
+        unitContent: renderContainerdUnit(),
+        files: [
+          { path: files.containerdConfig, content: renderContainerdConfig() },
+          { path: files.crictlConfig, content: renderCrictlConfig() },
+          ...renderRegistryMirrors(input.cluster),
+        ],
+      });
+    },
+
+    /** kubelet with TLS bootstrap; a node that already has its kubelet.conf is not bootstrapped again. */
+    async ensureKubelet(input: HostInput): Promise<ServiceResult & { bootstrapped: boolean }> {
+      const { spec, host } = resolveHost(deps.hosts, input);
+      const primary = resolveHost(deps.hosts, { cluster: input.cluster, host: primaryControlPlane(input.cluster).name }).host;
+      await host.ensureDir('/var/lib/kubelet', { mode: 0o700 });
+      const joined = (await host.stat(kubeconfigs.kubelet)) !== undefined;
+      let token: string | undefined;
+      if (!joined) {
+        token = await createBootstrapToken(primary, input.host);
+        const bootstrap = renderKubeconfig({
+          cluster: input.cluster.metadata.name,
+          server: apiEndpoint(input.cluster).url,
+          caPath: pki.ca.cert,
+          userName: 'kubelet-bootstrap',
+          user: { token },
+        });
+        await host.ensureFile(kubeconfigs.bootstrapKubelet, Buffer.from(bootstrap), { mode: 0o600 });
+      }
+      try {
+        const result = await ensureService(host, {
+          unit: 'kubelet',
+          unitContent: renderKubeletUnit(spec),
+          files: [{ path: files.kubeletConfig, content: renderKubeletConfig(input.cluster) }],
+        });
+        return { ...result, bootstrapped: !joined };
+      } finally {
+        // The token is single-purpose: once the kubelet has its own client cert it is deleted
+        // (if the kubelet is still bootstrapping, the retry creates a fresh one).
+        if (token) await waitForKubeletConf(host).finally(() => deleteBootstrapToken(primary, token as string));
+      }
+    },
+
+    async ensureKubeProxy(input: HostInput): Promise<ServiceResult> {
+      const { spec, host } = resolveHost(deps.hosts, input);
+      return ensureService(host, {
+        unit: 'kube-proxy',
+        unitContent: renderKubeProxyUnit(),
+        files: [{ path: files.kubeProxyConfig, content: renderKubeProxyConfig(input.cluster, spec) }],
+      });
+    },
+
+    /** Gate: the Node object exists; reports its Ready condition. */
+    async checkNodeRegistered(input: HostInput): Promise<{ node: string; ready: string }> {
+      const primary = resolveHost(deps.hosts, { cluster: input.cluster, host: primaryControlPlane(input.cluster).name }).host;
+      const r = await primary.exec(kubectl(`get node ${input.host} -o jsonpath={.status.conditions[?(@.type=="Ready")].status}`));
+      if (r.exitCode !== 0) {
+        throw ApplicationFailure.create({ type: NodeNotRegistered, message: `node ${input.host} is not registered yet: ${r.stderr.trim()}` });
+      }
+      return { node: input.host, ready: r.stdout.trim() || 'Unknown' };
+    },
+  };
+}
+
+async function waitForKubeletConf(host: Host, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await host.stat(kubeconfigs.kubelet)) return;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}

@@ -1,0 +1,45 @@
+// etcdctl invocations and parsing of their JSON output (pure; the activities run them).
+import { BIN_DIR, pki } from './layout';
+
+export function etcdctl(endpoints: string, args: string): string {
+  return [
+    `ETCDCTL_API=3 ${BIN_DIR}/etcdctl`,
+    `--endpoints=${endpoints}`,
+    `--cacert=${pki.etcdCa.cert}`,
+    `--cert=${pki.etcdHealthcheckClient.cert}`,
+    `--key=${pki.etcdHealthcheckClient.key}`,
+    '--command-timeout=10s',
+    args,
+  ].join(' ');
+}
+
+export interface EtcdMember {
+  id: string;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+}
+
+export interface EndpointHealth {
+  endpoint: string;
+  health: boolean;
+  error?: string;
+}
+
+/** `member list -w json`: ids are uint64 and exceed JSON numbers, so read them as text and print hex. */
+export function parseMemberList(json: string): EtcdMember[] {
+  const safe = json.replace(/"(ID|id|cluster_id|member_id)":\s*(\d+)/g, '"$1":"$2"');
+  const parsed = JSON.parse(safe) as { members?: { ID: string; name?: string; peerURLs?: string[]; clientURLs?: string[] }[] };
+  return (parsed.members ?? []).map((m) => ({
+    id: BigInt(m.ID).toString(16),
+    name: m.name ?? '',
+    peerURLs: m.peerURLs ?? [],
+    clientURLs: m.clientURLs ?? [],
+  }));
+}
+
+/** `endpoint health -w json` prints one JSON array (3.4+). */
+export function parseEndpointHealth(json: string): EndpointHealth[] {
+  const parsed = JSON.parse(json) as { endpoint: string; health: boolean; error?: string }[];
+  return parsed.map((e) => ({ endpoint: e.endpoint, health: e.health, error: e.error }));
+}
