@@ -10,6 +10,7 @@ import { registerServerCommands } from './commands/server';
 import { registerWorkerCommand } from './commands/worker';
 import { registerOperationCommands } from './commands/operations';
 import { registerLabCommands } from './commands/lab';
+import { registerInstallCommand } from './commands/install';
 import { PortInUseError } from './server/dev-server';
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -22,6 +23,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerValidateCommand(program, setExit);
   registerServerCommands(program);
   registerWorkerCommand(program);
+  registerInstallCommand(program, setExit);
   registerOperationCommands(program, setExit);
   registerLabCommands(program);
   // exitOverride is not inherited by subcommands created before it was set: apply it everywhere.

@@ -14,6 +14,7 @@ import type { OperationProgress } from '../cluster/progress';
 import { HakubeCluster, HakubeOperation, HakubePhase, TASK_QUEUE } from '../cluster/search-attributes';
 import type { DecisionInput, DecisionResult } from '../workflows/shared/approval';
 import type { SelfTestInput, SelfTestResult } from '../workflows/self-test';
+import type { InstallInput } from '../workflows/install-cluster';
 
 export interface HakubeClientOptions {
   address?: string;
@@ -117,6 +118,22 @@ export class HakubeClient {
       workflowId,
       summary: `self-test for ${input.cluster}`,
       details: `Proves a hakube worker is polling task queue **${this.taskQueue}** and activities run.`,
+    });
+  }
+
+  /** Starts `install-<cluster>` (or attaches to the one running). */
+  startInstall(input: InstallInput): Promise<StartedOperation> {
+    const c = input.cluster;
+    const hosts = c.spec.hosts.map((h) => `${h.name} (${h.address}, ${h.roles.join('+')})`).join(', ');
+    return this.startOperation<[InstallInput]>({
+      workflowType: 'installCluster',
+      operation: 'install',
+      cluster: c.metadata.name,
+      args: [input],
+      summary: `install ${c.metadata.name}: ${c.spec.hosts.length} hosts, Kubernetes ${c.spec.kubernetesVersion}`,
+      details: `**Cluster** ${c.metadata.name}  \n**Hosts** ${hosts}  \n**Endpoint** ${
+        c.spec.controlPlaneEndpoint.mode === 'keepalived' ? `VIP ${c.spec.controlPlaneEndpoint.vip}` : c.spec.controlPlaneEndpoint.address
+      }:${c.spec.controlPlaneEndpoint.port}`,
     });
   }
 

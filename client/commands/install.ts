@@ -1,0 +1,59 @@
+// hakube install -f cluster.yaml [--dry-run] [--skip-phases a,b] [--only a,b] [--wait]
+import type { Command } from 'commander';
+import { formatPlan, INSTALL_PHASES, installPlan } from '../../cluster/plan/install';
+import { InputError } from '../exit-codes';
+import { withClient } from '../connect';
+import { printJson, printLines } from '../output';
+import { loadClusterOrThrow } from '../spec-file';
+import { formatProblem } from '../../cluster/problems';
+import { waitForOutcome } from './operations';
+
+const PHASE_NAMES: readonly string[] = INSTALL_PHASES.map((p) => p.name);
+
+function phaseList(value: string | undefined, flag: string): string[] | undefined {
+  if (!value) return undefined;
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !PHASE_NAMES.includes(n));
+  if (unknown.length) throw new InputError(`${flag}: unknown phase(s) ${unknown.join(', ')}; phases are ${PHASE_NAMES.join(', ')}`);
+  return names;
+}
+
+interface InstallFlags {
+  file: string;
+  dryRun?: boolean;
+  skipPhases?: string;
+  only?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export function registerInstallCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('install')
+    .description('install the cluster described by a spec (durable: resumes where it stopped)')
+    .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
+    .option('--dry-run', 'print the plan (phases, steps, hosts) and change nothing')
+    .option('--skip-phases <names>', `comma-separated phases to skip (${PHASE_NAMES.join(', ')})`)
+    .option('--only <names>', 'comma-separated phases to run, all others skipped')
+    .option('--wait', 'wait for the install to finish')
+    .option('--json', 'print JSON')
+    .action(async (flags: InstallFlags, cmd: Command) => {
+      const { cluster, problems } = loadClusterOrThrow(flags.file);
+      for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
+      const options = { skipPhases: phaseList(flags.skipPhases, '--skip-phases'), onlyPhases: phaseList(flags.only, '--only') };
+      if (flags.dryRun) {
+        const plan = installPlan(cluster, options);
+        if (flags.json) printJson(plan);
+        else printLines([`install of ${cluster.metadata.name} (dry run: nothing is changed)`, ...formatPlan(plan)]);
+        return;
+      }
+      await withClient(cmd, async (client) => {
+        const started = await client.startInstall({ cluster, ...options });
+        if (!flags.json || !flags.wait) {
+          if (flags.json) printJson(started);
+          else printLines([`${started.started ? 'started' : 'attached to running'} ${started.workflowId}`, `  follow: hakube status ${started.workflowId}`]);
+        }
+        if (flags.wait) setExit(await waitForOutcome(client, started.workflowId, !!flags.json));
+      });
+    });
+}

@@ -1,0 +1,138 @@
+// One lab machine: an overlay of the base tree booted by systemd-nspawn in its own network
+// namespace. The host here has no systemd as PID 1, so machines are not registered with
+// machined (--register=no, --keep-unit); we track the nspawn process ourselves.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostDir, machineName, netnsName } from './names';
+import { run, sleep, tryRun } from './exec';
+
+export interface MachineSpec {
+  lab: string;
+  host: string;
+  address: string;
+  /** Every lab host, for /etc/hosts. */
+  peers: { name: string; address: string }[];
+  authorizedKey: string;
+}
+
+const paths = (lab: string, host: string) => {
+  const dir = hostDir(lab, host);
+  return { dir, upper: join(dir, 'upper'), work: join(dir, 'work'), root: join(dir, 'rootfs'), pid: join(dir, 'nspawn.pid'), log: join(dir, 'nspawn.log') };
+};
+
+export function isMounted(path: string): boolean {
+  return readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[1] === path);
+}
+
+export async function ensureOverlay(lab: string, host: string, base: string): Promise<string> {
+  const p = paths(lab, host);
+  for (const d of [p.upper, p.work, p.root]) mkdirSync(d, { recursive: true });
+  if (!isMounted(p.root)) {
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${base},upperdir=${p.upper},workdir=${p.work}`, p.root]);
+  }
+  return p.root;
+}
+
+/** Per-machine identity: hostname, /etc/hosts (minbase has none), root's authorized key. */
+export function writeMachineFiles(spec: MachineSpec): void {
+  const root = paths(spec.lab, spec.host).root;
+  writeFileSync(join(root, 'etc/hostname'), `${spec.host}\n`);
+  const hosts = ['127.0.0.1 localhost', `127.0.1.1 ${spec.host}`, '::1 localhost ip6-localhost ip6-loopback'];
+  hosts.push(...spec.peers.map((p) => `${p.address} ${p.name}`));
+  writeFileSync(join(root, 'etc/hosts'), `${hosts.join('\n')}\n`);
+  mkdirSync(join(root, 'root/.ssh'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(root, 'root/.ssh/authorized_keys'), `${spec.authorizedKey.trim()}\n`, { mode: 0o600 });
+}
+
+/** The nspawn process of this machine, if it runs (a stale pid file or a recycled pid is not). */
+export function machinePid(lab: string, host: string): number | undefined {
+  const p = paths(lab, host);
+  const candidates: number[] = [];
+  if (existsSync(p.pid)) candidates.push(Number(readFileSync(p.pid, 'utf8').trim()));
+  for (const pid of candidates) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes(`--machine=${machineName(lab, host)}\0`)) return pid;
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
+/** Finds nspawn processes of a lab even without state (after a crash): by their --machine argument. */
+export async function strayMachinePids(lab: string): Promise<number[]> {
+  const r = await tryRun('pgrep', ['-f', `systemd-nspawn .*--machine=${lab}-`]);
+  return r.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+export async function startMachine(lab: string, host: string): Promise<number> {
+  const running = machinePid(lab, host);
+  if (running) return running;
+  const p = paths(lab, host);
+  const args = [
+    '--boot',
+    '--keep-unit',
+    '--register=no',
+    `--machine=${machineName(lab, host)}`,
+    `--directory=${p.root}`,
+    `--network-namespace-path=/run/netns/${netnsName(lab, host)}`,
+    '--console=passive',
+    '--link-journal=no',
+    '--resolv-conf=off',
+    '--timezone=off',
+  ];
+  const log = openSync(p.log, 'a');
+  // Its own session, detached: the machine outlives the CLI that started it.
+  const child = spawn('systemd-nspawn', args, { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  child.unref();
+  if (!child.pid) throw new Error(`could not start systemd-nspawn for ${host}`);
+  writeFileSync(p.pid, `${child.pid}\n`);
+  return child.pid;
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await sleep(200);
+  }
+  return false;
+}
+
+/** Clean power-off (SIGTERM makes nspawn ask the machine's systemd to halt), then force. */
+export async function stopPid(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  if (!(await waitForExit(pid, 30_000))) {
+    process.kill(pid, 'SIGKILL');
+    await waitForExit(pid, 10_000);
+  }
+}
+
+export async function stopMachine(lab: string, host: string): Promise<void> {
+  const pid = machinePid(lab, host);
+  if (pid) await stopPid(pid);
+  rmSync(paths(lab, host).pid, { force: true });
+}
+
+export async function unmountMachine(lab: string, host: string): Promise<void> {
+  const root = paths(lab, host).root;
+  if (!isMounted(root)) return;
+  if ((await tryRun('umount', [root])).code !== 0) await run('umount', ['-l', root]);
+}
+
+export function removeMachineFiles(lab: string, host: string): void {
+  rmSync(paths(lab, host).dir, { recursive: true, force: true });
+}

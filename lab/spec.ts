@@ -1,0 +1,45 @@
+// The cluster spec a lab writes for its machines (validated by `hakube validate`).
+import { stringify } from 'yaml';
+import type { LabRecord } from './state';
+import { keyPath, knownHostsPath } from './access';
+import { hakubeCache } from './names';
+import { join } from 'node:path';
+
+export const LAB_KUBERNETES_VERSION = 'v1.34.2';
+
+export function renderLabSpec(lab: LabRecord): string {
+  const doc = {
+    apiVersion: 'hakube.io/v1alpha1',
+    kind: 'Cluster',
+    metadata: { name: lab.name },
+    spec: {
+      kubernetesVersion: LAB_KUBERNETES_VERSION,
+      ssh: {
+        user: 'root',
+        port: 22,
+        privateKeyPath: keyPath(lab.name),
+        knownHosts: { path: knownHostsPath(lab.name), policy: 'trust-on-first-use' },
+      },
+      hosts: lab.hosts.map((h) => ({
+        name: h.name,
+        address: h.address,
+        roles: h.role === 'master' ? ['control-plane', 'etcd'] : ['worker'],
+      })),
+      controlPlaneEndpoint: { mode: 'keepalived', vip: `${lab.vip}/24`, interface: 'eth0', virtualRouterId: 51, port: 16443 },
+      // iptables: this kernel has no ip_vs (see lab/README.md).
+      network: {
+        podCIDR: '10.244.0.0/16',
+        serviceCIDR: '10.96.0.0/16',
+        clusterDomain: 'cluster.local',
+        clusterDNS: '10.96.0.10',
+        nodeLocalDNS: '169.254.20.10',
+        proxyMode: 'iptables',
+        cni: 'calico',
+      },
+      etcd: { dataDir: '/var/lib/etcd', backup: { schedule: '0 */6 * * *', keep: 10, target: { type: 'local', path: join(hakubeCache(), 'backups', lab.name) } } },
+      certificates: { keyAlgorithm: 'ecdsa' },
+      artifacts: { source: 'bundle', bundleDir: join(hakubeCache(), 'bundles', 'default') },
+    },
+  };
+  return `# Written by \`hakube lab up --name ${lab.name}\`: the lab's machines as a hakube cluster.\n${stringify(doc)}`;
+}

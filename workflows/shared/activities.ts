@@ -1,0 +1,37 @@
+// Activity proxies with hakube's timeouts and retry policy, and a helper that runs one step
+// (one activity on one host) with its summary shown in the Web UI and its progress tracked.
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { NON_RETRYABLE_ERROR_TYPES } from '../../cluster/errors';
+import type { OperationTracker, StepSpec } from './tracker';
+
+/** Remote steps: retried with backoff without a cap on attempts, so a host that is down is waited for. */
+export const REMOTE_STEP_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+  },
+};
+
+export const acts = proxyActivities<Activities>(REMOTE_STEP_OPTIONS);
+
+type ActivityFn = (...args: never[]) => Promise<unknown>;
+type WithOptions<F extends ActivityFn> = F & {
+  executeWithOptions(options: ActivityOptions, args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+};
+
+/** Runs `fn(...args)` as the step `step` of `phase`: summary "key: title", progress start/end. */
+export function runStep<F extends ActivityFn>(
+  tracker: OperationTracker,
+  phase: string,
+  step: StepSpec,
+  fn: WithOptions<F>,
+  args: Parameters<F>,
+  options: Partial<ActivityOptions> = {},
+): Promise<Awaited<ReturnType<F>>> {
+  const summary = `${step.key}: ${step.title}`;
+  return tracker.step(phase, step, () => fn.executeWithOptions({ ...REMOTE_STEP_OPTIONS, ...options, summary }, args));
+}
