@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDir } from './names';
+import { consoleLog, consoleTail, machinePid } from './machine';
 import { run, sleep, tryRun } from './exec';
 
 export const keyPath = (lab: string) => join(labDir(lab), 'id_ed25519');
@@ -10,7 +11,8 @@ export const knownHostsPath = (lab: string) => join(labDir(lab), 'known_hosts');
 
 export async function ensureLabKey(lab: string): Promise<string> {
   const key = keyPath(lab);
-  if (!existsSync(key)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `hakube-lab-${lab}`, '-f', key]);
+  if (!existsSync(key))
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `hakube-lab-${lab}`, '-f', key]);
   return readFileSync(`${key}.pub`, 'utf8');
 }
 
@@ -19,12 +21,18 @@ export function sshRun(lab: string, address: string, command: string, timeoutSec
   return tryRun(
     'ssh',
     [
-      '-i', keyPath(lab),
-      '-o', 'BatchMode=yes',
-      '-o', 'StrictHostKeyChecking=no',
-      '-o', 'UserKnownHostsFile=/dev/null',
-      '-o', 'LogLevel=ERROR',
-      '-o', `ConnectTimeout=${timeoutSeconds}`,
+      '-i',
+      keyPath(lab),
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'LogLevel=ERROR',
+      '-o',
+      `ConnectTimeout=${timeoutSeconds}`,
       `root@${address}`,
       command,
     ],
@@ -38,11 +46,26 @@ export interface BootState {
 }
 
 /** Waits until sshd answers and systemd has finished booting; returns the final state. */
-export async function waitForBoot(lab: string, address: string, timeoutMs = 120_000): Promise<BootState> {
+export async function waitForBoot(
+  lab: string,
+  host: string,
+  address: string,
+  timeoutMs = 120_000,
+): Promise<BootState> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const r = await sshRun(lab, address, 'systemctl is-system-running --wait; systemctl --failed --no-legend --plain | cut -d" " -f1', 3);
+    if (machinePid(lab, host) === undefined) {
+      throw new Error(
+        `${host} stopped while booting; its console (${consoleLog(lab, host)}) ends with:\n${consoleTail(lab, host)}`,
+      );
+    }
+    const r = await sshRun(
+      lab,
+      address,
+      'systemctl is-system-running --wait; systemctl --failed --no-legend --plain | cut -d" " -f1',
+      3,
+    );
     if (r.code !== 255 && r.stdout.trim()) {
       const [state, ...failed] = r.stdout.trim().split('\n');
       if (state === 'running' || state === 'degraded') return { state, failedUnits: failed.filter(Boolean) };

@@ -11,12 +11,43 @@ const SUITE = 'bookworm';
 
 /** What a freshly provisioned server has, plus what hakube's install uses. No etcd/kube/containerd. */
 export const BASE_PACKAGES = [
-  'systemd', 'systemd-sysv', 'dbus', 'libpam-systemd', 'openssh-server', 'sudo', 'iproute2', 'iputils-ping',
-  'ca-certificates', 'curl', 'procps', 'psmisc', 'kmod', 'util-linux', 'less', 'tar', 'gzip', 'systemd-timesyncd',
-  'haproxy', 'keepalived', 'conntrack', 'ipset', 'ipvsadm', 'socat', 'iptables', 'ebtables', 'ethtool',
+  'systemd',
+  'systemd-sysv',
+  'dbus',
+  'libpam-systemd',
+  'openssh-server',
+  'sudo',
+  'iproute2',
+  'iputils-ping',
+  'ca-certificates',
+  'curl',
+  'procps',
+  'psmisc',
+  'kmod',
+  'util-linux',
+  'less',
+  'tar',
+  'gzip',
+  'systemd-timesyncd',
+  'haproxy',
+  'keepalived',
+  'conntrack',
+  'ipset',
+  'ipvsadm',
+  'socat',
+  'iptables',
+  'ebtables',
+  'ethtool',
 ];
 
-const SSHD_CONFIG = ['PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'UseDNS no', 'MaxSessions 32', 'MaxStartups 64:30:128', ''].join('\n');
+const SSHD_CONFIG = [
+  'PermitRootLogin prohibit-password',
+  'PasswordAuthentication no',
+  'UseDNS no',
+  'MaxSessions 32',
+  'MaxStartups 64:30:128',
+  '',
+].join('\n');
 
 // Host keys are made at a machine's first boot, so every machine has its own.
 const HOST_KEYS_UNIT = [
@@ -50,7 +81,9 @@ export function debianMirror(): string {
   for (const file of ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list']) {
     if (!existsSync(file)) continue;
     const text = readFileSync(file, 'utf8');
-    const uri = /^URIs:\s*(\S+\/debian)\s*$/m.exec(text)?.[1] ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\s+/m.exec(text)?.[1];
+    const uri =
+      /^URIs:\s*(\S+\/debian)\s*$/m.exec(text)?.[1] ??
+      /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\s+/m.exec(text)?.[1];
     if (uri) return uri;
   }
   return 'http://deb.debian.org/debian';
@@ -62,13 +95,22 @@ async function configure(rootfs: string): Promise<void> {
   writeFileSync(join(rootfs, 'etc/systemd/system/hakube-ssh-host-keys.service'), HOST_KEYS_UNIT);
   writeFileSync(join(rootfs, 'etc/machine-id'), '');
   writeFileSync(join(rootfs, 'etc/resolv.conf'), '# lab machines have no DNS beyond /etc/hosts\n');
-  await run('sh', ['-c', `rm -f ${rootfs}/etc/ssh/ssh_host_* && rm -rf ${rootfs}/var/cache/apt/archives/*.deb ${rootfs}/var/lib/apt/lists/*`]);
+  await run('sh', [
+    '-c',
+    `rm -f ${rootfs}/etc/ssh/ssh_host_* && rm -rf ${rootfs}/var/cache/apt/archives/*.deb ${rootfs}/var/lib/apt/lists/*`,
+  ]);
   mkdirSync(join(rootfs, 'root/.ssh'), { recursive: true, mode: 0o700 });
   // hakube configures and starts these itself; a fresh server has them installed but idle.
   await run('systemctl', [`--root=${rootfs}`, 'disable', 'haproxy.service', 'keepalived.service']);
   await run('systemctl', [`--root=${rootfs}`, 'enable', 'ssh.service', 'hakube-ssh-host-keys.service']);
   // Units that cannot work inside a container and would only mark the machine degraded.
-  await run('systemctl', [`--root=${rootfs}`, 'mask', 'systemd-modules-load.service', 'sys-kernel-config.mount', 'systemd-sysctl.service']);
+  await run('systemctl', [
+    `--root=${rootfs}`,
+    'mask',
+    'systemd-modules-load.service',
+    'sys-kernel-config.mount',
+    'systemd-sysctl.service',
+  ]);
 }
 
 /** Builds the base tree when its recipe changed (or it was never built); returns its path. */
@@ -85,7 +127,8 @@ export async function ensureBase(onProgress: (line: string) => void): Promise<st
     'debootstrap',
     ['--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, SUITE, work, debianMirror()],
     (line) => {
-      if (++lines % 40 === 0 || line.startsWith('I: Base system installed')) onProgress(`  debootstrap: ${line}`);
+      if (++lines % 40 === 0 || line.startsWith('I: Base system installed'))
+        onProgress(`  debootstrap: ${line}`);
     },
   );
   await configure(work);

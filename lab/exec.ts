@@ -8,7 +8,9 @@ export class LabCommandError extends Error {
     readonly exitCode: number | null,
     readonly stderr: string,
   ) {
-    super(`${command.join(' ')} failed (exit ${exitCode}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    super(
+      `${command.join(' ')} failed (exit ${exitCode}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`,
+    );
     this.name = 'LabCommandError';
   }
 }
@@ -20,7 +22,11 @@ export interface RunResult {
 }
 
 /** Runs a command; never throws on a non-zero exit (see `run`). */
-export function tryRun(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function tryRun(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -43,7 +49,11 @@ export function tryRun(cmd: string, args: string[], opts: { input?: string; time
   });
 }
 
-export async function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+export async function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<string> {
   const r = await tryRun(cmd, args, opts);
   if (r.code !== 0) throw new LabCommandError([cmd, ...args], r.code, r.stderr || r.stdout);
   return r.stdout;
@@ -62,7 +72,9 @@ export function runStreaming(cmd: string, args: string[], onLine: (line: string)
     child.stdout.on('data', feed);
     child.stderr.on('data', feed);
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new LabCommandError([cmd, ...args], code, tail))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new LabCommandError([cmd, ...args], code, tail)),
+    );
   });
 }
 

@@ -4,8 +4,27 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { checkName, hostNames, labDir, LabInputError, bridgeName } from './names';
 import { basePath, ensureBase } from './base';
-import { ensureBridge, ensureMachineNetwork, isPartitioned, pickSubnet, prepareHostKernel, removeBridge, removeMachineNetwork, setPartitioned } from './network';
-import { ensureOverlay, machinePid, removeMachineFiles, startMachine, stopMachine, stopPid, strayMachinePids, unmountMachine, writeMachineFiles } from './machine';
+import {
+  ensureBridge,
+  ensureMachineNetwork,
+  isPartitioned,
+  pickSubnet,
+  prepareHostKernel,
+  removeBridge,
+  removeMachineNetwork,
+  setPartitioned,
+} from './network';
+import {
+  ensureOverlay,
+  machinePid,
+  removeMachineFiles,
+  startMachine,
+  stopMachine,
+  stopPid,
+  strayMachinePids,
+  unmountMachine,
+  writeMachineFiles,
+} from './machine';
 import { ensureLabKey, keyPath, knownHostsPath, recordHostKeys, waitForBoot } from './access';
 import { addressFor, listLabs, readLab, writeLab, type LabRecord } from './state';
 import { renderLabSpec } from './spec';
@@ -48,7 +67,10 @@ function requireLab(name: string): LabRecord {
 
 function requireHost(lab: LabRecord, host: string) {
   const h = lab.hosts.find((x) => x.name === host);
-  if (!h) throw new LabInputError(`lab ${lab.name} has no host ${host} (hosts: ${lab.hosts.map((x) => x.name).join(', ')})`);
+  if (!h)
+    throw new LabInputError(
+      `lab ${lab.name} has no host ${host} (hosts: ${lab.hosts.map((x) => x.name).join(', ')})`,
+    );
   return h;
 }
 
@@ -72,18 +94,29 @@ async function describe(lab: LabRecord, notes: string[] = []): Promise<LabInfo> 
   };
 }
 
-export async function labUp(opts: { name: string; masters: number; workers: number; out?: string; onProgress?: LabProgress }): Promise<LabInfo> {
+export async function labUp(opts: {
+  name: string;
+  masters: number;
+  workers: number;
+  out?: string;
+  onProgress?: LabProgress;
+}): Promise<LabInfo> {
   const log = opts.onProgress ?? (() => {});
   const name = checkName('lab', opts.name);
-  if (!Number.isInteger(opts.masters) || opts.masters < 1 || opts.masters > MAX_MASTERS) throw new LabInputError(`--masters must be 1-${MAX_MASTERS}`);
-  if (!Number.isInteger(opts.workers) || opts.workers < 0 || opts.workers > MAX_WORKERS) throw new LabInputError(`--workers must be 0-${MAX_WORKERS}`);
+  if (!Number.isInteger(opts.masters) || opts.masters < 1 || opts.masters > MAX_MASTERS)
+    throw new LabInputError(`--masters must be 1-${MAX_MASTERS}`);
+  if (!Number.isInteger(opts.workers) || opts.workers < 0 || opts.workers > MAX_WORKERS)
+    throw new LabInputError(`--workers must be 0-${MAX_WORKERS}`);
   await checkLabPreconditions();
 
   const notes = await prepareHostKernel();
   notes.forEach((n) => log(`note: ${n}`));
   const base = await ensureBase(log);
   const existing = readLab(name);
-  const others = listLabs().filter((l) => l !== name).map((l) => readLab(l)?.subnet).filter((s): s is string => !!s);
+  const others = listLabs()
+    .filter((l) => l !== name)
+    .map((l) => readLab(l)?.subnet)
+    .filter((s): s is string => !!s);
   const subnet = existing?.subnet ?? (await pickSubnet(name, others));
   const wanted = hostNames(opts.masters, opts.workers);
   const lab: LabRecord = {
@@ -107,7 +140,13 @@ export async function labUp(opts: { name: string; masters: number; workers: numb
     lab.hosts.map(async (h) => {
       await ensureMachineNetwork(name, h.name, h.address);
       await ensureOverlay(name, h.name, base);
-      writeMachineFiles({ lab: name, host: h.name, address: h.address, peers: lab.hosts, authorizedKey: publicKey });
+      writeMachineFiles({
+        lab: name,
+        host: h.name,
+        address: h.address,
+        peers: lab.hosts,
+        authorizedKey: publicKey,
+      });
       const wasRunning = machinePid(name, h.name) !== undefined;
       await startMachine(name, h.name);
       log(`${h.name} ${h.address}: ${wasRunning ? 'already running' : 'booting'}`);
@@ -115,16 +154,22 @@ export async function labUp(opts: { name: string; masters: number; workers: numb
   );
   const boots = await Promise.all(
     lab.hosts.map(async (h) => {
-      const boot = await waitForBoot(name, h.address);
-      log(`${h.name}: ${boot.state}${boot.failedUnits.length ? ` (failed: ${boot.failedUnits.join(', ')})` : ''}`);
+      const boot = await waitForBoot(name, h.name, h.address);
+      log(
+        `${h.name}: ${boot.state}${boot.failedUnits.length ? ` (failed: ${boot.failedUnits.join(', ')})` : ''}`,
+      );
       return { host: h.name, ...boot };
     }),
   );
-  await recordHostKeys(name, lab.hosts.map((h) => h.address));
+  await recordHostKeys(
+    name,
+    lab.hosts.map((h) => h.address),
+  );
   const info = await describe(lab, notes);
   const specPath = opts.out ?? info.specPath;
   writeFileSync(specPath, renderLabSpec(lab));
-  if (specPath !== info.specPath && !existsSync(info.specPath)) writeFileSync(info.specPath, renderLabSpec(lab));
+  if (specPath !== info.specPath && !existsSync(info.specPath))
+    writeFileSync(info.specPath, renderLabSpec(lab));
   log(`cluster spec written to ${specPath}`);
   for (const h of info.hosts) {
     const b = boots.find((x) => x.host === h.name);
@@ -168,7 +213,8 @@ async function removeStrays(lab: string): Promise<void> {
   const prefix = join(labDir(lab), 'hosts');
   for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
     const mountPoint = line.split(' ')[1];
-    if (mountPoint?.startsWith(`${prefix}/`)) await unmountMachine(lab, mountPoint.slice(prefix.length + 1).split('/')[0]);
+    if (mountPoint?.startsWith(`${prefix}/`))
+      await unmountMachine(lab, mountPoint.slice(prefix.length + 1).split('/')[0]);
   }
   const nsPrefix = `hakube-${lab}-`;
   for (const ns of existsSync('/run/netns') ? readdirSync('/run/netns') : []) {
@@ -196,7 +242,7 @@ export async function labStartHost(name: string, host: string): Promise<void> {
   await ensureMachineNetwork(lab.name, host, h.address);
   await ensureOverlay(lab.name, host, basePath());
   await startMachine(lab.name, host);
-  await waitForBoot(lab.name, h.address);
+  await waitForBoot(lab.name, host, h.address);
 }
 
 export async function labPartition(name: string, host: string): Promise<void> {

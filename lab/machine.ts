@@ -18,7 +18,14 @@ export interface MachineSpec {
 
 const paths = (lab: string, host: string) => {
   const dir = hostDir(lab, host);
-  return { dir, upper: join(dir, 'upper'), work: join(dir, 'work'), root: join(dir, 'rootfs'), pid: join(dir, 'nspawn.pid'), log: join(dir, 'nspawn.log') };
+  return {
+    dir,
+    upper: join(dir, 'upper'),
+    work: join(dir, 'work'),
+    root: join(dir, 'rootfs'),
+    pid: join(dir, 'nspawn.pid'),
+    log: join(dir, 'nspawn.log'),
+  };
 };
 
 export function isMounted(path: string): boolean {
@@ -31,7 +38,14 @@ export async function ensureOverlay(lab: string, host: string, base: string): Pr
   const p = paths(lab, host);
   for (const d of [p.upper, p.work, p.root]) mkdirSync(d, { recursive: true });
   if (!isMounted(p.root)) {
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${base},upperdir=${p.upper},workdir=${p.work}`, p.root]);
+    await run('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${base},upperdir=${p.upper},workdir=${p.work}`,
+      p.root,
+    ]);
   }
   return p.root;
 }
@@ -67,6 +81,18 @@ export function machinePid(lab: string, host: string): number | undefined {
 export async function strayMachinePids(lab: string): Promise<number[]> {
   const r = await tryRun('pgrep', ['-f', `systemd-nspawn .*--machine=${lab}-`]);
   return r.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+export const consoleLog = (lab: string, host: string) => paths(lab, host).log;
+
+/** The last lines of a machine's console, with terminal colour codes removed. */
+export function consoleTail(lab: string, host: string, lines = 12): string {
+  try {
+    const text = readFileSync(paths(lab, host).log, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+    return text.trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no console log)';
+  }
 }
 
 export async function startMachine(lab: string, host: string): Promise<number> {

@@ -14,7 +14,8 @@ export class LabInputError extends Error {
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
 export function checkName(kind: string, name: string): string {
-  if (!NAME.test(name)) throw new LabInputError(`${kind} name "${name}" must match ${NAME} (lower case, digits, "-")`);
+  if (!NAME.test(name))
+    throw new LabInputError(`${kind} name "${name}" must match ${NAME} (lower case, digits, "-")`);
   return name;
 }
 
@@ -30,16 +31,30 @@ export function hakubeHome(): string {
 }
 
 export function hakubeCache(): string {
-  return process.env.HAKUBE_CACHE ?? (process.getuid?.() === 0 ? '/var/cache/hakube' : join(homedir(), '.cache', 'hakube'));
+  return (
+    process.env.HAKUBE_CACHE ??
+    (process.getuid?.() === 0 ? '/var/cache/hakube' : join(homedir(), '.cache', 'hakube'))
+  );
 }
 
 export const labDir = (lab: string) => join(hakubeHome(), 'labs', lab);
 export const hostDir = (lab: string, host: string) => join(labDir(lab), 'hosts', host);
 
 /** master-1..N (control-plane + etcd), worker-1..M. */
-export function hostNames(masters: number, workers: number): { name: string; role: 'master' | 'worker'; index: number }[] {
+export function hostNames(
+  masters: number,
+  workers: number,
+): { name: string; role: 'master' | 'worker'; index: number }[] {
   return [
-    ...Array.from({ length: masters }, (_, i) => ({ name: `master-${i + 1}`, role: 'master' as const, index: i })),
-    ...Array.from({ length: workers }, (_, i) => ({ name: `worker-${i + 1}`, role: 'worker' as const, index: i })),
+    ...Array.from({ length: masters }, (_, i) => ({
+      name: `master-${i + 1}`,
+      role: 'master' as const,
+      index: i,
+    })),
+    ...Array.from({ length: workers }, (_, i) => ({
+      name: `worker-${i + 1}`,
+      role: 'worker' as const,
+      index: i,
+    })),
   ];
 }

@@ -7,7 +7,8 @@ import { run, tryRun } from './exec';
 
 /** Picks a /24 from 10.250.0.0/15 (by the lab name's hash) that no route or address of this machine uses. */
 export async function pickSubnet(lab: string, taken: string[]): Promise<string> {
-  const routes = (await run('ip', ['-4', 'route', 'show', 'table', 'all'])) + (await run('ip', ['-4', '-o', 'addr']));
+  const routes =
+    (await run('ip', ['-4', 'route', 'show', 'table', 'all'])) + (await run('ip', ['-4', '-o', 'addr']));
   const used = new Set<string>(taken);
   for (const m of routes.matchAll(/\b(10\.25[01]\.\d{1,3})\.\d{1,3}/g)) used.add(m[1]);
   const start = parseInt(createHash('sha256').update(lab).digest('hex').slice(0, 4), 16) % 512;
@@ -65,7 +66,8 @@ export async function ensureMachineNetwork(lab: string, host: string, address: s
   }
   await run('ip', ['link', 'set', veth, 'master', bridgeName(lab), 'up']);
   const addrs = await run('ip', ['-n', ns, '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
-  if (!addrs.includes(`${address}/24`)) await run('ip', ['-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
+  if (!addrs.includes(`${address}/24`))
+    await run('ip', ['-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
   await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   await run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
 }
@@ -73,7 +75,8 @@ export async function ensureMachineNetwork(lab: string, host: string, address: s
 export async function removeMachineNetwork(lab: string, host: string): Promise<void> {
   const veth = vethName(lab, host);
   if (await linkExists(veth)) await tryRun('ip', ['link', 'del', veth]);
-  if (existsSync(`/run/netns/${netnsName(lab, host)}`)) await run('ip', ['netns', 'del', netnsName(lab, host)]);
+  if (existsSync(`/run/netns/${netnsName(lab, host)}`))
+    await run('ip', ['netns', 'del', netnsName(lab, host)]);
 }
 
 export async function setPartitioned(lab: string, host: string, partitioned: boolean): Promise<void> {
@@ -92,16 +95,32 @@ export async function isPartitioned(lab: string, host: string): Promise<boolean>
  */
 export async function prepareHostKernel(): Promise<string[]> {
   const notes: string[] = [];
-  for (const mod of ['overlay', 'br_netfilter', 'nf_conntrack', 'veth', 'bridge', 'ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh']) {
+  for (const mod of [
+    'overlay',
+    'br_netfilter',
+    'nf_conntrack',
+    'veth',
+    'bridge',
+    'ip_vs',
+    'ip_vs_rr',
+    'ip_vs_wrr',
+    'ip_vs_sh',
+  ]) {
     if (existsSync(`/sys/module/${mod}`)) continue;
-    if ((await tryRun('modprobe', [mod])).code !== 0 && !existsSync(`/sys/module/${mod}`)) notes.push(`kernel module ${mod} is not available`);
+    if ((await tryRun('modprobe', [mod])).code !== 0 && !existsSync(`/sys/module/${mod}`))
+      notes.push(`kernel module ${mod} is not available`);
   }
   for (const [key, value] of [
     ['net.ipv4.ip_forward', '1'],
     ['net.bridge.bridge-nf-call-iptables', '1'],
     ['net.bridge.bridge-nf-call-ip6tables', '1'],
+    // Every machine's systemd (and later kubelet) takes inotify instances from the host's
+    // per-user budget; the default 128 runs out at about 25 machines.
+    ['fs.inotify.max_user_instances', '8192'],
+    ['fs.inotify.max_user_watches', '1048576'],
   ]) {
-    if ((await tryRun('sysctl', ['-q', '-w', `${key}=${value}`])).code !== 0) notes.push(`sysctl ${key} could not be set`);
+    if ((await tryRun('sysctl', ['-q', '-w', `${key}=${value}`])).code !== 0)
+      notes.push(`sysctl ${key} could not be set`);
   }
   return notes;
 }

@@ -8,15 +8,30 @@ export class LabPreconditionError extends Error {
   }
 }
 
-const TOOLS = ['systemd-nspawn', 'debootstrap', 'ip', 'iptables', 'ssh', 'ssh-keygen', 'ssh-keyscan', 'mount', 'pgrep'];
+const TOOLS = [
+  'systemd-nspawn',
+  'debootstrap',
+  'ip',
+  'iptables',
+  'ssh',
+  'ssh-keygen',
+  'ssh-keyscan',
+  'mount',
+  'pgrep',
+];
 
 export async function checkLabPreconditions(): Promise<void> {
   if (process.getuid?.() !== 0) {
-    throw new LabPreconditionError('the lab needs root (it creates bridges, network namespaces, mounts and machines)');
+    throw new LabPreconditionError(
+      'the lab needs root (it creates bridges, network namespaces, mounts and machines)',
+    );
   }
   const missing: string[] = [];
-  for (const tool of TOOLS) if ((await tryRun('sh', ['-c', `command -v ${tool}`])).code !== 0) missing.push(tool);
+  for (const tool of TOOLS)
+    if ((await tryRun('sh', ['-c', `command -v ${tool}`])).code !== 0) missing.push(tool);
   if (missing.length) {
-    throw new LabPreconditionError(`missing tools: ${missing.join(', ')}; run \`bash scripts/setup.sh\` (it installs systemd-container, debootstrap, ...)`);
+    throw new LabPreconditionError(
+      `missing tools: ${missing.join(', ')}; run \`bash scripts/setup.sh\` (it installs systemd-container, debootstrap, ...)`,
+    );
   }
 }

@@ -25,7 +25,13 @@ export function renderLabSpec(lab: LabRecord): string {
         address: h.address,
         roles: h.role === 'master' ? ['control-plane', 'etcd'] : ['worker'],
       })),
-      controlPlaneEndpoint: { mode: 'keepalived', vip: `${lab.vip}/24`, interface: 'eth0', virtualRouterId: 51, port: 16443 },
+      controlPlaneEndpoint: {
+        mode: 'keepalived',
+        vip: `${lab.vip}/24`,
+        interface: 'eth0',
+        virtualRouterId: 51,
+        port: 16443,
+      },
       // iptables: this kernel has no ip_vs (see lab/README.md).
       network: {
         podCIDR: '10.244.0.0/16',
@@ -36,7 +42,14 @@ export function renderLabSpec(lab: LabRecord): string {
         proxyMode: 'iptables',
         cni: 'calico',
       },
-      etcd: { dataDir: '/var/lib/etcd', backup: { schedule: '0 */6 * * *', keep: 10, target: { type: 'local', path: join(hakubeCache(), 'backups', lab.name) } } },
+      etcd: {
+        dataDir: '/var/lib/etcd',
+        backup: {
+          schedule: '0 */6 * * *',
+          keep: 10,
+          target: { type: 'local', path: join(hakubeCache(), 'backups', lab.name) },
+        },
+      },
       certificates: { keyAlgorithm: 'ecdsa' },
       artifacts: { source: 'bundle', bundleDir: join(hakubeCache(), 'bundles', 'default') },
     },

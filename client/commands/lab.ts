@@ -1,6 +1,16 @@
 // hakube lab up|down|status|stop|start|partition|heal: local machines for the demo and tests.
 import type { Command } from 'commander';
-import { labDown, labHeal, labPartition, labStartHost, labStatus, labStopHost, labUp, LabInputError, type LabInfo } from '../../lab';
+import {
+  labDown,
+  labHeal,
+  labPartition,
+  labStartHost,
+  labStatus,
+  labStopHost,
+  labUp,
+  LabInputError,
+  type LabInfo,
+} from '../../lab';
 import { printJson, printLines, table } from '../output';
 
 const progress = (json?: boolean) => (line: string) => {
@@ -17,14 +27,22 @@ function statusLines(labs: LabInfo[]): string[] {
   for (const lab of labs) {
     lines.push(`lab ${lab.name}: ${lab.subnet} (bridge ${lab.bridge}), VIP ${lab.vip}, spec ${lab.specPath}`);
     const rows = [['HOST', 'ROLE', 'ADDRESS', 'STATE']];
-    for (const h of lab.hosts) rows.push([h.name, h.role, h.address, h.running ? (h.partitioned ? 'running, partitioned' : 'running') : 'stopped']);
+    for (const h of lab.hosts)
+      rows.push([
+        h.name,
+        h.role,
+        h.address,
+        h.running ? (h.partitioned ? 'running, partitioned' : 'running') : 'stopped',
+      ]);
     lines.push(...table(rows).map((l) => `  ${l}`));
   }
   return lines.length ? lines : ['no labs'];
 }
 
 export function registerLabCommands(program: Command): void {
-  const lab = program.command('lab').description('local lab hosts: systemd + sshd machines (systemd-nspawn) on a private bridge');
+  const lab = program
+    .command('lab')
+    .description('local lab hosts: systemd + sshd machines (systemd-nspawn) on a private bridge');
 
   lab
     .command('up')
@@ -75,6 +93,6 @@ export function registerLabCommands(program: Command): void {
       });
   hostCommand('stop', 'power a machine off (its disk is kept)', labStopHost);
   hostCommand('start', 'boot a stopped machine and wait until it is up', labStartHost);
-  hostCommand('partition', 'drop all of a machine\'s network traffic', labPartition);
-  hostCommand('heal', 'restore a partitioned machine\'s network', labHeal);
+  hostCommand('partition', "drop all of a machine's network traffic", labPartition);
+  hostCommand('heal', "restore a partitioned machine's network", labHeal);
 }

@@ -2,7 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { Client } from 'ssh2';
 
-export function sshExec(address: string, privateKeyPath: string, command: string, timeoutMs = 10_000): Promise<{ code: number; stdout: string }> {
+export function sshExec(
+  address: string,
+  privateKeyPath: string,
+  command: string,
+  timeoutMs = 10_000,
+): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const conn = new Client();
     const timer = setTimeout(() => {
@@ -31,6 +36,12 @@ export function sshExec(address: string, privateKeyPath: string, command: string
         clearTimeout(timer);
         reject(err);
       })
-      .connect({ host: address, port: 22, username: 'root', privateKey: readFileSync(privateKeyPath), readyTimeout: timeoutMs });
+      .connect({
+        host: address,
+        port: 22,
+        username: 'root',
+        privateKey: readFileSync(privateKeyPath),
+        readyTimeout: timeoutMs,
+      });
   });
 }

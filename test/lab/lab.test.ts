@@ -4,7 +4,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { labDown, labHeal, labPartition, labStartHost, labStatus, labStopHost, labUp, type LabInfo } from '../../lab';
+import {
+  labDown,
+  labHeal,
+  labPartition,
+  labStartHost,
+  labStatus,
+  labStopHost,
+  labUp,
+  type LabInfo,
+} from '../../lab';
 import { bridgeName, labDir } from '../../lab/names';
 import { sshExec } from '../helpers/ssh2-exec';
 
@@ -13,10 +22,18 @@ let lab: LabInfo;
 
 const hostAddress = (name: string) => lab.hosts.find((h) => h.name === name)?.address as string;
 const onHost = (name: string, command: string) => sshExec(hostAddress(name), lab.sshKeyPath, command);
-const nspawnCount = () => execFileSync('sh', ['-c', `pgrep -fc '[s]ystemd-nspawn .*--machine=${LAB}-' || true`]).toString().trim();
+const nspawnCount = () =>
+  execFileSync('sh', ['-c', `pgrep -fc '[s]ystemd-nspawn .*--machine=${LAB}-' || true`])
+    .toString()
+    .trim();
 
 before(async () => {
-  lab = await labUp({ name: LAB, masters: 3, workers: 0, onProgress: (l) => process.stderr.write(`  [lab] ${l}\n`) });
+  lab = await labUp({
+    name: LAB,
+    masters: 3,
+    workers: 0,
+    onProgress: (l) => process.stderr.write(`  [lab] ${l}\n`),
+  });
 });
 
 after(async () => {
@@ -24,7 +41,9 @@ after(async () => {
 });
 
 test('each machine answers SSH (ssh2, key auth) with its own hostname and a running systemd', async () => {
-  const names = await Promise.all(lab.hosts.map(async (h) => (await onHost(h.name, 'hostname')).stdout.trim()));
+  const names = await Promise.all(
+    lab.hosts.map(async (h) => (await onHost(h.name, 'hostname')).stdout.trim()),
+  );
   assert.deepEqual(names, ['master-1', 'master-2', 'master-3']);
   for (const h of lab.hosts) {
     const state = (await onHost(h.name, 'systemctl is-system-running')).stdout.trim();
@@ -37,7 +56,8 @@ test('each machine answers SSH (ssh2, key auth) with its own hostname and a runn
 test('machines have independent disks', async () => {
   await onHost('master-1', 'echo only-here > /root/independence-check');
   assert.equal((await onHost('master-1', 'cat /root/independence-check')).stdout.trim(), 'only-here');
-  for (const other of ['master-2', 'master-3']) assert.notEqual((await onHost(other, 'test -e /root/independence-check')).code, 0);
+  for (const other of ['master-2', 'master-3'])
+    assert.notEqual((await onHost(other, 'test -e /root/independence-check')).code, 0);
 });
 
 test('a unit enabled on a machine survives lab stop + lab start', async () => {
@@ -54,7 +74,10 @@ test('a unit enabled on a machine survives lab stop + lab start', async () => {
 
 test('partition drops all traffic of a machine; heal restores it', async () => {
   await labPartition(LAB, 'master-3');
-  assert.equal((await labStatus({ name: LAB }))[0].hosts.find((h) => h.name === 'master-3')?.partitioned, true);
+  assert.equal(
+    (await labStatus({ name: LAB }))[0].hosts.find((h) => h.name === 'master-3')?.partitioned,
+    true,
+  );
   await assert.rejects(sshExec(hostAddress('master-3'), lab.sshKeyPath, 'true', 3000));
   await labHeal(LAB, 'master-3');
   assert.equal((await onHost('master-3', 'hostname')).stdout.trim(), 'master-3');
@@ -63,7 +86,10 @@ test('partition drops all traffic of a machine; heal restores it', async () => {
 test('machines reach their peers but have no route out of the lab', async () => {
   const routes = (await onHost('master-1', 'ip -4 route')).stdout;
   assert.doesNotMatch(routes, /default/);
-  assert.equal((await onHost('master-1', `ping -c1 -W2 ${hostAddress('master-2')} >/dev/null && echo ok`)).stdout.trim(), 'ok');
+  assert.equal(
+    (await onHost('master-1', `ping -c1 -W2 ${hostAddress('master-2')} >/dev/null && echo ok`)).stdout.trim(),
+    'ok',
+  );
   assert.match(readFileSync(lab.specPath, 'utf8'), /interface: eth0/);
 });
 
@@ -80,7 +106,12 @@ test('lab down leaves no bridge, mount, nspawn process, namespace or overlay beh
   await labDown({ name: LAB });
   assert.equal(nspawnCount(), '0');
   assert.doesNotMatch(readFileSync('/proc/mounts', 'utf8'), new RegExp(labDir(LAB)));
-  assert.notEqual(execFileSync('sh', ['-c', `ip link show ${bridgeName(LAB)} >/dev/null 2>&1; echo $?`]).toString().trim(), '0');
+  assert.notEqual(
+    execFileSync('sh', ['-c', `ip link show ${bridgeName(LAB)} >/dev/null 2>&1; echo $?`])
+      .toString()
+      .trim(),
+    '0',
+  );
   assert.ok(!existsSync(labDir(LAB)));
   const netns = existsSync('/run/netns') ? execFileSync('ls', ['/run/netns']).toString() : '';
   assert.doesNotMatch(netns, new RegExp(`hakube-${LAB}-`));
