@@ -88,7 +88,7 @@ export const consoleLog = (lab: string, host: string) => paths(lab, host).log;
 /** The last lines of a machine's console, with terminal colour codes removed. */
 export function consoleTail(lab: string, host: string, lines = 12): string {
   try {
-    const text = readFileSync(paths(lab, host).log, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+    const text = readFileSync(paths(lab, host).log, 'utf8').replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
     return text.trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '(no console log)';
