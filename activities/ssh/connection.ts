@@ -1,0 +1,236 @@
+// One ssh2 connection to a host (optionally through a bastion), shared by many commands and
+// SFTP transfers, with a bound on concurrent channels. Only this folder knows ssh2.
+import { readFileSync } from 'node:fs';
+import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { ErrorTypes } from '../../cluster/errors';
+import { classifyConnectError, SshError } from './errors';
+import { checkHostKey, knownHostsName, lookupKnownKeys } from './known-hosts';
+import { Semaphore } from './semaphore';
+import { PID_MARKER, withEnv, withPidMarker, withSudo } from './shell';
+import type { ExecOptions, ExecResult, SshTarget } from './types';
+
+export type Logger = (msg: string, meta?: Record<string, unknown>) => void;
+
+const MAX_CHANNELS = 8;
+
+function readKey(path: string, where: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new SshError(
+      ErrorTypes.AuthenticationFailed,
+      `${where}: cannot read private key ${path}: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** Connects a Client, enforcing the host-key policy; resolves when it is ready. */
+function connectClient(
+  config: ConnectConfig,
+  where: string,
+  keyFile: string,
+  policy: SshTarget['hostKeyPolicy'],
+  log: Logger,
+): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let hostKeyError: SshError | undefined;
+    const hostName = knownHostsName(config.host ?? '', config.port ?? 22);
+    const known = lookupKnownKeys(keyFile, hostName);
+    client
+      .on('ready', () => resolve(client))
+      .on('error', (err: Error & { code?: string; level?: string }) =>
+        reject(hostKeyError ?? classifyConnectError(err, where)),
+      )
+      .connect({
+        ...config,
+        // Ask for the key types we have pinned, so a server with several keys shows the pinned one.
+        algorithms: known.length
+          ? { serverHostKey: [...new Set(known.map((k) => k.keyType))] as never }
+          : undefined,
+        hostVerifier: (key: Buffer) => {
+          const decision = checkHostKey(keyFile, hostName, key, policy, (m) => log(m));
+          hostKeyError = decision.error;
+          return decision.accepted;
+        },
+      });
+  });
+}
+
+export class SshConnection {
+  private sftpSession?: Promise<SFTPWrapper>;
+  private readonly channels = new Semaphore(MAX_CHANNELS);
+  closed = false;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly bastion: Client | undefined,
+    readonly target: SshTarget,
+  ) {
+    const markClosed = () => (this.closed = true);
+    client.on('close', markClosed).on('end', markClosed).on('error', markClosed);
+  }
+
+  static async open(target: SshTarget, log: Logger): Promise<SshConnection> {
+    const where = `${target.name} (${target.user}@${target.address}:${target.port})`;
+    const timeout = target.connectTimeoutMs ?? 15_000;
+    let bastion: Client | undefined;
+    let sock: ClientChannel | undefined;
+    if (target.bastion) {
+      const b = target.bastion;
+      bastion = await connectClient(
+        {
+          host: b.address,
+          port: b.port,
+          username: b.user,
+          privateKey: readKey(b.privateKeyPath, `bastion ${b.address}`),
+          readyTimeout: timeout,
+        },
+        `bastion ${b.address}`,
+        target.knownHostsPath,
+        target.hostKeyPolicy,
+        log,
+      );
+      sock = await new Promise<ClientChannel>((resolve, reject) =>
+        bastion?.forwardOut('127.0.0.1', 0, target.address, target.port, (err, stream) =>
+          err ? reject(classifyConnectError(err, `${where} via bastion`)) : resolve(stream),
+        ),
+      );
+    }
+    const client = await connectClient(
+      {
+        host: target.address,
+        port: target.port,
+        username: target.user,
+        privateKey: readKey(target.privateKeyPath, where),
+        readyTimeout: timeout,
+        keepaliveInterval: 10_000,
+        keepaliveCountMax: 3,
+        sock,
+      },
+      where,
+      target.knownHostsPath,
+      target.hostKeyPolicy,
+      log,
+    ).catch((err: unknown) => {
+      bastion?.end();
+      throw err;
+    });
+    return new SshConnection(client, bastion, target);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.client.end();
+    this.bastion?.end();
+  }
+
+  sftp(): Promise<SFTPWrapper> {
+    this.sftpSession ??= new Promise<SFTPWrapper>((resolve, reject) =>
+      this.client.sftp((err, sftp) =>
+        err ? reject(classifyConnectError(err, this.target.name)) : resolve(sftp),
+      ),
+    ).catch((err: unknown) => {
+      this.sftpSession = undefined;
+      throw err;
+    });
+    return this.sftpSession;
+  }
+
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const sudo = opts.sudo ?? this.target.sudo ?? false;
+    const inner = withEnv(command, opts.env);
+    const wrapped = withPidMarker(sudo ? withSudo(inner) : inner);
+    const release = await this.channels.acquire();
+    try {
+      return await this.runChannel(wrapped, command, sudo, opts);
+    } finally {
+      release();
+    }
+  }
+
+  private runChannel(
+    wrapped: string,
+    command: string,
+    sudo: boolean,
+    opts: ExecOptions,
+  ): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(wrapped, (err, stream) => {
+        if (err) return reject(classifyConnectError(err, this.target.name));
+        let stdout = '';
+        let stderr = '';
+        let pid: number | undefined;
+        let pendingErr = '';
+        let finished = false;
+        const finish = (fn: () => void) => {
+          if (finished) return;
+          finished = true;
+          clearTimeout(timer);
+          opts.signal?.removeEventListener('abort', onAbort);
+          fn();
+        };
+        const killRemote = () => {
+          if (pid === undefined || this.closed) return;
+          const kill = `kill -TERM -- -${pid} 2>/dev/null; sleep 2; kill -KILL -- -${pid} 2>/dev/null; true`;
+          this.client.exec(sudo ? withSudo(kill) : kill, (e, s) => {
+            if (!e) s.on('data', () => {}).on('close', () => {});
+          });
+        };
+        const onAbort = () =>
+          finish(() => {
+            killRemote();
+            stream.close();
+            reject(
+              new SshError(ErrorTypes.RemoteCommandFailed, `${this.target.name}: cancelled: ${command}`),
+            );
+          });
+        const timer = setTimeout(
+          () =>
+            finish(() => {
+              killRemote();
+              stream.close();
+              reject(
+                new SshError(
+                  ErrorTypes.RemoteCommandTimeout,
+                  `${this.target.name}: timed out after ${opts.timeoutMs} ms: ${command}`,
+                ),
+              );
+            }),
+          opts.timeoutMs ?? 30 * 60_000,
+        );
+        if (opts.signal?.aborted) return onAbort();
+        opts.signal?.addEventListener('abort', onAbort);
+        stream.on('data', (d: Buffer) => {
+          const text = d.toString();
+          stdout += text;
+          opts.onOutput?.(text, 'stdout');
+        });
+        stream.stderr.on('data', (d: Buffer) => {
+          let text = d.toString();
+          if (pid === undefined) {
+            // The first stderr line is the pid marker; hold partial lines until it is complete.
+            pendingErr += text;
+            const nl = pendingErr.indexOf('\n');
+            if (nl < 0) return;
+            const first = pendingErr.slice(0, nl);
+            text = pendingErr.slice(nl + 1);
+            pendingErr = '';
+            if (first.startsWith(PID_MARKER)) pid = Number(first.slice(PID_MARKER.length));
+            else text = `${first}\n${text}`;
+          }
+          if (!text) return;
+          stderr += text;
+          opts.onOutput?.(text, 'stderr');
+        });
+        stream.on('close', (code: number | null, signal?: string) =>
+          finish(() =>
+            resolve({ exitCode: code ?? (signal ? 128 : 255), stdout, stderr: stderr + pendingErr }),
+          ),
+        );
+        if (opts.stdin !== undefined) stream.end(opts.stdin);
+        else stream.end();
+      });
+    });
+  }
+}

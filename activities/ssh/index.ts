@@ -1,0 +1,6 @@
+// SSH for activities: the Host interface, the pool, typed errors. Nothing else imports ssh2.
+export * from './types';
+export { SshError, toApplicationFailure, classifyConnectError } from './errors';
+export { SshPool } from './pool';
+export { RemoteHost } from './remote-host';
+export { fingerprint, knownHostsName } from './known-hosts';

@@ -1,0 +1,163 @@
+// A Host over SSH: commands through the pool, idempotent file operations over SFTP
+// (sha256 compared first; upload to a temp name in the same folder, then an atomic rename).
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat as localStat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { posix } from 'node:path';
+import { ErrorTypes } from '../../cluster/errors';
+import { SshError } from './errors';
+import type { SshPool } from './pool';
+import { shq } from './shell';
+import type {
+  EnsureFileOptions,
+  EnsureFileResult,
+  ExecOptions,
+  ExecResult,
+  Host,
+  RemoteStat,
+  SshTarget,
+} from './types';
+
+async function localSha256(
+  content: Buffer | { localPath: string },
+): Promise<{ sha256: string; size: number }> {
+  if (Buffer.isBuffer(content))
+    return { sha256: createHash('sha256').update(content).digest('hex'), size: content.length };
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(content.localPath), hash);
+  return { sha256: hash.digest('hex'), size: (await localStat(content.localPath)).size };
+}
+
+export class RemoteHost implements Host {
+  readonly name: string;
+  readonly address: string;
+
+  constructor(
+    private readonly pool: SshPool,
+    private readonly target: SshTarget,
+  ) {
+    this.name = target.name;
+    this.address = target.address;
+  }
+
+  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.pool.use(this.target, (c) => c.exec(command, opts));
+  }
+
+  async run(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const r = await this.exec(command, opts);
+    if (r.exitCode !== 0) {
+      const detail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-8).join('\n');
+      throw new SshError(
+        ErrorTypes.RemoteCommandFailed,
+        `${this.name}: \`${command.split('\n')[0].slice(0, 200)}\` exited ${r.exitCode}: ${detail}`,
+      );
+    }
+    return r;
+  }
+
+  async readFile(path: string): Promise<Buffer | undefined> {
+    const r = await this.exec(`if [ -f ${shq(path)} ]; then base64 -w0 ${shq(path)}; else echo @@absent; fi`);
+    if (r.exitCode !== 0)
+      throw new SshError(
+        ErrorTypes.RemoteCommandFailed,
+        `${this.name}: cannot read ${path}: ${r.stderr.trim()}`,
+      );
+    return r.stdout.trim() === '@@absent' ? undefined : Buffer.from(r.stdout.trim(), 'base64');
+  }
+
+  async stat(path: string): Promise<RemoteStat | undefined> {
+    const r = await this.exec(`stat -c '%s %f %u %g %F' ${shq(path)} 2>/dev/null`);
+    if (r.exitCode !== 0) return undefined;
+    const [size, modeHex, uid, gid, ...type] = r.stdout.trim().split(' ');
+    return {
+      size: Number(size),
+      mode: parseInt(modeHex, 16) & 0o7777,
+      uid: Number(uid),
+      gid: Number(gid),
+      isDirectory: type.join(' ') === 'directory',
+    };
+  }
+
+  async sha256(path: string): Promise<string | undefined> {
+    const r = await this.exec(`sha256sum ${shq(path)} 2>/dev/null`);
+    return r.exitCode === 0 ? r.stdout.split(' ')[0] : undefined;
+  }
+
+  private async ownerAndMode(path: string, opts: EnsureFileOptions, current?: RemoteStat): Promise<boolean> {
+    const cmds: string[] = [];
+    if (opts.mode !== undefined && current?.mode !== opts.mode)
+      cmds.push(`chmod ${opts.mode.toString(8)} ${shq(path)}`);
+    if (opts.owner) {
+      const want = await this.exec(`id -u ${shq(opts.owner.split(':')[0])}`);
+      if (current === undefined || String(current.uid) !== want.stdout.trim())
+        cmds.push(`chown ${shq(opts.owner)} ${shq(path)}`);
+    }
+    if (cmds.length) await this.run(cmds.join(' && '));
+    return cmds.length > 0;
+  }
+
+  async ensureFile(
+    path: string,
+    content: Buffer | { localPath: string },
+    opts: EnsureFileOptions = {},
+  ): Promise<EnsureFileResult> {
+    const local = await localSha256(content);
+    const remote = await this.sha256(path);
+    if (remote === local.sha256) {
+      const changed = await this.ownerAndMode(path, opts, await this.stat(path));
+      return { changed, sha256: local.sha256, bytesTransferred: 0 };
+    }
+    const dir = posix.dirname(path);
+    const sudo = this.target.sudo === true;
+    // As root the temp file sits beside the target (same filesystem: the rename is atomic);
+    // a sudo user uploads to /tmp and moves it with sudo.
+    const tmp = sudo
+      ? `/tmp/.hakube-${randomBytes(6).toString('hex')}`
+      : `${dir}/.${posix.basename(path)}.hakube-${randomBytes(6).toString('hex')}`;
+    await this.run(`mkdir -p ${shq(dir)}`);
+    try {
+      await this.pool.use(this.target, async (c) => {
+        const sftp = await c.sftp();
+        const write = sftp.createWriteStream(tmp, { mode: 0o600 });
+        const source = Buffer.isBuffer(content)
+          ? Readable.from([content])
+          : createReadStream(content.localPath);
+        await pipeline(source, write);
+      });
+      const written = await this.exec(`sha256sum ${shq(tmp)}`, { sudo: false });
+      if (written.stdout.split(' ')[0] !== local.sha256) {
+        throw new SshError(
+          ErrorTypes.RemoteCommandFailed,
+          `${this.name}: upload of ${path} arrived corrupted (sha256 differs)`,
+        );
+      }
+      const mode = (opts.mode ?? 0o644).toString(8);
+      // A sudo user's upload belongs to that user until we hand it to root (or the asked owner).
+      const owner = opts.owner ?? (sudo ? 'root:root' : undefined);
+      const chown = owner ? ` && chown ${shq(owner)} ${shq(tmp)}` : '';
+      await this.run(`chmod ${mode} ${shq(tmp)}${chown} && mv -f ${shq(tmp)} ${shq(path)}`);
+    } catch (err) {
+      await this.exec(`rm -f ${shq(tmp)}`);
+      throw err;
+    }
+    return { changed: true, sha256: local.sha256, bytesTransferred: local.size };
+  }
+
+  async ensureDir(path: string, opts: EnsureFileOptions = {}): Promise<{ changed: boolean }> {
+    const current = await this.stat(path);
+    if (current && !current.isDirectory)
+      throw new SshError(ErrorTypes.RemoteCommandFailed, `${this.name}: ${path} exists and is not a folder`);
+    if (!current) await this.run(`mkdir -p ${shq(path)}`);
+    const fixed = await this.ownerAndMode(path, opts, current ?? (await this.stat(path)));
+    return { changed: !current || fixed };
+  }
+
+  async ensureAbsent(path: string): Promise<{ changed: boolean }> {
+    if (!(await this.stat(path))) return { changed: false };
+    await this.run(`rm -rf -- ${shq(path)}`);
+    return { changed: true };
+  }
+}

@@ -1,0 +1,80 @@
+// The one interface every activity uses to touch a host (DESIGN: "SSH behind one interface"):
+// unit tests pass a fake, workers pass SSH hosts from the pool.
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  /** Run through `sudo -n` (the target's default when it logs in as a non-root user with sudo). */
+  sudo?: boolean;
+  env?: Record<string, string>;
+  stdin?: string | Buffer;
+  /** Streaming output, e.g. into activity heartbeats. */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Aborting kills the remote command (its whole process group). */
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RemoteStat {
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  isDirectory: boolean;
+}
+
+export interface EnsureFileOptions {
+  mode?: number;
+  /** user or user:group */
+  owner?: string;
+}
+
+export interface EnsureFileResult {
+  changed: boolean;
+  sha256: string;
+  bytesTransferred: number;
+}
+
+export interface Host {
+  readonly name: string;
+  readonly address: string;
+  /** Never throws on a non-zero exit. */
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Throws RemoteCommandFailed on a non-zero exit. */
+  run(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  readFile(path: string): Promise<Buffer | undefined>;
+  stat(path: string): Promise<RemoteStat | undefined>;
+  sha256(path: string): Promise<string | undefined>;
+  /** Compares sha256 first; transfers only when different (temp file + atomic rename). */
+  ensureFile(
+    path: string,
+    content: Buffer | { localPath: string },
+    opts?: EnsureFileOptions,
+  ): Promise<EnsureFileResult>;
+  ensureDir(path: string, opts?: EnsureFileOptions): Promise<{ changed: boolean }>;
+  ensureAbsent(path: string): Promise<{ changed: boolean }>;
+}
+
+export interface BastionTarget {
+  address: string;
+  port: number;
+  user: string;
+  privateKeyPath: string;
+}
+
+export interface SshTarget {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  privateKeyPath: string;
+  sudo?: boolean;
+  knownHostsPath: string;
+  hostKeyPolicy: 'strict' | 'trust-on-first-use';
+  bastion?: BastionTarget;
+  connectTimeoutMs?: number;
+}

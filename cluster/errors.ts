@@ -1,0 +1,48 @@
+// Every typed failure hakube raises, listed once. Workflows reference these names in retry
+// policies (permanent ones are never retried); activities and the CLI use the same names.
+
+export const ErrorTypes = {
+  // SSH (activities/ssh)
+  AuthenticationFailed: 'AuthenticationFailed',
+  HostKeyMismatch: 'HostKeyMismatch',
+  HostKeyUnknown: 'HostKeyUnknown',
+  ConnectionRefused: 'ConnectionRefused',
+  ConnectionTimeout: 'ConnectionTimeout',
+  ConnectionReset: 'ConnectionReset',
+  RemoteCommandFailed: 'RemoteCommandFailed',
+  RemoteCommandTimeout: 'RemoteCommandTimeout',
+  // Operations
+  SpecInvalid: 'SpecInvalid',
+  PreflightFailed: 'PreflightFailed',
+  UnsupportedOS: 'UnsupportedOS',
+  PackageMissing: 'PackageMissing',
+  ConfigInvalid: 'ConfigInvalid',
+  BundleInvalid: 'BundleInvalid',
+  QuorumAtRisk: 'QuorumAtRisk',
+  ApprovalRejected: 'ApprovalRejected',
+  ApprovalTimedOut: 'ApprovalTimedOut',
+  // Gates (retried until healthy)
+  ServiceFailed: 'ServiceFailed',
+  EtcdUnhealthy: 'EtcdUnhealthy',
+  EndpointUnreachable: 'EndpointUnreachable',
+  ApiserverNotReady: 'ApiserverNotReady',
+  NodeNotRegistered: 'NodeNotRegistered',
+} as const;
+
+export type ErrorType = (typeof ErrorTypes)[keyof typeof ErrorTypes];
+
+/** Failures that retrying cannot fix: the retry policies list them as non-retryable. */
+export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
+  ErrorTypes.AuthenticationFailed,
+  ErrorTypes.HostKeyMismatch,
+  ErrorTypes.HostKeyUnknown,
+  ErrorTypes.SpecInvalid,
+  ErrorTypes.PreflightFailed,
+  ErrorTypes.UnsupportedOS,
+  ErrorTypes.PackageMissing,
+  ErrorTypes.ConfigInvalid,
+  ErrorTypes.BundleInvalid,
+  ErrorTypes.QuorumAtRisk,
+  ErrorTypes.ApprovalRejected,
+  ErrorTypes.ApprovalTimedOut,
+];
