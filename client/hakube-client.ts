@@ -132,7 +132,9 @@ export class HakubeClient {
       args: [input],
       summary: `install ${c.metadata.name}: ${c.spec.hosts.length} hosts, Kubernetes ${c.spec.kubernetesVersion}`,
       details: `**Cluster** ${c.metadata.name}  \n**Hosts** ${hosts}  \n**Endpoint** ${
-        c.spec.controlPlaneEndpoint.mode === 'keepalived' ? `VIP ${c.spec.controlPlaneEndpoint.vip}` : c.spec.controlPlaneEndpoint.address
+        c.spec.controlPlaneEndpoint.mode === 'keepalived'
+          ? `VIP ${c.spec.controlPlaneEndpoint.vip}`
+          : c.spec.controlPlaneEndpoint.address
       }:${c.spec.controlPlaneEndpoint.port}`,
     });
   }

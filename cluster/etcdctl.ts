@@ -29,7 +29,9 @@ export interface EndpointHealth {
 /** `member list -w json`: ids are uint64 and exceed JSON numbers, so read them as text and print hex. */
 export function parseMemberList(json: string): EtcdMember[] {
   const safe = json.replace(/"(ID|id|cluster_id|member_id)":\s*(\d+)/g, '"$1":"$2"');
-  const parsed = JSON.parse(safe) as { members?: { ID: string; name?: string; peerURLs?: string[]; clientURLs?: string[] }[] };
+  const parsed = JSON.parse(safe) as {
+    members?: { ID: string; name?: string; peerURLs?: string[]; clientURLs?: string[] }[];
+  };
   return (parsed.members ?? []).map((m) => ({
     id: BigInt(m.ID).toString(16),
     name: m.name ?? '',

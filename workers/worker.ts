@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createSshHostProvider } from '../activities/ssh-hosts';
+import { SshPool } from '../activities/ssh';
 import { SEARCH_ATTRIBUTE_TYPES, TASK_QUEUE } from '../cluster/search-attributes';
 import { createJsonLogger } from './logger';
 import { ensureSearchAttributes } from '../client/server/search-attributes';
@@ -35,6 +37,13 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
 }
 
 let runtimeInstalled = false;
+let pool: SshPool | undefined;
+
+/** One SSH pool per worker process: connections are shared by every activity on a host. */
+function sshPool(): SshPool {
+  pool ??= new SshPool({ log: (msg, meta) => Runtime.instance().logger.info(msg, meta) });
+  return pool;
+}
 
 /** Installs the JSON logger once per process (Runtime.install may only run once). */
 export function installRuntime(): void {
@@ -52,7 +61,7 @@ export async function createWorker(config: WorkerConfig, connection: NativeConne
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     ...workflowSource,
-    activities: createActivities({ version: hakubeVersion() }),
+    activities: createActivities({ version: hakubeVersion(), hosts: createSshHostProvider(sshPool()) }),
   });
 }
 

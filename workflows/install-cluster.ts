@@ -6,7 +6,13 @@ import { INSTALL_PHASES, installPlan, type InstallPhase, type PlanOptions } from
 import { OperationTracker } from './shared/tracker';
 import type { InstallContext } from './install/context';
 import { preflight } from './install/preflight';
-import { ensureApiEndpoint, formEtcdCluster, joinNodes, prepareOs, startControlPlane } from './install/phases';
+import {
+  ensureApiEndpoint,
+  formEtcdCluster,
+  joinNodes,
+  prepareOs,
+  startControlPlane,
+} from './install/phases';
 import { distributeBinaries, issueCertificates } from './install/artifacts-and-certs';
 import { applyAddons } from './install/addons';
 
@@ -42,7 +48,9 @@ export async function installCluster(input: InstallInput): Promise<InstallResult
     }
   } catch (err) {
     tracker.finish('failed', err instanceof Error ? err.message : String(err));
-    throw err instanceof ApplicationFailure ? err : ApplicationFailure.create({ message: String(err), cause: err as Error });
+    throw err instanceof ApplicationFailure
+      ? err
+      : ApplicationFailure.create({ message: String(err), cause: err as Error });
   }
   tracker.finish('completed');
   return {

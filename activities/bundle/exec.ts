@@ -40,9 +40,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     };
     child.stdout.on('data', lineSplitter(true));
     child.stderr.on('data', lineSplitter(false));
-    child.on('error', (err) =>
-      reject(new BundleBuildError(`${cmd}: ${err.message}`, opts.component)),
-    );
+    child.on('error', (err) => reject(new BundleBuildError(`${cmd}: ${err.message}`, opts.component)));
     child.on('close', (code, signal) => {
       if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
       const why = signal ? `killed by ${signal}` : `exit code ${code}`;

@@ -42,7 +42,10 @@ export async function exists(path: string): Promise<boolean> {
 /** A fresh temp folder next to `finalPath` (same filesystem, so rename is atomic). */
 export async function tempSibling(finalPath: string): Promise<string> {
   await mkdir(dirname(finalPath), { recursive: true });
-  return mkdtemp(join(dirname(finalPath), `.${basename(finalPath)}.tmp-`));
+  const tmp = await mkdtemp(join(dirname(finalPath), `.${basename(finalPath)}.tmp-`));
+  // mkdtemp makes it 0700; a published bundle is readable by everyone, like any install tree.
+  await chmod(tmp, 0o755);
+  return tmp;
 }
 
 /**

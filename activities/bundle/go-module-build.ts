@@ -2,7 +2,7 @@
 // in a throwaway module under the cache, and caches the binaries by recipe + toolchain:
 //   <cache>/go/work/<name>-<version>-<hash>/   go.mod, tools.go, go.sum
 //   <cache>/go/out/<name>-<version>-<arch>-<go>-<hash>/   the binaries (+ .complete)
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   goBinaryName,
@@ -63,10 +63,19 @@ async function downloadModules(tc: GoToolchain, recipe: GoRecipe, opts: GoBuildO
   const args = ['mod', 'download', '-json', ...recipe.modules.map((m) => `${m.path}@${m.version}`)];
   let out: string;
   try {
-    out = await runGo(tc, args, { ...opts, onProgress: undefined, cwd, captureStdout: true, component: recipe.name });
+    out = await runGo(tc, args, {
+      ...opts,
+      onProgress: undefined,
+      cwd,
+      captureStdout: true,
+      component: recipe.name,
+    });
   } catch (err) {
     // `go mod download -json` prints the per-module error as JSON on stdout and exits 1.
-    throw new BundleBuildError(`${recipe.name}: cannot download modules: ${(err as Error).message}`, recipe.name);
+    throw new BundleBuildError(
+      `${recipe.name}: cannot download modules: ${(err as Error).message}`,
+      recipe.name,
+    );
   }
   const results = parseJsonStream(out);
   const failed = results.find((r) => r.Error);
@@ -141,11 +150,16 @@ export async function buildGoRecipe(
   opts.onProgress?.(`${recipe.name}: go build ${Object.keys(recipe.binaries).join(', ')} (${tc.version})`);
   const ldflags = ['-s', '-w', ...recipe.ldflags(info)].join(' ');
   const pkgs = Object.values(recipe.binaries);
-  await runGo(tc, ['build', '-trimpath', '-ldflags', ldflags, '-o', `${tmp}/`, ...pkgs], {
-    ...opts,
-    cwd: workDir,
-    component: recipe.name,
-  });
+  try {
+    await runGo(tc, ['build', '-trimpath', '-ldflags', ldflags, '-o', `${tmp}/`, ...pkgs], {
+      ...opts,
+      cwd: workDir,
+      component: recipe.name,
+    });
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
   for (const [name, pkg] of Object.entries(recipe.binaries)) {
     const built = goBinaryName(pkg);
     if (built !== name) await rename(join(tmp, built), join(tmp, name));

@@ -2,7 +2,11 @@
 // bootstrap RBAC, and leader-election status for controller-manager and scheduler.
 import { ApplicationFailure } from '@temporalio/common';
 import { BIN_DIR, kubeconfigs } from '../../cluster/layout';
-import { renderApiserverUnit, renderControllerManagerUnit, renderSchedulerUnit } from '../../cluster/render/control-plane';
+import {
+  renderApiserverUnit,
+  renderControllerManagerUnit,
+  renderSchedulerUnit,
+} from '../../cluster/render/control-plane';
 import { renderBootstrapRbac } from '../../cluster/manifests/rbac';
 import { apiEndpoint } from '../../cluster/topology';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
@@ -24,13 +28,19 @@ export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
     async ensureApiserver(input: HostInput): Promise<ServiceResult> {
       const { spec, host } = resolveHost(deps.hosts, input);
       await host.ensureDir('/var/log/kubernetes', { mode: 0o700 });
-      return ensureService(host, { unit: 'kube-apiserver', unitContent: renderApiserverUnit(input.cluster, spec) });
+      return ensureService(host, {
+        unit: 'kube-apiserver',
+        unitContent: renderApiserverUnit(input.cluster, spec),
+      });
     },
 
     async ensureControllers(input: HostInput): Promise<ServiceResult[]> {
       const { host } = resolveHost(deps.hosts, input);
       return [
-        await ensureService(host, { unit: 'kube-controller-manager', unitContent: renderControllerManagerUnit(input.cluster) }),
+        await ensureService(host, {
+          unit: 'kube-controller-manager',
+          unitContent: renderControllerManagerUnit(input.cluster),
+        }),
         await ensureService(host, { unit: 'kube-scheduler', unitContent: renderSchedulerUnit() }),
       ];
     },
@@ -41,24 +51,34 @@ export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
       const url = `${apiEndpoint(input.cluster).url}/readyz`;
       const r = await host.exec(`curl -sk --max-time 5 ${url}`);
       if (r.exitCode !== 0 || r.stdout.trim() !== 'ok') {
-        throw ApplicationFailure.create({ type: ApiserverNotReady, message: `${url}: ${r.stdout.trim() || r.stderr.trim() || 'no answer'}` });
+        throw ApplicationFailure.create({
+          type: ApiserverNotReady,
+          message: `${url}: ${r.stdout.trim() || r.stderr.trim() || 'no answer'}`,
+        });
       }
       return { url, body: r.stdout.trim() };
     },
 
     async ensureBootstrapRbac(input: HostInput): Promise<{ applied: string }> {
       const { host } = resolveHost(deps.hosts, input);
-      const r = await host.run(kubectl('apply --server-side --force-conflicts --field-manager=hakube -f -'), { stdin: renderBootstrapRbac() });
+      const r = await host.run(kubectl('apply --server-side --force-conflicts --field-manager=hakube -f -'), {
+        stdin: renderBootstrapRbac(),
+      });
       return { applied: r.stdout.trim() };
     },
 
     async leaderStatus(input: HostInput): Promise<LeaderStatus> {
       const { host } = resolveHost(deps.hosts, input);
       const holder = async (lease: string) => {
-        const r = await host.exec(kubectl(`-n kube-system get lease ${lease} -o jsonpath={.spec.holderIdentity}`));
+        const r = await host.exec(
+          kubectl(`-n kube-system get lease ${lease} -o jsonpath={.spec.holderIdentity}`),
+        );
         return r.exitCode === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
       };
-      return { controllerManager: await holder('kube-controller-manager'), scheduler: await holder('kube-scheduler') };
+      return {
+        controllerManager: await holder('kube-controller-manager'),
+        scheduler: await holder('kube-scheduler'),
+      };
     },
   };
 }

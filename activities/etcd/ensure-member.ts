@@ -1,7 +1,13 @@
 // ensureEtcdMember: the member's unit with TLS flags, started (not awaited: a forming cluster's
 // members wait for each other; the health gate follows). checkEtcdHealth: the gate.
 import { ApplicationFailure } from '@temporalio/common';
-import { etcdctl, parseEndpointHealth, parseMemberList, type EndpointHealth, type EtcdMember } from '../../cluster/etcdctl';
+import {
+  etcdctl,
+  parseEndpointHealth,
+  parseMemberList,
+  type EndpointHealth,
+  type EtcdMember,
+} from '../../cluster/etcdctl';
 import { renderEtcdUnit, type EtcdMemberOptions } from '../../cluster/render/etcd';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { ensureService, type ServiceResult } from '../host/ensure-service';
@@ -23,7 +29,9 @@ export function createEtcdActivities(deps: { hosts: HostProvider }) {
   return {
     async ensureEtcdMember(input: EnsureEtcdMemberInput): Promise<ServiceResult> {
       const { spec, host } = resolveHost(deps.hosts, input);
-      const members = input.members?.map((n) => input.cluster.spec.hosts.find((h) => h.name === n)).filter((h) => h !== undefined);
+      const members = input.members
+        ?.map((n) => input.cluster.spec.hosts.find((h) => h.name === n))
+        .filter((h) => h !== undefined);
       await host.ensureDir(input.cluster.spec.etcd.dataDir, { mode: 0o700 });
       return ensureService(host, {
         unit: 'etcd',
@@ -38,13 +46,22 @@ export function createEtcdActivities(deps: { hosts: HostProvider }) {
       const local = 'https://127.0.0.1:2379';
       const list = await host.exec(etcdctl(local, 'member list -w json'), { timeoutMs: 30_000 });
       if (list.exitCode !== 0) {
-        throw ApplicationFailure.create({ type: EtcdUnhealthy, message: `etcd on ${input.host} does not answer: ${list.stderr.trim()}` });
+        throw ApplicationFailure.create({
+          type: EtcdUnhealthy,
+          message: `etcd on ${input.host} does not answer: ${list.stderr.trim()}`,
+        });
       }
       const members = parseMemberList(list.stdout);
-      const health = await host.exec(etcdctl(local, 'endpoint health --cluster -w json'), { timeoutMs: 30_000 });
+      const health = await host.exec(etcdctl(local, 'endpoint health --cluster -w json'), {
+        timeoutMs: 30_000,
+      });
       const endpoints = health.stdout.trim().startsWith('[') ? parseEndpointHealth(health.stdout) : [];
       const sick = endpoints.filter((e) => !e.health);
-      if (health.exitCode !== 0 || sick.length > 0 || (input.expectMembers !== undefined && members.length !== input.expectMembers)) {
+      if (
+        health.exitCode !== 0 ||
+        sick.length > 0 ||
+        (input.expectMembers !== undefined && members.length !== input.expectMembers)
+      ) {
         throw ApplicationFailure.create({
           type: EtcdUnhealthy,
           message: `etcd not healthy yet: ${members.length} members, unhealthy: ${sick.map((s) => `${s.endpoint} (${s.error ?? '?'})`).join(', ') || health.stderr.trim() || 'none'}`,

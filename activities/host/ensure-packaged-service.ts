@@ -26,7 +26,8 @@ export async function ensurePackagedService(host: Host, spec: PackagedServiceSpe
   }
   const changedFiles: string[] = [];
   for (const f of spec.files) {
-    if ((await host.ensureFile(f.path, Buffer.from(f.content), { mode: f.mode ?? 0o644 })).changed) changedFiles.push(f.path);
+    if ((await host.ensureFile(f.path, Buffer.from(f.content), { mode: f.mode ?? 0o644 })).changed)
+      changedFiles.push(f.path);
   }
   if (spec.validate) {
     const check = await host.exec(spec.validate);
@@ -42,7 +43,9 @@ export async function ensurePackagedService(host: Host, spec: PackagedServiceSpe
   const active = (await host.exec(`systemctl is-active ${spec.unit}`)).stdout.trim() === 'active';
   let action: ServiceResult['action'] = 'none';
   if (!active) {
-    await host.exec(`systemctl reset-failed ${spec.unit} 2>/dev/null; systemctl start ${spec.unit}`, { timeoutMs: 60_000 });
+    await host.exec(`systemctl reset-failed ${spec.unit} 2>/dev/null; systemctl start ${spec.unit}`, {
+      timeoutMs: 60_000,
+    });
     action = 'started';
   } else if (changedFiles.length) {
     await host.run(`systemctl ${spec.reload ? 'reload' : 'restart'} ${spec.unit}`, { timeoutMs: 60_000 });

@@ -38,7 +38,8 @@ export async function ensureService(host: Host, spec: ServiceSpec): Promise<Serv
     if (r.changed) changedFiles.push(f.path);
   }
   const unitFile = unitPath(spec.unit);
-  const unitChanged = (await host.ensureFile(unitFile, Buffer.from(spec.unitContent), { mode: 0o644 })).changed;
+  const unitChanged = (await host.ensureFile(unitFile, Buffer.from(spec.unitContent), { mode: 0o644 }))
+    .changed;
   if (unitChanged) {
     changedFiles.push(unitFile);
     await host.run('systemctl daemon-reload');
@@ -48,7 +49,9 @@ export async function ensureService(host: Host, spec: ServiceSpec): Promise<Serv
   const block = spec.noBlock ? ' --no-block' : '';
   let action: ServiceResult['action'] = 'none';
   if (active !== 'active' && active !== 'activating') {
-    await host.exec(`systemctl reset-failed ${spec.unit} 2>/dev/null; systemctl start${block} ${spec.unit}`, { timeoutMs: 120_000 });
+    await host.exec(`systemctl reset-failed ${spec.unit} 2>/dev/null; systemctl start${block} ${spec.unit}`, {
+      timeoutMs: 120_000,
+    });
     action = 'started';
   } else if (changedFiles.length > 0) {
     await host.exec(`systemctl restart${block} ${spec.unit}`, { timeoutMs: 120_000 });

@@ -19,7 +19,9 @@ export function createGatherFacts(deps: { hosts: HostProvider }) {
     const after = Date.now();
     const facts = parseFacts(result.stdout);
     const vip = vipToProbe(input.cluster, input.host);
-    if (vip) facts.vipAnswers = (await host.run(vipProbeCommand(vip), { timeoutMs: 10_000 })).stdout.trim() === 'yes';
+    if (vip)
+      facts.vipAnswers =
+        (await host.run(vipProbeCommand(vip), { timeoutMs: 10_000 })).stdout.trim() === 'yes';
     // The host read its clock somewhere inside the round trip: compare with the midpoint.
     return { facts, skewMs: facts.epochMs - Math.round((before + after) / 2) };
   };

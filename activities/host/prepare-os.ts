@@ -3,7 +3,14 @@
 // cannot change itself is reported as a warning, not hidden.
 import type { Cluster } from '../../cluster/spec';
 import { files } from '../../cluster/layout';
-import { kernelModules, mergeEtcHosts, renderLimitsConf, renderModulesLoadConf, renderSysctlConf, SYSCTLS } from '../../cluster/render/os';
+import {
+  kernelModules,
+  mergeEtcHosts,
+  renderLimitsConf,
+  renderModulesLoadConf,
+  renderSysctlConf,
+  SYSCTLS,
+} from '../../cluster/render/os';
 import type { Host } from '../ssh';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 
@@ -34,7 +41,8 @@ async function ensureSysctls(host: Host, out: PrepareOsResult): Promise<void> {
   for (const [key, want] of SYSCTLS) {
     const got = await host.exec(`cat /proc/sys/${key.replace(/\./g, '/')}`);
     if (got.exitCode !== 0) out.warnings.push(`sysctl ${key} does not exist on this kernel`);
-    else if (got.stdout.trim() !== want) out.warnings.push(`sysctl ${key} is ${got.stdout.trim()}, wanted ${want} (not writable here)`);
+    else if (got.stdout.trim() !== want)
+      out.warnings.push(`sysctl ${key} is ${got.stdout.trim()}, wanted ${want} (not writable here)`);
   }
 }
 
@@ -46,7 +54,10 @@ async function ensureModules(c: Cluster, host: Host, out: PrepareOsResult): Prom
     if (present.exitCode === 0) continue;
     const loaded = await host.exec(`modprobe ${mod}`);
     if (loaded.exitCode === 0) out.changed.push(`module ${mod} loaded`);
-    else out.warnings.push(`kernel module ${mod} is not loaded and cannot be loaded here (${loaded.stderr.trim() || 'no modprobe'})`);
+    else
+      out.warnings.push(
+        `kernel module ${mod} is not loaded and cannot be loaded here (${loaded.stderr.trim() || 'no modprobe'})`,
+      );
   }
 }
 
@@ -66,7 +77,8 @@ async function ensureTimeSync(host: Host, out: PrepareOsResult): Promise<void> {
     const active = await host.exec(`systemctl is-active ${unit}`);
     if (active.stdout.trim() === 'active') return;
     await host.exec(`systemctl enable --now ${unit}`);
-    if ((await host.exec(`systemctl is-active ${unit}`)).stdout.trim() === 'active') out.changed.push(`${unit} started`);
+    if ((await host.exec(`systemctl is-active ${unit}`)).stdout.trim() === 'active')
+      out.changed.push(`${unit} started`);
     else out.warnings.push(`${unit} does not run here (containers share the host's clock)`);
     return;
   }

@@ -52,7 +52,9 @@ export function createEndpointActivities(deps: { hosts: HostProvider }) {
       let vipHolder: string | undefined;
       if (input.cluster.spec.controlPlaneEndpoint.mode === 'keepalived') {
         for (const cp of controlPlaneHosts(input.cluster)) {
-          const held = await hostOf(input.cluster, cp.name).exec(`ip -4 -o addr show | grep -qw 'inet ${ep.host}'`);
+          const held = await hostOf(input.cluster, cp.name).exec(
+            `ip -4 -o addr show | grep -qw 'inet ${ep.host}'`,
+          );
           if (held.exitCode === 0) vipHolder = cp.name;
         }
       }

@@ -32,19 +32,24 @@ async function createBootstrapToken(primary: Host, forNode: string): Promise<str
   const secret = raw.slice(6, 22);
   const expiration = new Date(Date.now() + TOKEN_TTL_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
   // create, not apply: apply would copy the secret into a last-applied annotation.
-  await primary.run(kubectl('create -f -'), { stdin: renderBootstrapTokenSecret(id, secret, expiration, `hakube join of ${forNode}`) });
+  await primary.run(kubectl('create -f -'), {
+    stdin: renderBootstrapTokenSecret(id, secret, expiration, `hakube join of ${forNode}`),
+  });
   return `${id}.${secret}`;
 }
 
 async function deleteBootstrapToken(primary: Host, token: string): Promise<void> {
-  await primary.exec(kubectl(`-n kube-system delete secret bootstrap-token-${token.split('.')[0]} --ignore-not-found`));
+  await primary.exec(
+    kubectl(`-n kube-system delete secret bootstrap-token-${token.split('.')[0]} --ignore-not-found`),
+  );
 }
 
 export function createNodeActivities(deps: { hosts: HostProvider }) {
   return {
     async ensureContainerd(input: HostInput): Promise<ServiceResult> {
       const { host } = resolveHost(deps.hosts, input);
-      for (const dir of ['/etc/containerd', '/etc/cni/net.d', '/var/lib/containerd']) await host.ensureDir(dir, { mode: 0o755 });
+      for (const dir of ['/etc/containerd', '/etc/cni/net.d', '/var/lib/containerd'])
+        await host.ensureDir(dir, { mode: 0o755 });
       return ensureService(host, {
         unit: 'containerd',
         unitContent: renderContainerdUnit(),
@@ -59,7 +64,10 @@ export function createNodeActivities(deps: { hosts: HostProvider }) {
     /** kubelet with TLS bootstrap; a node that already has its kubelet.conf is not bootstrapped again. */
     async ensureKubelet(input: HostInput): Promise<ServiceResult & { bootstrapped: boolean }> {
       const { spec, host } = resolveHost(deps.hosts, input);
-      const primary = resolveHost(deps.hosts, { cluster: input.cluster, host: primaryControlPlane(input.cluster).name }).host;
+      const primary = resolveHost(deps.hosts, {
+        cluster: input.cluster,
+        host: primaryControlPlane(input.cluster).name,
+      }).host;
       await host.ensureDir('/var/lib/kubelet', { mode: 0o700 });
       const joined = (await host.stat(kubeconfigs.kubelet)) !== undefined;
       let token: string | undefined;
@@ -84,7 +92,8 @@ export function createNodeActivities(deps: { hosts: HostProvider }) {
       } finally {
         // The token is single-purpose: once the kubelet has its own client cert it is deleted
         // (if the kubelet is still bootstrapping, the retry creates a fresh one).
-        if (token) await waitForKubeletConf(host).finally(() => deleteBootstrapToken(primary, token as string));
+        if (token)
+          await waitForKubeletConf(host).finally(() => deleteBootstrapToken(primary, token as string));
       }
     },
 
@@ -99,10 +108,18 @@ export function createNodeActivities(deps: { hosts: HostProvider }) {
 
     /** Gate: the Node object exists; reports its Ready condition. */
     async checkNodeRegistered(input: HostInput): Promise<{ node: string; ready: string }> {
-      const primary = resolveHost(deps.hosts, { cluster: input.cluster, host: primaryControlPlane(input.cluster).name }).host;
-      const r = await primary.exec(kubectl(`get node ${input.host} -o jsonpath={.status.conditions[?(@.type=="Ready")].status}`));
+      const primary = resolveHost(deps.hosts, {
+        cluster: input.cluster,
+        host: primaryControlPlane(input.cluster).name,
+      }).host;
+      const r = await primary.exec(
+        kubectl(`get node ${input.host} -o jsonpath={.status.conditions[?(@.type=="Ready")].status}`),
+      );
       if (r.exitCode !== 0) {
-        throw ApplicationFailure.create({ type: NodeNotRegistered, message: `node ${input.host} is not registered yet: ${r.stderr.trim()}` });
+        throw ApplicationFailure.create({
+          type: NodeNotRegistered,
+          message: `node ${input.host} is not registered yet: ${r.stderr.trim()}`,
+        });
       }
       return { node: input.host, ready: r.stdout.trim() || 'Unknown' };
     },

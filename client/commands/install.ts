@@ -12,9 +12,15 @@ const PHASE_NAMES: readonly string[] = INSTALL_PHASES.map((p) => p.name);
 
 function phaseList(value: string | undefined, flag: string): string[] | undefined {
   if (!value) return undefined;
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !PHASE_NAMES.includes(n));
-  if (unknown.length) throw new InputError(`${flag}: unknown phase(s) ${unknown.join(', ')}; phases are ${PHASE_NAMES.join(', ')}`);
+  if (unknown.length)
+    throw new InputError(
+      `${flag}: unknown phase(s) ${unknown.join(', ')}; phases are ${PHASE_NAMES.join(', ')}`,
+    );
   return names;
 }
 
@@ -40,18 +46,29 @@ export function registerInstallCommand(program: Command, setExit: (code: number)
     .action(async (flags: InstallFlags, cmd: Command) => {
       const { cluster, problems } = loadClusterOrThrow(flags.file);
       for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
-      const options = { skipPhases: phaseList(flags.skipPhases, '--skip-phases'), onlyPhases: phaseList(flags.only, '--only') };
+      const options = {
+        skipPhases: phaseList(flags.skipPhases, '--skip-phases'),
+        onlyPhases: phaseList(flags.only, '--only'),
+      };
       if (flags.dryRun) {
         const plan = installPlan(cluster, options);
         if (flags.json) printJson(plan);
-        else printLines([`install of ${cluster.metadata.name} (dry run: nothing is changed)`, ...formatPlan(plan)]);
+        else
+          printLines([
+            `install of ${cluster.metadata.name} (dry run: nothing is changed)`,
+            ...formatPlan(plan),
+          ]);
         return;
       }
       await withClient(cmd, async (client) => {
         const started = await client.startInstall({ cluster, ...options });
         if (!flags.json || !flags.wait) {
           if (flags.json) printJson(started);
-          else printLines([`${started.started ? 'started' : 'attached to running'} ${started.workflowId}`, `  follow: hakube status ${started.workflowId}`]);
+          else
+            printLines([
+              `${started.started ? 'started' : 'attached to running'} ${started.workflowId}`,
+              `  follow: hakube status ${started.workflowId}`,
+            ]);
         }
         if (flags.wait) setExit(await waitForOutcome(client, started.workflowId, !!flags.json));
       });

@@ -6,7 +6,15 @@ import type { Role } from '../spec';
 export const BUNDLE_SOURCES = ['release', 'source', 'debian'] as const;
 export type BundleSource = (typeof BUNDLE_SOURCES)[number];
 
-export const COMPONENT_NAMES = ['kubernetes', 'kubectl', 'etcd', 'containerd', 'runc', 'crictl', 'cni'] as const;
+export const COMPONENT_NAMES = [
+  'kubernetes',
+  'kubectl',
+  'etcd',
+  'containerd',
+  'runc',
+  'crictl',
+  'cni',
+] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 /** Folder (relative to the bundle root) for ordinary binaries and for CNI plugins. */
@@ -109,7 +117,11 @@ export function rolesForBinary(component: ComponentName, binary: string): readon
 }
 
 /** Whether a host with these roles needs the binary. */
-export function hostNeedsBinary(component: ComponentName, binary: string, hostRoles: readonly Role[]): boolean {
+export function hostNeedsBinary(
+  component: ComponentName,
+  binary: string,
+  hostRoles: readonly Role[],
+): boolean {
   return rolesForBinary(component, binary).some((r) => hostRoles.includes(r));
 }
 

@@ -1,6 +1,12 @@
 // `--from` parsing: one source for every component (`source`), or per component
 // (`kubernetes=source,etcd=debian,cni=release`); unnamed components keep their defaults.
-import { BUNDLE_SOURCES, COMPONENT_NAMES, COMPONENTS, type BundleSource, type ComponentName } from './components';
+import {
+  BUNDLE_SOURCES,
+  COMPONENT_NAMES,
+  COMPONENTS,
+  type BundleSource,
+  type ComponentName,
+} from './components';
 import { DEFAULT_SOURCES } from './versions';
 
 export class BundleInputError extends Error {

@@ -8,3 +8,5 @@ export * from './from-spec';
 export * from './versions';
 export * from './cache-key';
 export * from './gomod';
+export * from './debian-packages';
+export * from './compatibility';

@@ -60,7 +60,11 @@ function tar(
 }
 
 /** Upstream (unmirrored) artifacts of a component at a version. */
-export function upstreamArtifacts(component: ComponentName, version: string, arch: string): ReleaseArtifact[] {
+export function upstreamArtifacts(
+  component: ComponentName,
+  version: string,
+  arch: string,
+): ReleaseArtifact[] {
   const ver = v(version);
   switch (component) {
     case 'kubernetes':

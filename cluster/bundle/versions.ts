@@ -25,15 +25,16 @@ export const MIN_SUPPORTED_ETCD_VERSION = 'v3.5.24';
 export const MIN_ETCD_FOR_WATCH_PROGRESS = 'v3.4.31';
 
 /** Pinned versions of the non-Kubernetes components for `release` and `source`. */
-export const COMPONENT_VERSIONS: Readonly<Record<Exclude<ComponentName, 'kubernetes' | 'kubectl'>, string>> = {
-  etcd: 'v3.7.3',
-  containerd: 'v2.4.2',
-  runc: 'v1.5.2',
-  // cri-tools v1.36.0 is the newest whose sigs.k8s.io module the proxy serves here; CRI v1
-  // is stable, so crictl 1.36 talks to any 1.37 node's runtime.
-  crictl: 'v1.36.0',
-  cni: 'v1.9.1',
-};
+export const COMPONENT_VERSIONS: Readonly<Record<Exclude<ComponentName, 'kubernetes' | 'kubectl'>, string>> =
+  {
+    etcd: 'v3.7.3',
+    containerd: 'v2.4.2',
+    runc: 'v1.5.2',
+    // cri-tools v1.36.0 is the newest whose sigs.k8s.io module the proxy serves here; CRI v1
+    // is stable, so crictl 1.36 talks to any 1.37 node's runtime.
+    crictl: 'v1.36.0',
+    cni: 'v1.9.1',
+  };
 
 /** What each component comes from when --from does not say. */
 export const DEFAULT_SOURCES: Readonly<Record<ComponentName, BundleSource>> = {

@@ -13,16 +13,30 @@ const binding = (name: string, role: string, subject: { kind: 'Group' | 'User'; 
 
 export function renderBootstrapRbac(): string {
   const docs = [
-    binding('hakube:kubelet-bootstrap', 'system:node-bootstrapper', { kind: 'Group', name: 'system:bootstrappers' }),
-    binding('hakube:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', {
+    binding('hakube:kubelet-bootstrap', 'system:node-bootstrapper', {
       kind: 'Group',
       name: 'system:bootstrappers',
     }),
-    binding('hakube:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', {
-      kind: 'Group',
-      name: 'system:nodes',
+    binding(
+      'hakube:node-autoapprove-bootstrap',
+      'system:certificates.k8s.io:certificatesigningrequests:nodeclient',
+      {
+        kind: 'Group',
+        name: 'system:bootstrappers',
+      },
+    ),
+    binding(
+      'hakube:node-autoapprove-certificate-rotation',
+      'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient',
+      {
+        kind: 'Group',
+        name: 'system:nodes',
+      },
+    ),
+    binding('hakube:apiserver-kubelet-client', 'system:kubelet-api-admin', {
+      kind: 'User',
+      name: 'kube-apiserver-kubelet-client',
     }),
-    binding('hakube:apiserver-kubelet-client', 'system:kubelet-api-admin', { kind: 'User', name: 'kube-apiserver-kubelet-client' }),
   ];
   return docs.map((d) => stringify(d)).join('---\n');
 }

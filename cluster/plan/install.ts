@@ -44,18 +44,28 @@ export function stepsOf(c: Cluster, phase: InstallPhase): PlannedStep[] {
   const nodes = nodeHosts(c);
   switch (phase) {
     case 'preflight':
-      return [...perHost('preflight/facts', 'gather facts', all), { key: 'preflight/evaluate', title: 'evaluate every check' }];
+      return [
+        ...perHost('preflight/facts', 'gather facts', all),
+        { key: 'preflight/evaluate', title: 'evaluate every check' },
+      ];
     case 'os':
       return perHost('os/prepare', 'swap, sysctls, modules, limits, /etc/hosts', all);
     case 'artifacts':
       return perHost('artifacts/binaries', 'upload the binaries its roles need', all);
     case 'certs':
       return [
-        { key: 'certs/authorities', title: 'CAs and service-account key on the first control-plane host', host: cps[0]?.name },
+        {
+          key: 'certs/authorities',
+          title: 'CAs and service-account key on the first control-plane host',
+          host: cps[0]?.name,
+        },
         ...perHost('certs/host', 'certificates and kubeconfigs', all),
       ];
     case 'etcd':
-      return [...perHost('etcd/start-member', 'start etcd member', etcdHosts(c)), { key: 'etcd/health', title: 'every member healthy' }];
+      return [
+        ...perHost('etcd/start-member', 'start etcd member', etcdHosts(c)),
+        { key: 'etcd/health', title: 'every member healthy' },
+      ];
     case 'endpoint':
       if (c.spec.controlPlaneEndpoint.mode !== 'keepalived') return [];
       return [
@@ -71,9 +81,14 @@ export function stepsOf(c: Cluster, phase: InstallPhase): PlannedStep[] {
         { key: 'control-plane/rbac', title: 'RBAC for kubelet bootstrap and CSR approval' },
       ];
     case 'nodes':
-      return [...perHost('nodes/join', 'containerd, kubelet (TLS bootstrap), kube-proxy', nodes), { key: 'nodes/registered', title: 'every node registered' }];
+      return [
+        ...perHost('nodes/join', 'containerd, kubelet (TLS bootstrap), kube-proxy', nodes),
+        { key: 'nodes/registered', title: 'every node registered' },
+      ];
     case 'addons':
-      return [{ key: 'addons/apply', title: 'CNI, CoreDNS, node-local DNS, metrics-server, serving-cert approver' }];
+      return [
+        { key: 'addons/apply', title: 'CNI, CoreDNS, node-local DNS, metrics-server, serving-cert approver' },
+      ];
   }
 }
 

@@ -9,7 +9,11 @@ export async function applyAddons(ctx: InstallContext): Promise<void> {
   const r = await runStep(
     ctx.tracker,
     'addons',
-    { key: 'addons/apply', title: 'CNI, CoreDNS, node-local DNS, metrics-server, serving-cert approver', host: primary },
+    {
+      key: 'addons/apply',
+      title: 'CNI, CoreDNS, node-local DNS, metrics-server, serving-cert approver',
+      host: primary,
+    },
     acts.applyAddons,
     [{ cluster: ctx.cluster, host: primary }],
   );

@@ -12,9 +12,13 @@ export async function preflight(ctx: InstallContext): Promise<void> {
   const { cluster, tracker } = ctx;
   const gathered: Record<string, GatheredFacts> = {};
   await onEachHost(cluster.spec.hosts, async (h) => {
-    gathered[h.name] = await runStep(tracker, 'preflight', { key: `preflight/facts/${h.name}`, title: 'gather facts', host: h.name }, acts.gatherFacts, [
-      { cluster, host: h.name },
-    ]);
+    gathered[h.name] = await runStep(
+      tracker,
+      'preflight',
+      { key: `preflight/facts/${h.name}`, title: 'gather facts', host: h.name },
+      acts.gatherFacts,
+      [{ cluster, host: h.name }],
+    );
   });
   await tracker.step('preflight', { key: 'preflight/evaluate', title: 'evaluate every check' }, async () => {
     const report = evaluatePreflight(cluster, gathered);

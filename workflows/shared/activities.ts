@@ -33,5 +33,7 @@ export function runStep<F extends ActivityFn>(
   options: Partial<ActivityOptions> = {},
 ): Promise<Awaited<ReturnType<F>>> {
   const summary = `${step.key}: ${step.title}`;
-  return tracker.step(phase, step, () => fn.executeWithOptions({ ...REMOTE_STEP_OPTIONS, ...options, summary }, args));
+  return tracker.step(phase, step, () =>
+    fn.executeWithOptions({ ...REMOTE_STEP_OPTIONS, ...options, summary }, args),
+  );
 }

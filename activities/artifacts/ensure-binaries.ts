@@ -1,0 +1,90 @@
+// ensureBinaries: the binaries a host's roles need, pushed from a verified offline bundle on
+// the worker's machine over SFTP. Each upload is skipped when the host already has the same
+// bytes; progress is heartbeated so a long upload is visibly alive.
+import { posix } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { ErrorTypes } from '../../cluster/errors';
+import { BIN_DIR, CNI_BIN_DIR } from '../../cluster/layout';
+import { filesForRoles } from '../../cluster/bundle';
+import { readManifest, verifyBundle } from '../bundle';
+import { BundleVerifyError } from '../bundle/errors';
+import { resolveHost, type HostInput, type HostProvider } from '../context';
+
+export interface EnsureBinariesInput extends HostInput {
+  /** Absolute path of the bundle folder on the worker's machine. */
+  bundleDir: string;
+}
+
+export interface EnsureBinariesResult {
+  uploaded: string[];
+  unchanged: number;
+  bytesTransferred: number;
+  kubernetesVersion: string;
+}
+
+/** Where a bundle file goes on the host: CNI plugins to /opt/cni/bin, everything else to /usr/local/bin. */
+export function hostPathOf(bundlePath: string): string {
+  return bundlePath.startsWith('cni/')
+    ? `${CNI_BIN_DIR}/${posix.basename(bundlePath)}`
+    : `${BIN_DIR}/${posix.basename(bundlePath)}`;
+}
+
+function heartbeat(details: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // outside an activity (tests)
+  }
+}
+
+export function createArtifactActivities(deps: { hosts: HostProvider }) {
+  return {
+    async ensureBinaries(input: EnsureBinariesInput): Promise<EnsureBinariesResult> {
+      const { spec, host } = resolveHost(deps.hosts, input);
+      try {
+        await verifyBundle(input.bundleDir);
+      } catch (err) {
+        if (err instanceof BundleVerifyError) {
+          throw ApplicationFailure.create({
+            type: ErrorTypes.BundleInvalid,
+            message: `bundle ${input.bundleDir}: ${err.message}`,
+            nonRetryable: true,
+          });
+        }
+        throw err;
+      }
+      const manifest = await readManifest(input.bundleDir);
+      const files = filesForRoles(manifest, spec.roles);
+      await host.ensureDir(BIN_DIR, { mode: 0o755 });
+      if (files.some((f) => f.file.path.startsWith('cni/')))
+        await host.ensureDir(CNI_BIN_DIR, { mode: 0o755 });
+      const result: EnsureBinariesResult = {
+        uploaded: [],
+        unchanged: 0,
+        bytesTransferred: 0,
+        kubernetesVersion: manifest.kubernetesVersion,
+      };
+      for (const [i, { file }] of files.entries()) {
+        heartbeat({ step: `artifacts/binaries/${input.host}`, file: file.path, done: i, of: files.length });
+        const target = hostPathOf(file.path);
+        const r = await host.ensureFile(
+          target,
+          { localPath: posix.join(input.bundleDir, file.path) },
+          { mode: 0o755 },
+        );
+        if (r.sha256 !== file.sha256) {
+          throw ApplicationFailure.create({
+            type: ErrorTypes.BundleInvalid,
+            message: `${file.path} changed while it was uploaded`,
+            nonRetryable: true,
+          });
+        }
+        if (r.changed) result.uploaded.push(target);
+        else result.unchanged++;
+        result.bytesTransferred += r.bytesTransferred;
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// hakube bundle build | verify: offline artifact bundles (see docs/bundle.md).
+// Progress goes to stderr; the result (path, or JSON with --json) to stdout.
+import type { Command } from 'commander';
+import { DEFAULT_ARCH } from '../../cluster/bundle';
+import { buildBundle, verifyBundle, type BundleVerifyReport } from '../../activities/bundle';
+import { printJson, printLines } from '../output';
+import { hakubeCache } from '../paths';
+
+interface BuildOpts {
+  kubernetes?: string;
+  out?: string;
+  from?: string;
+  arch: string;
+  mirror?: string;
+  jobs?: string;
+  json?: boolean;
+}
+
+function progressPrinter(): (line: string) => void {
+  const started = Date.now();
+  return (line) => {
+    const s = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
+    process.stderr.write(`[bundle ${s}s] ${line}\n`);
+  };
+}
+
+function parseJobs(jobs: string | undefined): number | undefined {
+  if (jobs === undefined) return undefined;
+  const n = Number(jobs);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--jobs: expected a positive integer, got "${jobs}"`);
+  return n;
+}
+
+function summary(report: BundleVerifyReport): string[] {
+  return report.components.map(
+    (c) => `  ${c.name.padEnd(11)} ${c.version.padEnd(30)} ${c.source} (${c.files} files)`,
+  );
+}
+
+export function registerBundleCommands(program: Command): void {
+  const bundle = program.command('bundle').description('offline artifact bundles: build and verify');
+
+  bundle
+    .command('build')
+    .description('assemble binaries + manifest from release downloads, Go source builds or Debian packages')
+    .option('--kubernetes <version>', 'Kubernetes version, e.g. v1.37.2 (default: the tested default)')
+    .option('--out <dir>', 'also place the bundle here (default: only the cache folder)')
+    .option('--from <spec>', 'release | source | debian, or per component: kubernetes=source,etcd=debian,...')
+    .option('--arch <arch>', 'target architecture', DEFAULT_ARCH)
+    .option('--mirror <url>', 'base URL mirroring <host>/<path> of the release downloads')
+    .option('--jobs <n>', 'parallel Go compile jobs (go build -p)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: BuildOpts) => {
+      const result = await buildBundle({
+        kubernetesVersion: opts.kubernetes,
+        out: opts.out,
+        from: opts.from,
+        arch: opts.arch,
+        mirror: opts.mirror,
+        cacheDir: hakubeCache(),
+        goParallelism: parseJobs(opts.jobs ?? process.env.HAKUBE_GO_JOBS),
+        onProgress: progressPrinter(),
+      });
+      if (opts.json) {
+        printJson({
+          dir: result.dir,
+          cached: result.cached,
+          cacheKey: result.cacheKey,
+          seconds: result.seconds,
+          notes: result.notes,
+          report: result.report,
+        });
+        return;
+      }
+      process.stderr.write(
+        [
+          `bundle ${result.cacheKey}: ${result.cached ? 'cache hit' : 'built'} in ${result.seconds} s, ` +
+            `${result.report.files} files, ${(result.report.totalBytes / 1048576).toFixed(1)} MiB`,
+          `  from ${result.manifest.components.map((c) => `${c.name}=${c.source}`).join(',')}`,
+          ...summary(result.report),
+          '',
+        ].join('\n'),
+      );
+      printLines([result.dir]);
+    });
+
+  bundle
+    .command('verify')
+    .description('check a bundle: manifest schema, and size + sha256 + mode of every file')
+    .argument('<dir>', 'bundle folder (holds manifest.json)')
+    .option('--json', 'print the report as JSON')
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      // A mismatch throws BundleVerifyError (name 'BundleVerifyError') naming the file.
+      const report = await verifyBundle(dir);
+      if (opts.json) return printJson(report);
+      printLines([
+        `${dir}: ok (Kubernetes ${report.kubernetesVersion}, ${report.arch}, ${report.files} files, ${(report.totalBytes / 1048576).toFixed(1)} MiB)`,
+        ...summary(report),
+      ]);
+    });
+}
