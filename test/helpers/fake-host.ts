@@ -1,0 +1,76 @@
+// An in-memory Host for unit tests of activities that only read and write files.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import type { EnsureFileOptions, EnsureFileResult, ExecResult, Host, RemoteStat } from '../../activities/ssh';
+
+interface Entry {
+  content?: Buffer;
+  mode: number;
+  owner?: string;
+  dir: boolean;
+}
+
+export class FakeHost implements Host {
+  readonly files = new Map<string, Entry>();
+  writes = 0;
+
+  constructor(
+    readonly name: string,
+    readonly address = '10.0.0.1',
+  ) {}
+
+  async exec(command: string): Promise<ExecResult> {
+    throw new Error(`FakeHost ${this.name} runs no commands (asked: ${command})`);
+  }
+
+  run(command: string): Promise<ExecResult> {
+    return this.exec(command);
+  }
+
+  async readFile(path: string): Promise<Buffer | undefined> {
+    return this.files.get(path)?.content;
+  }
+
+  async stat(path: string): Promise<RemoteStat | undefined> {
+    const e = this.files.get(path);
+    return e && { size: e.content?.length ?? 0, mode: e.mode, uid: 0, gid: 0, isDirectory: e.dir };
+  }
+
+  async sha256(path: string): Promise<string | undefined> {
+    const c = this.files.get(path)?.content;
+    return c && createHash('sha256').update(c).digest('hex');
+  }
+
+  async ensureFile(
+    path: string,
+    content: Buffer | { localPath: string },
+    opts: EnsureFileOptions = {},
+  ): Promise<EnsureFileResult> {
+    const data = Buffer.isBuffer(content) ? content : readFileSync(content.localPath);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const current = this.files.get(path);
+    if (current?.content?.equals(data) && current.mode === (opts.mode ?? current.mode))
+      return { changed: false, sha256, bytesTransferred: 0 };
+    this.files.set(path, { content: data, mode: opts.mode ?? 0o644, owner: opts.owner, dir: false });
+    this.writes++;
+    return { changed: true, sha256, bytesTransferred: data.length };
+  }
+
+  async ensureDir(path: string, opts: EnsureFileOptions = {}): Promise<{ changed: boolean }> {
+    if (this.files.get(path)?.dir) return { changed: false };
+    for (let p = path; p !== '/' && !this.files.has(p); p = posix.dirname(p))
+      this.files.set(p, { mode: opts.mode ?? 0o755, dir: true });
+    return { changed: true };
+  }
+
+  async ensureAbsent(path: string): Promise<{ changed: boolean }> {
+    return { changed: this.files.delete(path) };
+  }
+
+  text(path: string): string {
+    const c = this.files.get(path)?.content;
+    if (!c) throw new Error(`${this.name}: no ${path}`);
+    return c.toString('utf8');
+  }
+}
