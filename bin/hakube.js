@@ -8,10 +8,12 @@ if (!fs.existsSync(entry)) {
   process.stderr.write('hakube is not built yet: run `bash scripts/setup.sh` (or `npm run build`) first.\n');
   process.exit(2);
 }
-require(entry).main(process.argv).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`hakube: ${err && err.stack ? err.stack : err}\n`);
-    process.exit(1);
-  },
-);
+require(entry)
+  .main(process.argv)
+  .then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`hakube: ${err && err.stack ? err.stack : err}\n`);
+      process.exit(1);
+    },
+  );

@@ -11,7 +11,10 @@ import { registerWorkerCommand } from './commands/worker';
 import { registerOperationCommands } from './commands/operations';
 import { registerLabCommands } from './commands/lab';
 import { registerInstallCommand } from './commands/install';
+import { registerBundleCommands } from './commands/bundle';
+import { BundleInputError, ChecksumParseError } from '../cluster/bundle';
 import { PortInUseError } from './server/dev-server';
+import { LabInputError } from '../lab/names';
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('hakube')
@@ -26,6 +29,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerInstallCommand(program, setExit);
   registerOperationCommands(program, setExit);
   registerLabCommands(program);
+  registerBundleCommands(program);
   // exitOverride is not inherited by subcommands created before it was set: apply it everywhere.
   const override = (c: Command) => {
     c.exitOverride();
@@ -41,11 +45,8 @@ function exitCodeFor(err: unknown): number {
     for (const p of err.problems) printError(`  ${formatProblem(p)}`);
     return ExitCode.BAD_INPUT;
   }
-  if (
-    err instanceof InputError ||
-    err instanceof PortInUseError ||
-    (err instanceof Error && err.name === 'LabInputError')
-  ) {
+  const badInput = [InputError, PortInUseError, LabInputError, BundleInputError, ChecksumParseError];
+  if (err instanceof Error && badInput.some((type) => err instanceof type)) {
     printError(`hakube: ${err.message}`);
     return ExitCode.BAD_INPUT;
   }

@@ -3,7 +3,8 @@
 import { z } from 'zod';
 
 export const API_VERSION = 'hakube.io/v1alpha1';
-export const DEFAULT_KUBERNETES_VERSION = 'v1.34.2';
+// Kept equal to the offline bundle's default (cluster/bundle/versions.ts; see docs/bundle.md).
+export const DEFAULT_KUBERNETES_VERSION = 'v1.37.2';
 
 const dnsLabel = z
   .string()

@@ -2,7 +2,7 @@
 // packages hakube's install expects on a server, built once and cached by the hash of its
 // recipe outside the clone. Machines run on overlays of it and never change it.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hakubeCache } from './names';
 import { run, runStreaming } from './exec';
@@ -38,6 +38,8 @@ export const BASE_PACKAGES = [
   'iptables',
   'ebtables',
   'ethtool',
+  'openssh-client',
+  'xz-utils',
 ];
 
 const SSHD_CONFIG = [
@@ -65,9 +67,12 @@ const HOST_KEYS_UNIT = [
   '',
 ].join('\n');
 
+/** The recipe is the package list, the files written into the tree and the configuration steps. */
 export function baseRecipeHash(): string {
   return createHash('sha256')
-    .update(JSON.stringify({ SUITE, BASE_PACKAGES, SSHD_CONFIG, HOST_KEYS_UNIT, v: 1 }))
+    .update(
+      JSON.stringify({ SUITE, BASE_PACKAGES, SSHD_CONFIG, HOST_KEYS_UNIT, steps: configure.toString() }),
+    )
     .digest('hex')
     .slice(0, 16);
 }
@@ -93,7 +98,11 @@ async function configure(rootfs: string): Promise<void> {
   writeFileSync(join(rootfs, 'etc/hosts'), '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n');
   writeFileSync(join(rootfs, 'etc/ssh/sshd_config.d/hakube-lab.conf'), SSHD_CONFIG);
   writeFileSync(join(rootfs, 'etc/systemd/system/hakube-ssh-host-keys.service'), HOST_KEYS_UNIT);
+  // Empty: each machine gets its own id at first boot. dbus' copy would otherwise be used as
+  // every machine's id, so it points at the one in /etc (as on Debian's cloud images).
   writeFileSync(join(rootfs, 'etc/machine-id'), '');
+  rmSync(join(rootfs, 'var/lib/dbus/machine-id'), { force: true });
+  symlinkSync('/etc/machine-id', join(rootfs, 'var/lib/dbus/machine-id'));
   writeFileSync(join(rootfs, 'etc/resolv.conf'), '# lab machines have no DNS beyond /etc/hosts\n');
   await run('sh', [
     '-c',

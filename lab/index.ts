@@ -2,7 +2,8 @@
 // and disk) for the demo and the tests. See lab/README.md.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkName, hostNames, labDir, LabInputError, bridgeName } from './names';
+import { bridgeName, checkName, hostNames, hostOfMachine, labDir, LabInputError } from './names';
+import { removeLabCgroups } from './cgroups';
 import { basePath, ensureBase } from './base';
 import {
   ensureBridge,
@@ -111,8 +112,11 @@ export async function labUp(opts: {
 
   const notes = await prepareHostKernel();
   notes.forEach((n) => log(`note: ${n}`));
-  const base = await ensureBase(log);
   const existing = readLab(name);
+  const base =
+    existing?.base && existsSync(join(existing.base, 'etc/os-release'))
+      ? existing.base
+      : await ensureBase(log);
   const others = listLabs()
     .filter((l) => l !== name)
     .map((l) => readLab(l)?.subnet)
@@ -124,6 +128,7 @@ export async function labUp(opts: {
     subnet,
     vip: `${subnet}.10`,
     createdAt: existing?.createdAt ?? new Date().toISOString(),
+    base,
     hosts: wanted.map((h) => ({ name: h.name, role: h.role, address: addressFor(subnet, h.role, h.index) })),
   };
   // Hosts of an earlier `lab up` with larger counts are removed: the lab is what was asked for.
@@ -216,10 +221,11 @@ async function removeStrays(lab: string): Promise<void> {
     if (mountPoint?.startsWith(`${prefix}/`))
       await unmountMachine(lab, mountPoint.slice(prefix.length + 1).split('/')[0]);
   }
-  const nsPrefix = `hakube-${lab}-`;
   for (const ns of existsSync('/run/netns') ? readdirSync('/run/netns') : []) {
-    if (ns.startsWith(nsPrefix)) await removeMachineNetwork(lab, ns.slice(nsPrefix.length));
+    const host = hostOfMachine(lab, ns, 'hakube-');
+    if (host) await removeMachineNetwork(lab, host);
   }
+  removeLabCgroups(lab);
 }
 
 export async function labStatus(opts: { name?: string } = {}): Promise<LabInfo[]> {
@@ -240,7 +246,7 @@ export async function labStartHost(name: string, host: string): Promise<void> {
   const h = requireHost(lab, host);
   await checkLabPreconditions();
   await ensureMachineNetwork(lab.name, host, h.address);
-  await ensureOverlay(lab.name, host, basePath());
+  await ensureOverlay(lab.name, host, lab.base ?? basePath());
   await startMachine(lab.name, host);
   await waitForBoot(lab.name, host, h.address);
 }

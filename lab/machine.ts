@@ -1,10 +1,11 @@
 // One lab machine: an overlay of the base tree booted by systemd-nspawn in its own network
-// namespace. The host here has no systemd as PID 1, so machines are not registered with
-// machined (--register=no, --keep-unit); we track the nspawn process ourselves.
+// namespace. Machines are not registered with machined (--register=no, --keep-unit): the hosts
+// the lab runs on usually have no systemd as PID 1, so we track the nspawn process ourselves.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostDir, machineName, netnsName } from './names';
+import { HOST_NAME_PATTERN, hostDir, machineName, netnsName } from './names';
+import { ensureMachineCgroups, removeMachineCgroups } from './cgroups';
 import { run, sleep, tryRun } from './exec';
 
 export interface MachineSpec {
@@ -79,7 +80,7 @@ export function machinePid(lab: string, host: string): number | undefined {
 
 /** Finds nspawn processes of a lab even without state (after a crash): by their --machine argument. */
 export async function strayMachinePids(lab: string): Promise<number[]> {
-  const r = await tryRun('pgrep', ['-f', `systemd-nspawn .*--machine=${lab}-`]);
+  const r = await tryRun('pgrep', ['-f', `systemd-nspawn .*--machine=${lab}-${HOST_NAME_PATTERN}( |$)`]);
   return r.stdout.split('\n').filter(Boolean).map(Number);
 }
 
@@ -88,37 +89,92 @@ export const consoleLog = (lab: string, host: string) => paths(lab, host).log;
 /** The last lines of a machine's console, with terminal colour codes removed. */
 export function consoleTail(lab: string, host: string, lines = 12): string {
   try {
-    const text = readFileSync(paths(lab, host).log, 'utf8').replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
+    const text = readFileSync(paths(lab, host).log, 'utf8').replace(
+      new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'),
+      '',
+    );
     return text.trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '(no console log)';
   }
 }
 
-export async function startMachine(lab: string, host: string): Promise<number> {
-  const running = machinePid(lab, host);
-  if (running) return running;
-  const p = paths(lab, host);
+/** nspawn options: a booted machine in its own network namespace, privileged enough for Kubernetes. */
+function nspawnArgs(lab: string, host: string): string[] {
   const args = [
     '--boot',
     '--keep-unit',
     '--register=no',
     `--machine=${machineName(lab, host)}`,
-    `--directory=${p.root}`,
+    `--directory=${paths(lab, host).root}`,
     `--network-namespace-path=/run/netns/${netnsName(lab, host)}`,
     '--console=passive',
     '--link-journal=no',
     '--resolv-conf=off',
     '--timezone=off',
+    // A server's file limits, not those of the process that started the machine (haproxy, etcd
+    // and kubelet raise theirs and fail under a 1024 hard limit).
+    '--rlimit=NOFILE=1048576:1048576',
+    // What a server's root has: runc and kubelet need the full capability set, the kernel
+    // keyring (runc joins a session keyring; nspawn's filter answers EPERM) and bpf.
+    '--capability=all',
+    '--system-call-filter=@keyring bpf',
   ];
+  // kubelet's OOM watcher reads the kernel log; modules (if the host has any) are read-only.
+  if (existsSync('/dev/kmsg')) args.push('--bind=/dev/kmsg');
+  if (existsSync('/lib/modules')) args.push('--bind-ro=/lib/modules');
+  return args;
+}
+
+/** With systemd as PID 1 the machine runs as a transient unit with a delegated cgroup. */
+export const hostRunsSystemd = () => existsSync('/run/systemd/system');
+const unitName = (lab: string, host: string) => `hakube-lab-${machineName(lab, host)}`;
+
+async function startAsUnit(lab: string, host: string): Promise<number> {
+  const p = paths(lab, host);
+  const unit = unitName(lab, host);
+  await run('systemd-run', [
+    `--unit=${unit}`,
+    '--collect',
+    '--quiet',
+    '--property=Delegate=yes',
+    '--property=KillMode=mixed',
+    `--property=StandardOutput=append:${p.log}`,
+    `--property=StandardError=append:${p.log}`,
+    'systemd-nspawn',
+    ...nspawnArgs(lab, host),
+  ]);
+  const pid = Number((await run('systemctl', ['show', '--property=MainPID', '--value', unit])).trim());
+  if (!pid) throw new Error(`${unit} did not start; see ${p.log}`);
+  return pid;
+}
+
+// Joins the machine's own cgroups (lab/cgroups.ts), then becomes systemd-nspawn (same pid).
+const JOIN_CGROUPS_AND_EXEC =
+  'for f in $HAKUBE_CGROUP_PROCS; do echo $$ > "$f" || exit 1; done; exec systemd-nspawn "$@"';
+
+function startDetached(lab: string, host: string): number {
+  const p = paths(lab, host);
+  const procs = ensureMachineCgroups(lab, host);
   const log = openSync(p.log, 'a');
   // Its own session, detached: the machine outlives the CLI that started it.
-  const child = spawn('systemd-nspawn', args, { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn('sh', ['-c', JOIN_CGROUPS_AND_EXEC, 'hakube-lab-machine', ...nspawnArgs(lab, host)], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, HAKUBE_CGROUP_PROCS: procs.join(' ') },
+  });
   closeSync(log);
   child.unref();
   if (!child.pid) throw new Error(`could not start systemd-nspawn for ${host}`);
-  writeFileSync(p.pid, `${child.pid}\n`);
   return child.pid;
+}
+
+export async function startMachine(lab: string, host: string): Promise<number> {
+  const running = machinePid(lab, host);
+  if (running) return running;
+  const pid = hostRunsSystemd() ? await startAsUnit(lab, host) : startDetached(lab, host);
+  writeFileSync(paths(lab, host).pid, `${pid}\n`);
+  return pid;
 }
 
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
@@ -151,6 +207,7 @@ export async function stopMachine(lab: string, host: string): Promise<void> {
   const pid = machinePid(lab, host);
   if (pid) await stopPid(pid);
   rmSync(paths(lab, host).pid, { force: true });
+  removeMachineCgroups(lab, host);
 }
 
 export async function unmountMachine(lab: string, host: string): Promise<void> {

@@ -26,6 +26,16 @@ export const vethName = (lab: string, host: string) => `hkv${short(`${lab}/${hos
 export const netnsName = (lab: string, host: string) => `hakube-${lab}-${host}`;
 export const machineName = (lab: string, host: string) => `${lab}-${host}`;
 
+/** Lab host names (see hostNames): they tell lab "t" apart from lab "t-lab" in derived names. */
+export const HOST_NAME_PATTERN = '(master|worker)-[0-9]+';
+
+/** The host a derived name (`<prefix><lab>-<host>`) belongs to, if it is one of this lab's. */
+export function hostOfMachine(lab: string, derived: string, prefix = ''): string | undefined {
+  if (!derived.startsWith(`${prefix}${lab}-`)) return undefined;
+  const host = derived.slice(prefix.length + lab.length + 1);
+  return new RegExp(`^${HOST_NAME_PATTERN}$`).test(host) ? host : undefined;
+}
+
 export function hakubeHome(): string {
   return process.env.HAKUBE_HOME ?? join(homedir(), '.hakube');
 }

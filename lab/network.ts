@@ -1,6 +1,6 @@
 // The lab network: one Linux bridge per lab with the host at .1, one network namespace per
 // machine joined by a veth pair, no route out. Partition = the machine's veth link down.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { bridgeName, netnsName, vethName } from './names';
 import { run, tryRun } from './exec';
@@ -89,26 +89,77 @@ export async function isPartitioned(lab: string, host: string): Promise<boolean>
 }
 
 /**
+ * Kernel features Kubernetes needs, probed by what the kernel exposes (built-in features have
+ * no module to load, and hosts may have no modprobe at all).
+ */
+interface KernelFeature {
+  feature: string;
+  /** Modules to load when the feature is missing (the first one provides the probe). */
+  modules: string[];
+  present: () => boolean;
+  /** What missing it means for the cluster. */
+  without: string;
+}
+
+const KERNEL_FEATURES: KernelFeature[] = [
+  {
+    feature: 'overlay',
+    modules: ['overlay'],
+    present: () => fileHas('/proc/filesystems', '\toverlay'),
+    without: 'no lab',
+  },
+  {
+    feature: 'br_netfilter',
+    modules: ['br_netfilter'],
+    present: () => existsSync('/proc/sys/net/bridge'),
+    without: 'bridged pod traffic bypasses iptables',
+  },
+  {
+    feature: 'nf_conntrack',
+    modules: ['nf_conntrack'],
+    present: () => existsSync('/proc/sys/net/netfilter/nf_conntrack_max'),
+    without: 'no kube-proxy',
+  },
+  {
+    feature: 'ip_vs',
+    modules: ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh'],
+    present: () => existsSync('/proc/net/ip_vs'),
+    without: 'kube-proxy must use iptables mode',
+  },
+  {
+    feature: 'vxlan',
+    modules: ['vxlan'],
+    present: () => existsSync('/sys/module/vxlan'),
+    without: 'calico needs another encapsulation',
+  },
+  {
+    feature: 'ipip',
+    modules: ['ipip'],
+    present: () => existsSync('/sys/module/ipip'),
+    without: 'calico must use VXLAN, not IPIP',
+  },
+];
+
+function fileHas(file: string, text: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').includes(text);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Kernel bits Kubernetes needs that a machine cannot set up itself (modules and most sysctls
- * belong to the host kernel). Missing modules are reported, not fatal: this kernel may have
- * them built in, or lack ip_vs altogether (then kube-proxy runs in iptables mode).
+ * belong to the host kernel). Missing features are reported as notes, not failures: this
+ * kernel lacks ip_vs and ipip, for instance (then kube-proxy runs in iptables mode and calico
+ * uses VXLAN).
  */
 export async function prepareHostKernel(): Promise<string[]> {
   const notes: string[] = [];
-  for (const mod of [
-    'overlay',
-    'br_netfilter',
-    'nf_conntrack',
-    'veth',
-    'bridge',
-    'ip_vs',
-    'ip_vs_rr',
-    'ip_vs_wrr',
-    'ip_vs_sh',
-  ]) {
-    if (existsSync(`/sys/module/${mod}`)) continue;
-    if ((await tryRun('modprobe', [mod])).code !== 0 && !existsSync(`/sys/module/${mod}`))
-      notes.push(`kernel module ${mod} is not available`);
+  for (const f of KERNEL_FEATURES) {
+    if (f.present()) continue;
+    for (const m of f.modules) await tryRun('modprobe', [m]);
+    if (!f.present()) notes.push(`kernel feature ${f.feature} is not available (${f.without})`);
   }
   for (const [key, value] of [
     ['net.ipv4.ip_forward', '1'],

@@ -23,7 +23,7 @@ const TOOLS = [
 export async function checkLabPreconditions(): Promise<void> {
   if (process.getuid?.() !== 0) {
     throw new LabPreconditionError(
-      'the lab needs root (it creates bridges, network namespaces, mounts and machines)',
+      'the lab needs root (it creates bridges, network namespaces, mounts and machines): run it as root, after `bash scripts/setup.sh`',
     );
   }
   const missing: string[] = [];

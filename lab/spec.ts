@@ -5,7 +5,7 @@ import { keyPath, knownHostsPath } from './access';
 import { hakubeCache } from './names';
 import { join } from 'node:path';
 
-export const LAB_KUBERNETES_VERSION = 'v1.34.2';
+export const LAB_KUBERNETES_VERSION = 'v1.37.2';
 
 export function renderLabSpec(lab: LabRecord): string {
   const doc = {

@@ -15,6 +15,8 @@ export interface LabRecord {
   subnet: string;
   vip: string;
   createdAt: string;
+  /** The base tree under the lab's overlays: kept for the lab's life, even when the recipe changes. */
+  base?: string;
   hosts: LabHostRecord[];
 }
 

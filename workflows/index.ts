@@ -1,2 +1,3 @@
 // Every workflow the hakube worker registers. One file per workflow.
 export { selfTest } from './self-test';
+export { installCluster } from './install-cluster';

@@ -1,25 +1,29 @@
-// Certificate and key building with @peculiar/x509 over Node's WebCrypto: CAs, leaf certs,
-// PEM encoding, and the checks that decide whether an existing certificate can be kept.
+// Certificate and key building with @peculiar/x509 over Node's WebCrypto (RSA 2048 or ECDSA
+// P-256): key pairs, PEM encoding, self-signed CAs and CA-signed leaf certificates.
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill.
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import type { Usage } from '../../cluster/pki/profiles';
+import type { ExtendedKeyUsage, KeyUsage, SubjectRequest } from '../../cluster/pki/profiles';
+import type { PkiKeyAlgorithm } from '../../cluster/pki/input';
 
 // Node's WebCrypto types (the project does not load the DOM lib).
-type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
-type RsaHashedKeyGenParams = webcrypto.RsaHashedKeyGenParams;
-type EcKeyGenParams = webcrypto.EcKeyGenParams;
+export type CryptoKey = webcrypto.CryptoKey;
+export type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 // Node's webcrypto is the W3C Crypto that x509 expects; its DOM type is not loaded here.
-x509.cryptoProvider.set(webcrypto as never);
-const subtle = webcrypto.subtle;
+type W3cCrypto = Parameters<typeof x509.cryptoProvider.set>[0];
+const provider = webcrypto as unknown as W3cCrypto;
+x509.cryptoProvider.set(provider);
+export const subtle = webcrypto.subtle;
 
-export type { CryptoKey };
-export type KeyAlgorithm = 'rsa' | 'ecdsa';
+export const DAY_MS = 24 * 60 * 60 * 1000;
+/** Backdating absorbs clock skew between the worker and the hosts. */
+const BACKDATE_MS = 5 * 60 * 1000;
 
-export function algorithmFor(kind: KeyAlgorithm): RsaHashedKeyGenParams | EcKeyGenParams {
+export function algorithmFor(
+  kind: PkiKeyAlgorithm,
+): webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams {
   return kind === 'rsa'
     ? {
         name: 'RSASSA-PKCS1-v1_5',
@@ -27,10 +31,21 @@ export function algorithmFor(kind: KeyAlgorithm): RsaHashedKeyGenParams | EcKeyG
         publicExponent: new Uint8Array([1, 0, 1]),
         modulusLength: 2048,
       }
-    : ({ name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as EcKeyGenParams);
+    : { name: 'ECDSA', namedCurve: 'P-256' };
 }
 
-export function generateKeys(kind: KeyAlgorithm): Promise<CryptoKeyPair> {
+/** Signing parameters (ECDSA needs the hash here, RSASSA takes it from the key). */
+export function signingAlgorithmFor(
+  kind: PkiKeyAlgorithm,
+): webcrypto.RsaHashedImportParams | webcrypto.EcdsaParams {
+  return kind === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', hash: 'SHA-256' };
+}
+
+export function keyAlgorithmOf(cert: x509.X509Certificate): PkiKeyAlgorithm {
+  return cert.publicKey.algorithm.name === 'ECDSA' ? 'ecdsa' : 'rsa';
+}
+
+export function generateKeys(kind: PkiKeyAlgorithm): Promise<CryptoKeyPair> {
   return subtle.generateKey(algorithmFor(kind), true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 }
 
@@ -54,77 +69,101 @@ function derOf(pemText: string): Buffer {
   return Buffer.from(pemText.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
 }
 
-/** Imports a PKCS#8 key, for the algorithm of the certificate it belongs to. */
-export async function importPrivateKey(pemText: string, cert: x509.X509Certificate): Promise<CryptoKey> {
-  const kind: KeyAlgorithm = cert.publicKey.algorithm.name === 'ECDSA' ? 'ecdsa' : 'rsa';
+/** Imports a PKCS#8 private key of the given algorithm. */
+export function importPrivateKey(pemText: string, kind: PkiKeyAlgorithm): Promise<CryptoKey> {
   return subtle.importKey('pkcs8', derOf(pemText), algorithmFor(kind), true, ['sign']);
+}
+
+/** Does this private key belong to that public key? (Sign a probe, verify it.) */
+export async function keyMatches(keyPem: string, publicKey: x509.PublicKey): Promise<boolean> {
+  const kind: PkiKeyAlgorithm = publicKey.algorithm.name === 'ECDSA' ? 'ecdsa' : 'rsa';
+  try {
+    const key = await importPrivateKey(keyPem, kind);
+    const probe = new TextEncoder().encode('hakube key probe');
+    const alg = signingAlgorithmFor(kind);
+    const signature = await subtle.sign(alg, key, probe);
+    const pub = await publicKey.export(algorithmFor(kind), ['verify'], provider);
+    return await subtle.verify(alg, pub, signature, probe);
+  } catch {
+    return false;
+  }
 }
 
 export function parseCertificate(pemText: string): x509.X509Certificate {
   return new x509.X509Certificate(pemText);
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-function serialNumber(): string {
-  // 16 random bytes, top bit cleared so the DER integer stays positive.
+/** 16 random bytes, top bit cleared so the DER integer stays positive. */
+export function randomSerial(): string {
   const bytes = webcrypto.getRandomValues(new Uint8Array(16));
   bytes[0] &= 0x7f;
+  bytes[0] |= 0x01; // never a leading zero byte
   return Buffer.from(bytes).toString('hex');
 }
 
-function dn(commonName: string, organizations: string[] = []): string {
+/** RFC 4514 distinguished name with the CN first, then each O. */
+export function distinguishedName(commonName: string, organizations: readonly string[] = []): string {
   const esc = (v: string) => v.replace(/([,+"\\<>;=])/g, '\\$1');
   return [`CN=${esc(commonName)}`, ...organizations.map((o) => `O=${esc(o)}`)].join(', ');
 }
 
-export async function createCa(commonName: string, kind: KeyAlgorithm, validityDays: number, now: Date) {
-  const keys = await generateKeys(kind);
+const KEY_USAGE_FLAGS: Record<KeyUsage, x509.KeyUsageFlags> = {
+  digitalSignature: x509.KeyUsageFlags.digitalSignature,
+  keyEncipherment: x509.KeyUsageFlags.keyEncipherment,
+  keyCertSign: x509.KeyUsageFlags.keyCertSign,
+  cRLSign: x509.KeyUsageFlags.cRLSign,
+};
+export const EKU_OIDS: Record<ExtendedKeyUsage, string> = {
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+};
+
+export function keyUsageFlags(usages: readonly KeyUsage[]): number {
+  return usages.reduce((acc, u) => acc | KEY_USAGE_FLAGS[u], 0);
+}
+
+export interface CaRequest {
+  commonName: string;
+  keyUsages: KeyUsage[];
+  keyAlgorithm: PkiKeyAlgorithm;
+  validityDays: number;
+}
+
+export async function issueCa(req: CaRequest, now: Date, serial = randomSerial()) {
+  const keys = await generateKeys(req.keyAlgorithm);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serialNumber(),
-    name: dn(commonName),
-    notBefore: new Date(now.getTime() - 5 * 60 * 1000),
-    notAfter: new Date(now.getTime() + validityDays * DAY_MS),
+    serialNumber: serial,
+    name: distinguishedName(req.commonName),
+    notBefore: new Date(now.getTime() - BACKDATE_MS),
+    notAfter: new Date(now.getTime() + req.validityDays * DAY_MS),
     keys,
-    signingAlgorithm: algorithmFor(kind),
+    signingAlgorithm: signingAlgorithmFor(req.keyAlgorithm),
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
-        true,
-      ),
+      new x509.KeyUsagesExtension(keyUsageFlags(req.keyUsages), true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
   return { cert, keys };
 }
 
-export interface LeafRequest {
-  commonName: string;
-  organizations: string[];
-  dnsNames: string[];
-  ipAddresses: string[];
-  usages: Usage[];
+export interface LeafRequest extends SubjectRequest {
+  keyAlgorithm: PkiKeyAlgorithm;
   validityDays: number;
 }
 
-const EKU: Record<Usage, string> = { serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2' };
+export interface SigningCa {
+  cert: x509.X509Certificate;
+  key: CryptoKey;
+}
 
-export async function createLeaf(
-  req: LeafRequest,
-  ca: { cert: x509.X509Certificate; key: CryptoKey },
-  kind: KeyAlgorithm,
-  now: Date,
-) {
-  const keys = await generateKeys(kind);
+export async function issueLeaf(req: LeafRequest, ca: SigningCa, now: Date, serial = randomSerial()) {
+  const keys = await generateKeys(req.keyAlgorithm);
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(
-      x509.KeyUsageFlags.digitalSignature | (kind === 'rsa' ? x509.KeyUsageFlags.keyEncipherment : 0),
-      true,
-    ),
+    new x509.KeyUsagesExtension(keyUsageFlags(req.keyUsages), true),
     new x509.ExtendedKeyUsageExtension(
-      req.usages.map((u) => EKU[u]),
+      req.extendedKeyUsages.map((u) => EKU_OIDS[u]),
       false,
     ),
     await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
@@ -135,91 +174,47 @@ export async function createLeaf(
     ...req.ipAddresses.map((value) => ({ type: 'ip' as const, value })),
   ];
   if (names.length) extensions.push(new x509.SubjectAlternativeNameExtension(names, false));
+  // A leaf never outlives its CA.
   const notAfter = new Date(Math.min(now.getTime() + req.validityDays * DAY_MS, ca.cert.notAfter.getTime()));
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serialNumber(),
-    subject: dn(req.commonName, req.organizations),
+    serialNumber: serial,
+    subject: distinguishedName(req.commonName, req.organizations),
     issuer: ca.cert.subject,
-    notBefore: new Date(now.getTime() - 5 * 60 * 1000),
+    notBefore: new Date(now.getTime() - BACKDATE_MS),
     notAfter,
     publicKey: keys.publicKey,
     signingKey: ca.key,
-    signingAlgorithm: algorithmFor(ca.cert.publicKey.algorithm.name === 'ECDSA' ? 'ecdsa' : 'rsa'),
+    signingAlgorithm: signingAlgorithmFor(keyAlgorithmOf(ca.cert)),
     extensions,
   });
   return { cert, keys };
 }
 
-export interface CertFacts {
-  subject: string;
-  issuer: string;
-  serial: string;
-  notBefore: string;
-  notAfter: string;
-  daysLeft: number;
-  dnsNames: string[];
-  ipAddresses: string[];
-  fingerprintSha256: string;
-}
-
-export async function certFacts(cert: x509.X509Certificate, now: Date): Promise<CertFacts> {
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  const names = san?.names.toJSON() ?? [];
-  return {
-    subject: cert.subject,
-    issuer: cert.issuer,
-    serial: cert.serialNumber,
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
-    daysLeft: Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS),
-    dnsNames: names.filter((n) => n.type === 'dns').map((n) => n.value),
-    ipAddresses: names.filter((n) => n.type === 'ip').map((n) => n.value),
-    fingerprintSha256: Buffer.from(await cert.getThumbprint('SHA-256')).toString('hex'),
-  };
-}
-
-/** Why an existing certificate must be reissued, or undefined when it can be kept. */
-export async function reasonToReissue(
-  cert: x509.X509Certificate,
-  keyPem: string | undefined,
-  want: LeafRequest,
-  ca: x509.X509Certificate,
-  renewBeforeDays: number,
-  now: Date,
-): Promise<string | undefined> {
-  if (!keyPem) return 'its key is missing';
-  if (cert.issuer !== ca.subject || !(await cert.verify({ publicKey: ca.publicKey, signatureOnly: true })))
-    return 'not signed by the current CA';
-  if (cert.notAfter.getTime() - now.getTime() < renewBeforeDays * DAY_MS)
-    return `expires ${cert.notAfter.toISOString()} (inside renewBefore)`;
-  const facts = await certFacts(cert, now);
-  const same = (a: string[], b: string[]) =>
-    a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i]);
-  if (!same(facts.dnsNames, want.dnsNames) || !same(facts.ipAddresses, want.ipAddresses))
-    return 'its SANs differ from the profile';
-  if (facts.subject !== dn(want.commonName, want.organizations))
-    return `subject ${facts.subject} differs from the profile`;
-  const eku = cert.getExtension(x509.ExtendedKeyUsageExtension);
-  if (
-    !same(
-      (eku?.usages ?? []).map(String),
-      want.usages.map((u) => EKU[u]),
-    )
-  )
-    return 'its extended key usages differ';
-  // The key on disk must belong to the certificate (a half-written pair is replaced).
-  const key = await importPrivateKey(keyPem, cert).catch(() => undefined);
-  if (!key) return 'its key cannot be read';
-  const probe = new TextEncoder().encode('hakube');
-  const alg =
-    cert.publicKey.algorithm.name === 'ECDSA'
-      ? { name: 'ECDSA', hash: 'SHA-256' }
-      : { name: 'RSASSA-PKCS1-v1_5' };
-  const signature = await subtle.sign(alg, key, probe);
-  const pub = await cert.publicKey.export(
-    algorithmFor(cert.publicKey.algorithm.name === 'ECDSA' ? 'ecdsa' : 'rsa'),
-    ['verify'],
+/** An ad-hoc CA (tests, foreign CAs): CA key usages, one algorithm, a validity in days. */
+export function createCa(commonName: string, kind: PkiKeyAlgorithm, validityDays: number, now: Date) {
+  return issueCa(
+    {
+      commonName,
+      keyAlgorithm: kind,
+      validityDays,
+      keyUsages: ['digitalSignature', 'keyCertSign', 'cRLSign'],
+    },
+    now,
   );
-  if (!(await subtle.verify(alg, pub, signature, probe))) return 'its key does not match the certificate';
-  return undefined;
+}
+
+/** An ad-hoc leaf (tests): `usages` are the extended key usages. */
+export function createLeaf(
+  req: Omit<SubjectRequest, 'keyUsages' | 'extendedKeyUsages'> & {
+    usages: ExtendedKeyUsage[];
+    validityDays: number;
+  },
+  ca: SigningCa,
+  kind: PkiKeyAlgorithm,
+  now: Date,
+) {
+  const { usages, ...rest } = req;
+  const keyUsages: KeyUsage[] =
+    kind === 'rsa' ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'];
+  return issueLeaf({ ...rest, keyAlgorithm: kind, keyUsages, extendedKeyUsages: usages }, ca, now);
 }

@@ -3,7 +3,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat as localStat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { posix } from 'node:path';
 import { ErrorTypes } from '../../cluster/errors';
@@ -119,14 +118,7 @@ export class RemoteHost implements Host {
       : `${dir}/.${posix.basename(path)}.hakube-${randomBytes(6).toString('hex')}`;
     await this.run(`mkdir -p ${shq(dir)}`);
     try {
-      await this.pool.use(this.target, async (c) => {
-        const sftp = await c.sftp();
-        const write = sftp.createWriteStream(tmp, { mode: 0o600 });
-        const source = Buffer.isBuffer(content)
-          ? Readable.from([content])
-          : createReadStream(content.localPath);
-        await pipeline(source, write);
-      });
+      await this.pool.use(this.target, (c) => c.upload(content, tmp));
       const written = await this.exec(`sha256sum ${shq(tmp)}`, { sudo: false });
       if (written.stdout.split(' ')[0] !== local.sha256) {
         throw new SshError(

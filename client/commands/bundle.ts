@@ -33,7 +33,8 @@ function parseJobs(jobs: string | undefined): number | undefined {
 
 function summary(report: BundleVerifyReport): string[] {
   return report.components.map(
-    (c) => `  ${c.name.padEnd(11)} ${c.version.padEnd(30)} ${c.source} (${c.files} files)`,
+    (c) =>
+      `  ${c.name.padEnd(11)} ${c.version.padEnd(30)} ${c.source} (${c.files} file${c.files === 1 ? '' : 's'})`,
   );
 }
 

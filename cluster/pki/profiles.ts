@@ -1,221 +1,274 @@
-// The certificate table of an HA binary install (kubeadm's, as a typed list): which CA signs
-// what, subjects, SANs, usages, paths, and which hosts get each certificate. Pure.
-import type { Cluster, HostSpec } from '../spec';
+// The certificate table of an HA binary install, kubeadm style: every CA, key pair, leaf
+// certificate and kubeconfig, with its stable name, subject, SANs, usages, validity, paths and
+// the hosts that get it. Pure: no I/O, no clock, no randomness (callers bring `now` and serials).
+import { firstServiceIP, isIPv4, parseCidr } from '../net';
 import { kubeconfigs, pki } from '../layout';
-import { apiEndpoint, controlPlaneHosts, kubernetesServiceIP, nodeHosts } from '../topology';
+import { PKI_DEFAULTS, type PkiClusterInput, type PkiHost } from './input';
+import type {
+  CaName,
+  CaProfile,
+  ExtendedKeyUsage,
+  KeyPairProfile,
+  KeyUsage,
+  KubeconfigProfile,
+  LeafProfile,
+  PkiProfile,
+  SubjectRequest,
+  Validity,
+} from './types';
 
-export type CaName = 'etcd-ca' | 'kubernetes-ca' | 'front-proxy-ca';
-export type Usage = 'serverAuth' | 'clientAuth';
+export type * from './types';
 
-export interface CaProfile {
-  name: CaName;
-  commonName: string;
-  certPath: string;
-  keyPath: string;
+const has = (h: PkiHost, role: PkiHost['roles'][number]) => h.roles.includes(role);
+const isControlPlane = (h: PkiHost) => has(h, 'control-plane');
+const isEtcd = (h: PkiHost) => has(h, 'etcd');
+const isNode = (h: PkiHost) => has(h, 'worker') || isControlPlane(h);
+const unique = (values: string[]) => [...new Set(values)];
+
+export function primaryControlPlaneName(input: PkiClusterInput): string {
+  const primary = input.hosts.find(isControlPlane);
+  if (!primary) throw new Error('the certificate table needs at least one control-plane host');
+  return primary.name;
 }
 
-export interface LeafProfile {
-  /** Stable name: `certs/<profile>` (used by --only, progress keys, docs). */
-  name: string;
-  signer: CaName;
-  commonName: string;
-  organizations: string[];
-  dnsNames: string[];
-  ipAddresses: string[];
-  usages: Usage[];
-  certPath: string;
-  keyPath: string;
+function validity(input: PkiClusterInput, kind: 'ca' | 'leaf'): Validity {
+  return {
+    keyAlgorithm: input.keyAlgorithm ?? PKI_DEFAULTS.keyAlgorithm,
+    validityDays:
+      kind === 'ca'
+        ? (input.caValidityDays ?? PKI_DEFAULTS.caValidityDays)
+        : (input.leafValidityDays ?? PKI_DEFAULTS.leafValidityDays),
+    renewBeforeDays: input.renewBeforeDays ?? PKI_DEFAULTS.renewBeforeDays,
+  };
 }
 
-export interface KubeconfigProfile {
-  name: string;
-  path: string;
-  userName: string;
-  commonName: string;
-  organizations: string[];
-  /** The API server this kubeconfig talks to: the endpoint, or the local apiserver. */
-  server: string;
+/** A leaf's key usages: keyEncipherment only makes sense for RSA keys. */
+function leafKeyUsages(input: PkiClusterInput): KeyUsage[] {
+  return (input.keyAlgorithm ?? PKI_DEFAULTS.keyAlgorithm) === 'rsa'
+    ? ['digitalSignature', 'keyEncipherment']
+    : ['digitalSignature'];
 }
 
-export const CAS: Record<CaName, CaProfile> = {
-  'etcd-ca': { name: 'etcd-ca', commonName: 'etcd-ca', certPath: pki.etcdCa.cert, keyPath: pki.etcdCa.key },
-  'kubernetes-ca': {
-    name: 'kubernetes-ca',
-    commonName: 'kubernetes',
-    certPath: pki.ca.cert,
-    keyPath: pki.ca.key,
-  },
-  'front-proxy-ca': {
-    name: 'front-proxy-ca',
-    commonName: 'front-proxy-ca',
-    certPath: pki.frontProxyCa.cert,
-    keyPath: pki.frontProxyCa.key,
-  },
-};
-
-const has = (h: HostSpec, role: string) => h.roles.includes(role as HostSpec['roles'][number]);
-
-/** CAs whose certificate a host needs (to verify peers), and CA keys it needs (to sign). */
-export function casFor(host: HostSpec): { certs: CaName[]; keys: CaName[]; serviceAccountKey: boolean } {
-  const cp = has(host, 'control-plane');
-  const certs = new Set<CaName>(['kubernetes-ca']);
-  if (cp || has(host, 'etcd')) certs.add('etcd-ca');
-  if (cp) certs.add('front-proxy-ca');
-  // controller-manager signs kubelet CSRs with the Kubernetes CA on every control-plane host.
-  return { certs: [...certs], keys: cp ? ['kubernetes-ca'] : [], serviceAccountKey: cp };
+export function caProfiles(input: PkiClusterInput): CaProfile[] {
+  const source = primaryControlPlaneName(input);
+  const names = (pred: (h: PkiHost) => boolean) => input.hosts.filter(pred).map((h) => h.name);
+  const ca = (
+    name: string,
+    caName: CaName,
+    commonName: string,
+    paths: { cert: string; key: string },
+    certHosts: string[],
+    keyHosts: string[],
+  ): CaProfile => ({
+    kind: 'ca',
+    name,
+    ca: caName,
+    commonName,
+    keyUsages: ['digitalSignature', 'keyCertSign', 'cRLSign'],
+    certPath: paths.cert,
+    keyPath: paths.key,
+    sourceHost: source,
+    certHosts,
+    keyHosts,
+    ...validity(input, 'ca'),
+  });
+  return [
+    ca(
+      'certs/etcd-ca',
+      'etcd-ca',
+      'etcd-ca',
+      pki.etcdCa,
+      names((h) => isEtcd(h) || isControlPlane(h)),
+      [source],
+    ),
+    // Every control-plane host's controller-manager signs kubelet CSRs: it needs the key too.
+    ca(
+      'certs/ca',
+      'kubernetes-ca',
+      'kubernetes',
+      pki.ca,
+      names(() => true),
+      names(isControlPlane),
+    ),
+    ca('certs/front-proxy-ca', 'front-proxy-ca', 'front-proxy-ca', pki.frontProxyCa, names(isControlPlane), [
+      source,
+    ]),
+  ];
 }
 
-export function leafProfilesFor(c: Cluster, host: HostSpec): LeafProfile[] {
-  const out: LeafProfile[] = [];
+export function serviceAccountProfile(input: PkiClusterInput): KeyPairProfile {
+  return {
+    kind: 'keypair',
+    name: 'certs/sa',
+    keyAlgorithm: input.keyAlgorithm ?? PKI_DEFAULTS.keyAlgorithm,
+    keyPath: pki.serviceAccount.key,
+    publicKeyPath: pki.serviceAccount.pub,
+    sourceHost: primaryControlPlaneName(input),
+    hosts: input.hosts.filter(isControlPlane).map((h) => h.name),
+  };
+}
+
+/** The SANs of kube-apiserver's serving certificate (the same on every control-plane host). */
+export function apiserverSans(input: PkiClusterInput): { dnsNames: string[]; ipAddresses: string[] } {
+  const cidr = parseCidr(input.serviceCIDR);
+  if (!cidr) throw new Error(`invalid serviceCIDR ${input.serviceCIDR}`);
+  const cps = input.hosts.filter(isControlPlane);
+  const endpoint = input.controlPlaneEndpoint.address;
+  return {
+    dnsNames: unique([
+      'kubernetes',
+      'kubernetes.default',
+      'kubernetes.default.svc',
+      `kubernetes.default.svc.${input.clusterDomain}`,
+      'localhost',
+      ...cps.map((h) => h.name),
+      ...(isIPv4(endpoint) ? [] : [endpoint]),
+    ]),
+    ipAddresses: unique([
+      firstServiceIP(cidr),
+      '127.0.0.1',
+      ...cps.map((h) => h.address),
+      ...(isIPv4(endpoint) ? [endpoint] : []),
+    ]),
+  };
+}
+
+export function leafProfilesFor(input: PkiClusterInput, host: PkiHost): LeafProfile[] {
+  const base = { host: host.name, keyUsages: leafKeyUsages(input), ...validity(input, 'leaf') };
   const leaf = (
-    p: Omit<LeafProfile, 'organizations' | 'dnsNames' | 'ipAddresses'> & Partial<LeafProfile>,
+    kind: string,
+    signer: CaName,
+    paths: { cert: string; key: string },
+    subject: Partial<SubjectRequest> & Pick<SubjectRequest, 'commonName' | 'extendedKeyUsages'>,
   ): LeafProfile => ({
+    kind: 'leaf',
+    name: `certs/${kind}/${host.name}`,
+    signer,
+    certPath: paths.cert,
+    keyPath: paths.key,
     organizations: [],
     dnsNames: [],
     ipAddresses: [],
-    ...p,
+    ...base,
+    ...subject,
   });
-  if (has(host, 'etcd')) {
-    const sans = { dnsNames: [host.name, 'localhost'], ipAddresses: [host.address, '127.0.0.1'] };
+  const out: LeafProfile[] = [];
+  if (isEtcd(host)) {
+    const sans = { dnsNames: [host.name, 'localhost'], ipAddresses: unique([host.address, '127.0.0.1']) };
+    const both: ExtendedKeyUsage[] = ['serverAuth', 'clientAuth'];
     out.push(
-      leaf({
-        name: 'certs/etcd-server',
-        signer: 'etcd-ca',
+      leaf('etcd-server', 'etcd-ca', pki.etcdServer, {
         commonName: host.name,
         ...sans,
-        usages: ['serverAuth', 'clientAuth'],
-        certPath: pki.etcdServer.cert,
-        keyPath: pki.etcdServer.key,
+        extendedKeyUsages: both,
       }),
-    );
-    out.push(
-      leaf({
-        name: 'certs/etcd-peer',
-        signer: 'etcd-ca',
-        commonName: host.name,
-        ...sans,
-        usages: ['serverAuth', 'clientAuth'],
-        certPath: pki.etcdPeer.cert,
-        keyPath: pki.etcdPeer.key,
-      }),
+      leaf('etcd-peer', 'etcd-ca', pki.etcdPeer, { commonName: host.name, ...sans, extendedKeyUsages: both }),
     );
   }
-  if (has(host, 'etcd') || has(host, 'control-plane')) {
+  if (isEtcd(host) || isControlPlane(host)) {
+    // etcdctl for health checks, snapshots and member changes.
     out.push(
-      leaf({
-        name: 'certs/etcd-healthcheck-client',
-        signer: 'etcd-ca',
+      leaf('etcd-healthcheck-client', 'etcd-ca', pki.etcdHealthcheckClient, {
         commonName: 'kube-etcd-healthcheck-client',
-        usages: ['clientAuth'],
-        certPath: pki.etcdHealthcheckClient.cert,
-        keyPath: pki.etcdHealthcheckClient.key,
+        extendedKeyUsages: ['clientAuth'],
       }),
     );
   }
-  if (has(host, 'control-plane')) {
-    const domain = c.spec.network.clusterDomain;
-    const endpoint = apiEndpoint(c).host;
-    const endpointIsIp = /^\d+\.\d+\.\d+\.\d+$/.test(endpoint);
+  if (isControlPlane(host)) {
     out.push(
-      leaf({
-        name: 'certs/apiserver',
-        signer: 'kubernetes-ca',
+      leaf('apiserver', 'kubernetes-ca', pki.apiserver, {
         commonName: 'kube-apiserver',
-        dnsNames: unique([
-          'kubernetes',
-          'kubernetes.default',
-          'kubernetes.default.svc',
-          `kubernetes.default.svc.${domain}`,
-          'localhost',
-          ...controlPlaneHosts(c).map((h) => h.name),
-          ...(endpointIsIp ? [] : [endpoint]),
-        ]),
-        ipAddresses: unique([
-          kubernetesServiceIP(c),
-          '127.0.0.1',
-          ...controlPlaneHosts(c).map((h) => h.address),
-          ...(endpointIsIp ? [endpoint] : []),
-        ]),
-        usages: ['serverAuth'],
-        certPath: pki.apiserver.cert,
-        keyPath: pki.apiserver.key,
+        ...apiserverSans(input),
+        extendedKeyUsages: ['serverAuth'],
       }),
-      leaf({
-        name: 'certs/apiserver-kubelet-client',
-        signer: 'kubernetes-ca',
+      leaf('apiserver-kubelet-client', 'kubernetes-ca', pki.apiserverKubeletClient, {
         commonName: 'kube-apiserver-kubelet-client',
         organizations: ['kubeadm:cluster-admins'],
-        usages: ['clientAuth'],
-        certPath: pki.apiserverKubeletClient.cert,
-        keyPath: pki.apiserverKubeletClient.key,
+        extendedKeyUsages: ['clientAuth'],
       }),
-      leaf({
-        name: 'certs/apiserver-etcd-client',
-        signer: 'etcd-ca',
+      leaf('apiserver-etcd-client', 'etcd-ca', pki.apiserverEtcdClient, {
         commonName: 'kube-apiserver-etcd-client',
-        usages: ['clientAuth'],
-        certPath: pki.apiserverEtcdClient.cert,
-        keyPath: pki.apiserverEtcdClient.key,
+        extendedKeyUsages: ['clientAuth'],
       }),
-      leaf({
-        name: 'certs/front-proxy-client',
-        signer: 'front-proxy-ca',
+      leaf('front-proxy-client', 'front-proxy-ca', pki.frontProxyClient, {
         commonName: 'front-proxy-client',
-        usages: ['clientAuth'],
-        certPath: pki.frontProxyClient.cert,
-        keyPath: pki.frontProxyClient.key,
+        extendedKeyUsages: ['clientAuth'],
       }),
     );
   }
   return out;
 }
 
-export function kubeconfigProfilesFor(c: Cluster, host: HostSpec): KubeconfigProfile[] {
+export function kubeconfigProfilesFor(input: PkiClusterInput, host: PkiHost): KubeconfigProfile[] {
+  const endpoint = `https://${input.controlPlaneEndpoint.address}:${input.controlPlaneEndpoint.port}`;
+  // Controllers talk to their own host's apiserver, so they work before the VIP does.
+  const local = `https://127.0.0.1:${input.apiserverPort}`;
+  const kc = (
+    user: string,
+    path: string,
+    subject: string,
+    org: string,
+    server: string,
+  ): KubeconfigProfile => ({
+    kind: 'kubeconfig',
+    name: `kubeconfig/${user}/${host.name}`,
+    host: host.name,
+    signer: 'kubernetes-ca',
+    path,
+    clusterName: input.clusterName,
+    userName: subject,
+    server,
+    commonName: subject,
+    organizations: [org],
+    dnsNames: [],
+    ipAddresses: [],
+    keyUsages: leafKeyUsages(input),
+    extendedKeyUsages: ['clientAuth'],
+    ...validity(input, 'leaf'),
+  });
   const out: KubeconfigProfile[] = [];
-  const endpoint = apiEndpoint(c).url;
-  if (has(host, 'control-plane')) {
-    // Controllers talk to their own host's apiserver, so they work before the VIP does.
-    const local = `https://127.0.0.1:${c.spec.controlPlaneEndpoint.apiserverPort}`;
+  if (isControlPlane(host)) {
     out.push(
-      {
-        name: 'kubeconfig/admin',
-        path: kubeconfigs.admin,
-        userName: 'kubernetes-admin',
-        commonName: 'kubernetes-admin',
-        organizations: ['system:masters'],
-        server: endpoint,
-      },
-      {
-        name: 'kubeconfig/controller-manager',
-        path: kubeconfigs.controllerManager,
-        userName: 'system:kube-controller-manager',
-        commonName: 'system:kube-controller-manager',
-        organizations: ['system:kube-controller-manager'],
-        server: local,
-      },
-      {
-        name: 'kubeconfig/scheduler',
-        path: kubeconfigs.scheduler,
-        userName: 'system:kube-scheduler',
-        commonName: 'system:kube-scheduler',
-        organizations: ['system:kube-scheduler'],
-        server: local,
-      },
+      kc('admin', kubeconfigs.admin, 'kubernetes-admin', 'system:masters', endpoint),
+      kc(
+        'controller-manager',
+        kubeconfigs.controllerManager,
+        'system:kube-controller-manager',
+        'system:kube-controller-manager',
+        local,
+      ),
+      kc('scheduler', kubeconfigs.scheduler, 'system:kube-scheduler', 'system:kube-scheduler', local),
     );
   }
-  if (nodeHosts(c).some((h) => h.name === host.name)) {
-    out.push({
-      name: 'kubeconfig/kube-proxy',
-      path: kubeconfigs.kubeProxy,
-      userName: 'system:kube-proxy',
-      commonName: 'system:kube-proxy',
-      organizations: ['system:node-proxier'],
-      server: endpoint,
-    });
+  if (isNode(host)) {
+    out.push(kc('kube-proxy', kubeconfigs.kubeProxy, 'system:kube-proxy', 'system:node-proxier', endpoint));
   }
   return out;
 }
 
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
+/** The whole table, in the order an install creates it: CAs, the SA key pair, then per host. */
+export function certificateProfiles(input: PkiClusterInput): PkiProfile[] {
+  return [
+    ...caProfiles(input),
+    serviceAccountProfile(input),
+    ...input.hosts.flatMap((h) => [...leafProfilesFor(input, h), ...kubeconfigProfilesFor(input, h)]),
+  ];
+}
+
+/** Profiles that put files on a host (a CA counts when the host gets its certificate). */
+export function profilesForHost(input: PkiClusterInput, hostName: string): PkiProfile[] {
+  return certificateProfiles(input).filter((p) => {
+    switch (p.kind) {
+      case 'ca':
+        return p.certHosts.includes(hostName);
+      case 'keypair':
+        return p.hosts.includes(hostName);
+      default:
+        return p.host === hostName;
+    }
+  });
+}
+
+export function findProfile(input: PkiClusterInput, name: string): PkiProfile | undefined {
+  return certificateProfiles(input).find((p) => p.name === name);
 }

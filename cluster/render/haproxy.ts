@@ -13,7 +13,7 @@ export function renderHaproxyConfig(c: Cluster): string {
     '# Rendered by hakube; changes are overwritten.',
     'global',
     '    log /dev/log local0 warning',
-    '    maxconn 20000',
+    '    maxconn 4000',
     '    daemon',
     '',
     'defaults',

@@ -20,8 +20,18 @@ export class FakeHost implements Host {
     readonly address = '10.0.0.1',
   ) {}
 
+  /** Understands only `find <dirs> -maxdepth 1 -type f -name '*.ext'` (file listings); nothing else. */
   async exec(command: string): Promise<ExecResult> {
-    throw new Error(`FakeHost ${this.name} runs no commands (asked: ${command})`);
+    const finds = [...command.matchAll(/find ((?:\/\S+ )+)-maxdepth 1 -type f -name '\*(\.\w+)'/g)];
+    if (finds.length === 0) throw new Error(`FakeHost ${this.name} cannot run: ${command}`);
+    const found = finds.flatMap(([, dirs, ext]) =>
+      [...this.files.entries()]
+        .filter(
+          ([path, e]) => !e.dir && path.endsWith(ext) && dirs.trim().split(' ').includes(posix.dirname(path)),
+        )
+        .map(([path]) => path),
+    );
+    return { exitCode: 0, stdout: found.map((p) => `${p}\n`).join(''), stderr: '' };
   }
 
   run(command: string): Promise<ExecResult> {
@@ -34,7 +44,9 @@ export class FakeHost implements Host {
 
   async stat(path: string): Promise<RemoteStat | undefined> {
     const e = this.files.get(path);
-    return e && { size: e.content?.length ?? 0, mode: e.mode, uid: 0, gid: 0, isDirectory: e.dir };
+    // Only root and one other user exist here.
+    const uid = e?.owner === undefined || e.owner.startsWith('root') ? 0 : 1000;
+    return e && { size: e.content?.length ?? 0, mode: e.mode, uid, gid: uid, isDirectory: e.dir };
   }
 
   async sha256(path: string): Promise<string | undefined> {
@@ -50,11 +62,23 @@ export class FakeHost implements Host {
     const data = Buffer.isBuffer(content) ? content : readFileSync(content.localPath);
     const sha256 = createHash('sha256').update(data).digest('hex');
     const current = this.files.get(path);
-    if (current?.content?.equals(data) && current.mode === (opts.mode ?? current.mode))
-      return { changed: false, sha256, bytesTransferred: 0 };
+    if (current?.content?.equals(data)) {
+      // Same bytes: only mode and owner may need a fix, and nothing is transferred.
+      const mode = opts.mode ?? current.mode;
+      const owner = opts.owner ?? current.owner;
+      const changed = mode !== current.mode || owner !== current.owner;
+      this.files.set(path, { ...current, mode, owner });
+      return { changed, sha256, bytesTransferred: 0 };
+    }
+    this.ensureParents(path);
     this.files.set(path, { content: data, mode: opts.mode ?? 0o644, owner: opts.owner, dir: false });
     this.writes++;
     return { changed: true, sha256, bytesTransferred: data.length };
+  }
+
+  private ensureParents(path: string): void {
+    for (let p = posix.dirname(path); p !== '/' && !this.files.has(p); p = posix.dirname(p))
+      this.files.set(p, { mode: 0o755, dir: true });
   }
 
   async ensureDir(path: string, opts: EnsureFileOptions = {}): Promise<{ changed: boolean }> {

@@ -12,6 +12,7 @@ import {
   labStatus,
   labStopHost,
   labUp,
+  LabInputError,
   type LabInfo,
 } from '../../lab';
 import { bridgeName, labDir } from '../../lab/names';
@@ -51,6 +52,30 @@ test('each machine answers SSH (ssh2, key auth) with its own hostname and a runn
     // No unit is expected to fail: units that cannot work in a container are masked in the base (lab/README.md).
     assert.equal(state, 'running', `${h.name}: ${state}; failed units: ${failed}`);
   }
+});
+
+test('each machine has its own machine-id and the privileges Kubernetes needs', async () => {
+  const ids = await Promise.all(
+    lab.hosts.map(async (h) => (await onHost(h.name, 'cat /etc/machine-id')).stdout.trim()),
+  );
+  assert.equal(new Set(ids).size, ids.length, `machine ids: ${ids.join(' ')}`);
+  // Full capability set (kubelet, runc), the kernel log (kubelet's OOM watcher).
+  const caps = (await onHost('master-1', 'grep CapEff /proc/self/status; test -c /dev/kmsg && echo kmsg'))
+    .stdout;
+  assert.match(caps, /kmsg/);
+  assert.ok(BigInt(`0x${/CapEff:\s+([0-9a-f]+)/.exec(caps)?.[1]}`) > 0xffffffffn, caps);
+});
+
+test('bad names and sizes are input errors', async () => {
+  await assert.rejects(labUp({ name: 'Bad_Name', masters: 1, workers: 0 }), LabInputError);
+  await assert.rejects(labUp({ name: 'ok', masters: 0, workers: 0 }), LabInputError);
+  await assert.rejects(labUp({ name: 'ok', masters: 1, workers: -1 }), LabInputError);
+  await assert.rejects(labStopHost(LAB, 'master-9'), LabInputError);
+});
+
+test('taking down a lab whose name prefixes this one leaves this one alone', async () => {
+  await labDown({ name: 't' });
+  assert.equal(nspawnCount(), '3');
 });
 
 test('machines have independent disks', async () => {
@@ -115,4 +140,9 @@ test('lab down leaves no bridge, mount, nspawn process, namespace or overlay beh
   assert.ok(!existsSync(labDir(LAB)));
   const netns = existsSync('/run/netns') ? execFileSync('ls', ['/run/netns']).toString() : '';
   assert.doesNotMatch(netns, new RegExp(`hakube-${LAB}-`));
+  const cgroups = execFileSync('sh', [
+    '-c',
+    'ls -d /sys/fs/cgroup/*/hakube-lab/* /sys/fs/cgroup/hakube-lab/* 2>/dev/null || true',
+  ]);
+  assert.doesNotMatch(cgroups.toString(), new RegExp(`/${LAB}-`));
 });

@@ -15,6 +15,8 @@ import type { Cluster } from '../../../cluster/spec';
 import { FakeHost } from '../../helpers/fake-host';
 import { pkiCluster } from '../../helpers/pki-cluster';
 
+const CA_PROFILES = ['certs/ca', 'certs/etcd-ca', 'certs/front-proxy-ca'];
+
 function world(cluster: Cluster, now?: () => Date) {
   const hosts = new Map(cluster.spec.hosts.map((h) => [h.name, new FakeHost(h.name, h.address)]));
   const provider: HostProvider = { hostFor: (_c, h) => hosts.get(h.name) as FakeHost };
@@ -113,7 +115,10 @@ test('certificates inside renewBefore are reissued; CAs are kept', async () => {
   const first = await installAll(c, w);
   clock = new Date('2027-12-15T00:00:00Z'); // 365-day leaves, renewBefore 30 days
   const later = await installAll(c, w);
-  assert.ok(later.byHost['master-1'].every((r) => r.changed && /renewBefore/.test(r.reason ?? '')));
+  const leaves = later.byHost['master-1'].filter((r) => !CA_PROFILES.includes(r.profile));
+  assert.equal(leaves.length, 11);
+  assert.ok(leaves.every((r) => r.changed && /renewBefore/.test(r.reason ?? '')));
+  assert.ok(later.byHost['master-1'].filter((r) => CA_PROFILES.includes(r.profile)).every((r) => !r.changed));
   assert.deepEqual(
     later.authorities.cas.map((ca) => ca.serial),
     first.authorities.cas.map((ca) => ca.serial),
@@ -131,15 +136,15 @@ test('a certificate from another CA, or with the wrong SANs, is reissued', async
   m1.files.set(pki.etcdServer.cert, alien as NonNullable<typeof alien>);
   const fixed = await w.acts.ensureHostCertificates({ cluster: c, host: 'master-1' });
   assert.match(
-    fixed.find((r) => r.profile === 'certs/etcd-server')?.reason ?? '',
+    fixed.find((r) => r.profile === 'certs/etcd-server/master-1')?.reason ?? '',
     /not signed by the current CA/,
   );
 
   const moved = pkiCluster('10.1.1.99');
   const again = await w.acts.ensureHostCertificates({ cluster: moved, host: 'master-1' });
-  assert.match(again.find((r) => r.profile === 'certs/apiserver')?.reason ?? '', /SANs differ/);
-  assert.equal(again.find((r) => r.profile === 'certs/etcd-server')?.changed, false);
-  assert.match(again.find((r) => r.profile === 'kubeconfig/admin')?.reason ?? '', /server is/);
+  assert.match(again.find((r) => r.profile === 'certs/apiserver/master-1')?.reason ?? '', /SANs differ/);
+  assert.equal(again.find((r) => r.profile === 'certs/etcd-server/master-1')?.changed, false);
+  assert.match(again.find((r) => r.profile === 'kubeconfig/admin/master-1')?.reason ?? '', /server is/);
 });
 
 test('RSA keys work as well as ECDSA', async () => {

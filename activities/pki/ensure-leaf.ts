@@ -1,0 +1,85 @@
+// Leaf certificates and kubeconfigs on a host: kept when valid (right subject, SANs, usages,
+// signed by the current CA, outside renewBefore, key matching); otherwise issued anew.
+import type { KubeconfigProfile, LeafProfile } from '../../cluster/pki/profiles';
+import { readEmbeddedKubeconfig, renderEmbeddedKubeconfig } from '../../cluster/render/kubeconfig';
+import type { Host } from '../ssh';
+import { certFacts, reasonToReissue } from './certificate-check';
+import { readText, type LoadedCa } from './ca-store';
+import { KEY_MODE, ROOT, writeKeyThenCert, type IssuedCert } from './ensure-ca';
+import { issueLeaf, parseCertificate, privateKeyPem } from './x509';
+
+export async function ensureCertificate(
+  host: Host,
+  profile: LeafProfile,
+  ca: LoadedCa,
+  now: Date,
+): Promise<IssuedCert> {
+  const result = { profile: profile.name, host: host.name, path: profile.certPath };
+  const certPem = await readText(host, profile.certPath);
+  let reason = 'absent';
+  if (certPem) {
+    const existing = parseCertificate(certPem);
+    const keyPem = await readText(host, profile.keyPath);
+    const why = await reasonToReissue(existing, keyPem, profile, ca.cert, now);
+    if (!why) {
+      // Kept; still make sure the key is private (a retry after a crash may find it 0644).
+      const fixed = await host.ensureFile(profile.keyPath, Buffer.from(keyPem ?? ''), {
+        mode: KEY_MODE,
+        owner: ROOT,
+      });
+      return { ...result, changed: fixed.changed, ...(await certFacts(existing, now)) };
+    }
+    reason = why;
+  }
+  const { cert, keys } = await issueLeaf(profile, ca, now);
+  await writeKeyThenCert(host, profile, await privateKeyPem(keys.privateKey), cert.toString('pem'));
+  return { ...result, changed: true, reason, ...(await certFacts(cert, now)) };
+}
+
+/** Why a kubeconfig on disk must be rewritten, or undefined to keep it. */
+async function kubeconfigReason(
+  text: string | undefined,
+  profile: KubeconfigProfile,
+  ca: LoadedCa,
+  now: Date,
+): Promise<string | undefined> {
+  if (!text) return 'absent';
+  let parsed: ReturnType<typeof readEmbeddedKubeconfig>;
+  try {
+    parsed = readEmbeddedKubeconfig(text);
+  } catch {
+    return 'unreadable';
+  }
+  if (parsed.server !== profile.server) return `server is ${parsed.server}, wanted ${profile.server}`;
+  if (parsed.caPem?.trim() !== ca.certPem.trim()) return 'its CA is not the current one';
+  if (!parsed.certPem) return 'no embedded client certificate';
+  return reasonToReissue(parseCertificate(parsed.certPem), parsed.keyPem, profile, ca.cert, now);
+}
+
+export async function ensureKubeconfig(
+  host: Host,
+  profile: KubeconfigProfile,
+  ca: LoadedCa,
+  now: Date,
+): Promise<IssuedCert> {
+  const result = { profile: profile.name, host: host.name, path: profile.path };
+  const current = await readText(host, profile.path);
+  const reason = await kubeconfigReason(current, profile, ca, now);
+  if (current && !reason) {
+    const certPem = readEmbeddedKubeconfig(current).certPem ?? '';
+    const fixed = await host.ensureFile(profile.path, Buffer.from(current), { mode: KEY_MODE, owner: ROOT });
+    return { ...result, changed: fixed.changed, ...(await certFacts(parseCertificate(certPem), now)) };
+  }
+  const { cert, keys } = await issueLeaf(profile, ca, now);
+  const text = renderEmbeddedKubeconfig({
+    cluster: profile.clusterName,
+    server: profile.server,
+    caPem: ca.certPem,
+    userName: profile.userName,
+    certPem: cert.toString('pem'),
+    keyPem: await privateKeyPem(keys.privateKey),
+  });
+  // A kubeconfig embeds a private key: same mode as a key file.
+  await host.ensureFile(profile.path, Buffer.from(text), { mode: KEY_MODE, owner: ROOT });
+  return { ...result, changed: true, reason, ...(await certFacts(cert, now)) };
+}

@@ -1,0 +1,235 @@
+// The SSH layer's behaviour against a real sshd, written once and run against two kinds of
+// endpoint: a local sshd on loopback (always) and lab machines (when the lab is available).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { RemoteHost, SshError, SshPool, type SshTarget } from '../../../activities/ssh';
+
+export type EndpointHost = 'first' | 'second';
+
+export interface SshTestEndpoint {
+  /** Local folder for keys and known_hosts files. */
+  localDir: string;
+  /** Folder on the remote side where tests may write. */
+  remoteDir: string;
+  target(host: EndpointHost, extra?: Partial<SshTarget>): SshTarget;
+  /** A command whose output tells which endpoint host answered, and what it prints there. */
+  identityCommand: string;
+  identity(host: EndpointHost): string;
+  /** Drops every connection and brings the server back (a machine or sshd restart). */
+  restart(host: EndpointHost): Promise<void>;
+  /** The server gets a new host key (a reinstalled machine). */
+  regenerateHostKey(host: EndpointHost): Promise<void>;
+  /** A non-root user with passwordless sudo on `second`, or undefined when not feasible. */
+  sudoUser?(): Promise<string | undefined>;
+}
+
+export function defineSshSuite(ep: SshTestEndpoint): void {
+  const pools: SshPool[] = [];
+  const hostOn = (which: EndpointHost, extra: Partial<SshTarget> = {}, pool = new SshPool()) => {
+    pools.push(pool);
+    return { host: new RemoteHost(pool, ep.target(which, extra)), pool };
+  };
+  const failureOf = async (p: Promise<unknown>): Promise<SshError> => {
+    const err = await p.then(
+      () => assert.fail('expected a failure'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof SshError, `not an SshError: ${String(err)}`);
+    return err;
+  };
+  const knownHosts = () => join(ep.localDir, 'known_hosts');
+
+  test.after(() => pools.forEach((p) => p.closeAll()));
+
+  test('exec: output, exit codes, stderr, env and stdin; first contact records the host key', async () => {
+    const { host } = hostOn('first');
+    const r = await host.exec(`${ep.identityCommand}; echo oops >&2; exit 3`);
+    assert.deepEqual(r, { exitCode: 3, stdout: `${ep.identity('first')}\n`, stderr: 'oops\n' });
+    assert.equal((await host.exec('echo "$GREETING"', { env: { GREETING: "it's ok" } })).stdout, "it's ok\n");
+    assert.equal((await host.exec('tr a-z A-Z', { stdin: 'piped' })).stdout, 'PIPED');
+    const failed = await failureOf(host.run('false'));
+    assert.equal(failed.type, 'RemoteCommandFailed');
+    const t = ep.target('first');
+    const name = t.port === 22 ? t.address : `[${t.address}]:${t.port}`;
+    assert.ok(readFileSync(knownHosts(), 'utf8').includes(`${name} ssh-ed25519 `));
+  });
+
+  test('streamed output: onOutput sees every chunk, 20 MB arrives whole', async () => {
+    const { host } = hostOn('first');
+    let streamed = 0;
+    const r = await host.exec('head -c 15000000 /dev/zero | base64 -w 100', {
+      onOutput: (chunk, stream) => (streamed += stream === 'stdout' ? chunk.length : 0),
+    });
+    assert.equal(r.exitCode, 0);
+    assert.equal(r.stdout.length, 20_000_000 + 200_000);
+    assert.equal(streamed, r.stdout.length);
+  });
+
+  test('ensureFile: a 100 MB upload, then the same call transfers nothing', async () => {
+    const file = join(ep.localDir, 'big.bin');
+    const out = createWriteStream(file);
+    const hash = createHash('sha256');
+    for (let i = 0; i < 100; i++) {
+      const chunk = randomBytes(1024 * 1024);
+      hash.update(chunk);
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    const { host } = hostOn('first');
+    const path = `${ep.remoteDir}/upload/big.bin`;
+    const first = await host.ensureFile(path, { localPath: file }, { mode: 0o640 });
+    assert.deepEqual(first, {
+      changed: true,
+      sha256: hash.digest('hex'),
+      bytesTransferred: 100 * 1024 * 1024,
+    });
+    assert.equal(await host.sha256(path), first.sha256);
+    assert.equal((await host.stat(path))?.mode, 0o640);
+    const second = await host.ensureFile(path, { localPath: file }, { mode: 0o640 });
+    assert.deepEqual(second, { changed: false, sha256: first.sha256, bytesTransferred: 0 });
+    const listing = (await host.run(`ls -a ${ep.remoteDir}/upload`)).stdout;
+    assert.equal(listing.includes('.hakube-'), false, 'no temp file left');
+    await host.ensureAbsent(`${ep.remoteDir}/upload`);
+  });
+
+  test('file helpers: readFile, stat, ensureDir, ensureAbsent are idempotent', async () => {
+    const { host } = hostOn('first');
+    const conf = `${ep.remoteDir}/hakube-test.conf`;
+    assert.equal(await host.readFile(`${ep.remoteDir}/nonexistent`), undefined);
+    assert.equal(await host.stat(`${ep.remoteDir}/nonexistent`), undefined);
+    assert.equal((await host.ensureFile(conf, Buffer.from('a=1\n'), { mode: 0o600 })).changed, true);
+    assert.equal((await host.ensureFile(conf, Buffer.from('a=1\n'), { mode: 0o600 })).changed, false);
+    assert.equal((await host.readFile(conf))?.toString(), 'a=1\n');
+    assert.deepEqual(await host.stat(conf), { size: 4, mode: 0o600, uid: 0, gid: 0, isDirectory: false });
+    const dir = `${ep.remoteDir}/hakube-dir`;
+    assert.deepEqual(await host.ensureDir(dir, { mode: 0o700 }), { changed: true });
+    assert.deepEqual(await host.ensureDir(dir, { mode: 0o700 }), { changed: false });
+    assert.deepEqual(await host.ensureDir(dir, { mode: 0o750 }), { changed: true });
+    assert.deepEqual(await host.ensureAbsent(dir), { changed: true });
+    assert.deepEqual(await host.ensureAbsent(dir), { changed: false });
+  });
+
+  test('20 concurrent commands share one pooled connection and run in parallel', async () => {
+    const { host, pool } = hostOn('first');
+    const spans = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const r = await host.run(`date +%s%N; sleep 2; date +%s%N; echo ${i}`);
+        const [start, end, n] = r.stdout.trim().split('\n');
+        return { start: BigInt(start), end: BigInt(end), n: Number(n) };
+      }),
+    );
+    assert.deepEqual(
+      spans.map((s) => s.n),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    assert.equal(pool.opened, 1);
+    // At least 8 (the channel bound) overlapped: the 8th earliest start precedes the earliest end.
+    const starts = spans.map((s) => s.start).sort((a, b) => (a < b ? -1 : 1));
+    const firstEnd = spans.map((s) => s.end).reduce((a, b) => (a < b ? a : b));
+    assert.ok(starts[7] < firstEnd);
+  });
+
+  test('cancellation and timeout kill the remote command (and its children)', async () => {
+    const { host } = hostOn('first');
+    const controller = new AbortController();
+    // A pipeline: the shell and both children must go, not just the channel.
+    const running = host.exec('sleep 3011 | cat', { signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.notEqual((await host.exec('pgrep -f "sleep 301[1]"')).stdout.trim(), '');
+    controller.abort();
+    await assert.rejects(running, /cancelled/);
+    const timedOut = await failureOf(host.exec('sleep 3012', { timeoutMs: 1000 }));
+    assert.equal(timedOut.type, 'RemoteCommandTimeout');
+    let left = 'x';
+    for (let i = 0; i < 20 && left; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      left = (await host.exec('pgrep -f "sleep 301[12]" || true')).stdout.trim();
+    }
+    assert.equal(left, '', 'remote commands still running');
+  });
+
+  test('a bastion reaches a host behind it', async () => {
+    const first = ep.target('first');
+    const { host } = hostOn('second', {
+      bastion: {
+        address: first.address,
+        port: first.port,
+        user: first.user,
+        privateKeyPath: first.privateKeyPath,
+      },
+    });
+    assert.equal((await host.run(ep.identityCommand)).stdout.trim(), ep.identity('second'));
+  });
+
+  test('a non-root user runs through sudo -n; uploads end up root-owned', async (t) => {
+    const user = await ep.sudoUser?.();
+    if (!user) return t.skip('no sudo user on this endpoint');
+    const { host: root } = hostOn('second');
+    const { host: ops } = hostOn('second', { user, sudo: true });
+    assert.equal((await ops.run('id -u')).stdout.trim(), '0');
+    assert.equal((await ops.run('id -un', { sudo: false })).stdout.trim(), user);
+    const path = `${ep.remoteDir}/hakube-sudo.conf`;
+    await ops.ensureFile(path, Buffer.from('x\n'), { mode: 0o600 });
+    assert.equal((await root.run(`stat -c "%U %a" ${path}`)).stdout.trim(), 'root 600');
+  });
+
+  test('the pool reconnects after the server restarts', async () => {
+    const { host, pool } = hostOn('second');
+    assert.equal((await host.run(ep.identityCommand)).stdout.trim(), ep.identity('second'));
+    await ep.restart('second');
+    assert.equal((await host.run(ep.identityCommand)).stdout.trim(), ep.identity('second'));
+    assert.equal(pool.opened, 2);
+  });
+
+  test('a connection lost under a running command is ConnectionReset (retryable); the next call reconnects', async () => {
+    const { host, pool } = hostOn('second');
+    await host.run('true');
+    const outcome = failureOf(host.exec('sleep 3013')); // handled from the start: it rejects mid-restart
+    await new Promise((r) => setTimeout(r, 500));
+    await ep.restart('second');
+    const err = await outcome;
+    assert.equal(err.type, 'ConnectionReset');
+    assert.equal(err.retryable, true);
+    assert.equal((await host.run(ep.identityCommand)).stdout.trim(), ep.identity('second'));
+    assert.equal(pool.opened, 2);
+  });
+
+  test('a wrong key is refused as AuthenticationFailed (not retryable)', async () => {
+    const wrongKey = join(ep.localDir, 'wrong');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrongKey]);
+    const { host } = hostOn('first', { privateKeyPath: wrongKey });
+    const err = await failureOf(host.exec('true'));
+    assert.equal(err.type, 'AuthenticationFailed');
+    assert.equal(err.retryable, false);
+  });
+
+  test('nothing listening is ConnectionRefused (retryable)', async () => {
+    const { host } = hostOn('first', { address: '127.0.0.1', port: 1 });
+    const err = await failureOf(host.exec('true'));
+    assert.equal(err.type, 'ConnectionRefused');
+    assert.equal(err.retryable, true);
+  });
+
+  test('strict policy refuses an unknown host; a changed host key is HostKeyMismatch (not retryable)', async () => {
+    const { host: strict } = hostOn('first', {
+      knownHostsPath: join(ep.localDir, 'empty_known_hosts'),
+      hostKeyPolicy: 'strict',
+    });
+    assert.equal((await failureOf(strict.exec('true'))).type, 'HostKeyUnknown');
+
+    const { host } = hostOn('first');
+    await host.run('true'); // pinned (trust on first use, or already known)
+    await ep.regenerateHostKey('first');
+    const { host: again } = hostOn('first');
+    const err = await failureOf(again.exec('true'));
+    assert.equal(err.type, 'HostKeyMismatch');
+    assert.equal(err.retryable, false);
+    assert.match(err.message, /host key changed/);
+  });
+}
