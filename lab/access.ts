@@ -45,6 +45,18 @@ export interface BootState {
   failedUnits: string[];
 }
 
+/**
+ * Whether the machine's nspawn process runs. A single miss is not trusted: while the starter
+ * shell execs systemd-nspawn, /proc/<pid>/cmdline reads empty for a moment.
+ */
+async function machineStillRuns(lab: string, host: string): Promise<boolean> {
+  for (let check = 0; check < 3; check++) {
+    if (machinePid(lab, host) !== undefined) return true;
+    await sleep(300);
+  }
+  return false;
+}
+
 /** Waits until sshd answers and systemd has finished booting; returns the final state. */
 export async function waitForBoot(
   lab: string,
@@ -55,7 +67,7 @@ export async function waitForBoot(
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    if (machinePid(lab, host) === undefined) {
+    if (!(await machineStillRuns(lab, host))) {
       throw new Error(
         `${host} stopped while booting; its console (${consoleLog(lab, host)}) ends with:\n${consoleTail(lab, host)}`,
       );

@@ -1,7 +1,16 @@
 // `hakube server start|stop|status`: the Temporal dev server in the background with a
 // persistent SQLite file, hakube's search attributes registered, idempotent start.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -27,6 +36,8 @@ export interface DevServerState {
   uiPort: number;
   dbFile: string;
   logFile: string;
+  /** Size of the (appended) log when this server started: earlier runs' lines are not its. */
+  logOffset?: number;
   startedAt: string;
 }
 
@@ -91,15 +102,31 @@ export function portAnswers(ip: string, port: number, timeoutMs = 1000): Promise
   });
 }
 
+/**
+ * Why a server that died while starting died, from its log: a port taken between our check and
+ * its bind (a race no check closes) is a PortInUseError; otherwise the panic or error lines,
+ * else the log's tail.
+ */
+export function startFailure(log: string): Error {
+  const taken = /listen tcp [^\s]+:(\d+): bind: address already in use/.exec(log);
+  if (taken) return new PortInUseError(Number(taken[1]));
+  const lines = log.split('\n').filter((l) => l.trim() !== '');
+  const cause = lines.findIndex((l) => /^(panic|fatal error):|"level":"(error|fatal)"|^Error:/i.test(l));
+  const excerpt = cause >= 0 ? lines.slice(cause, cause + 4) : lines.slice(-15);
+  return new Error(`the Temporal dev server exited during start:\n${excerpt.join('\n')}`);
+}
+
 async function waitUntilServing(state: DevServerState, namespace: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (!isOurServer(state.pid)) {
-      const tail = existsSync(state.logFile)
-        ? readFileSync(state.logFile, 'utf8').split('\n').slice(-15).join('\n')
+      const log = existsSync(state.logFile)
+        ? readFileSync(state.logFile)
+            .subarray(state.logOffset ?? 0)
+            .toString('utf8')
         : '';
-      throw new Error(`the Temporal dev server exited during start; last log lines:\n${tail}`);
+      throw startFailure(log);
     }
     try {
       const connection = await Connection.connect({
@@ -141,6 +168,7 @@ export async function startDevServer(
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES))
     args.push('--search-attribute', `${name}=${type}`);
   const logFd = openSync(o.logFile, 'a');
+  const logOffset = fstatSync(logFd).size;
   // Detached in its own session so it outlives this CLI process; its output goes to the log file.
   const child = spawn(binary, args, { detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
@@ -153,6 +181,7 @@ export async function startDevServer(
     uiPort: o.uiPort,
     dbFile: o.dbFile,
     logFile: o.logFile,
+    logOffset,
     startedAt: new Date().toISOString(),
   };
   writeFileSync(o.stateFile, `${JSON.stringify(state, null, 2)}\n`);

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pki } from '../../cluster/layout';
-import { freePort } from './local-sshd';
+import { freePort } from './ports';
 
 export const ETCD_PATH = '/usr/bin/etcd';
 export const ETCDCTL_PATH = '/usr/bin/etcdctl';

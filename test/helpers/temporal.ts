@@ -1,25 +1,21 @@
 // Real Temporal for workflow tests: a dev server started through the project's own
 // provisioning (client/server/dev-server.ts) on free ports, and the real worker code.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createWorker, DEFAULT_BUNDLE_PATH } from '../../workers/worker';
-import { startDevServer, stopDevServer, type DevServerStatus } from '../../client/server/dev-server';
+import {
+  PortInUseError,
+  startDevServer,
+  stopDevServer,
+  type DevServerStatus,
+} from '../../client/server/dev-server';
 import { HakubeClient } from '../../client/hakube-client';
 import { createJsonLogger } from '../../workers/logger';
+import { freePort } from './ports';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 export interface TestServer {
   home: string;
@@ -30,9 +26,7 @@ export interface TestServer {
 
 export async function startTestServer(): Promise<TestServer> {
   const home = mkdtempSync(join(tmpdir(), 'hakube-temporal-'));
-  const port = await freePort();
-  const uiPort = await freePort();
-  const status = await startDevServer({ home, port, uiPort });
+  const status = await startOnFreePorts(home);
   return {
     home,
     address: status.address as string,
@@ -42,6 +36,17 @@ export async function startTestServer(): Promise<TestServer> {
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** Another program may still take a port between our pick and the server's bind: pick again. */
+async function startOnFreePorts(home: string): Promise<DevServerStatus> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({ home, port: await freePort(), uiPort: await freePort() });
+    } catch (err) {
+      if (!(err instanceof PortInUseError) || attempt === 3) throw err;
+    }
+  }
 }
 
 let runtimeReady = false;
