@@ -4,6 +4,7 @@ import type { LabRecord } from './state';
 import { keyPath, knownHostsPath } from './access';
 import { hakubeCache } from './names';
 import { join } from 'node:path';
+import { DEFAULT_ARCH } from '../cluster/bundle';
 
 export const LAB_KUBERNETES_VERSION = 'v1.37.2';
 
@@ -51,7 +52,11 @@ export function renderLabSpec(lab: LabRecord): string {
         },
       },
       certificates: { keyAlgorithm: 'ecdsa' },
-      artifacts: { source: 'bundle', bundleDir: join(hakubeCache(), 'bundles', 'default') },
+      // The bundle `hakube bundle build` last built for this version (activities/bundle/build.ts).
+      artifacts: {
+        source: 'bundle',
+        bundleDir: join(hakubeCache(), 'bundles', `${LAB_KUBERNETES_VERSION}-${DEFAULT_ARCH}`),
+      },
     },
   };
   return `# Written by \`hakube lab up --name ${lab.name}\`: the lab's machines as a hakube cluster.\n${stringify(doc)}`;

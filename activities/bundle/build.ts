@@ -1,7 +1,7 @@
 // buildBundle: resolve the request, reuse the cached bundle when its key matches, or
 // assemble one in a temp folder, verify it, and publish it with a rename. With `out`, the
 // cached bundle is then copied there (also atomically).
-import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   BUNDLE_API_VERSION,
@@ -52,6 +52,22 @@ export interface BuildBundleResult {
 
 export function bundlesDir(cacheDir: string): string {
   return join(cacheDir, 'bundles');
+}
+
+/**
+ * `bundles/<k8s>-<arch>`: a link to the bundle last built or verified for that Kubernetes version
+ * and arch, so a spec (the lab's, for one) can name a bundle without knowing the Go toolchain
+ * in its key. Replaced atomically.
+ */
+export function latestBundleLink(cacheDir: string, kubernetesVersion: string, arch: string): string {
+  return join(bundlesDir(cacheDir), `${kubernetesVersion}-${arch}`);
+}
+
+async function pointLatestAt(link: string, cacheName: string): Promise<void> {
+  const tmp = `${link}.tmp-${process.pid}`;
+  await rm(tmp, { force: true });
+  await symlink(cacheName, tmp);
+  await rename(tmp, link);
 }
 
 /** A cached bundle that no longer verifies is moved aside (kept for inspection), not deleted. */
@@ -154,6 +170,8 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuildBundleR
   else {
     report = await buildIntoCache(build, cachedDir, input);
   }
+
+  await pointLatestAt(latestBundleLink(input.cacheDir, build.kubernetesVersion, build.arch), build.cacheName);
 
   let dir = cachedDir;
   if (input.out && resolve(input.out) !== resolve(cachedDir)) {
