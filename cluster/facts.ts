@@ -24,6 +24,7 @@ export interface HostFacts {
   /** Kernel modules loaded or built in. */
   modules: string[];
   virtualization: string;
+  cgroups: CgroupFacts;
   vipAnswers?: boolean;
 }
 
@@ -49,6 +50,7 @@ export function factsScript(): string {
     "echo '### addresses'; ip -4 -o addr show 2>/dev/null | awk '{print $4}'",
     "echo '### modules'; cut -d' ' -f1 /proc/modules 2>/dev/null; ls /sys/module 2>/dev/null",
     "echo '### virt'; systemd-detect-virt 2>/dev/null || true",
+    `echo '### cgroup'; ${CGROUP_PROBE}`,
   ];
   return lines.join('\n');
 }
@@ -117,6 +119,32 @@ export function parseFacts(output: string): HostFacts {
     addresses: get('addresses').map((a) => a.split('/')[0]),
     modules: [...new Set(get('modules'))],
     virtualization: get('virt')[0] ?? 'none',
+    cgroups: parseCgroupProbe(get('cgroup')[0]),
+  };
+}
+
+export interface CgroupFacts {
+  /** 2 on the unified hierarchy, 1 on legacy/hybrid hosts (kubelet >= 1.35 refuses v1 by default). */
+  version: 1 | 2;
+  /**
+   * Whether the resource controllers can be written. Inside a container such as a lab machine
+   * they are mounted read-only: kubelet cannot create its per-QoS cgroups there.
+   */
+  controllersWritable: boolean;
+}
+
+/** Prints "<fs type of /sys/fs/cgroup> <mount options of the memory controller's hierarchy>". */
+export const CGROUP_PROBE = [
+  't=$(stat -fc %T /sys/fs/cgroup 2>/dev/null)',
+  'if [ "$t" = cgroup2fs ]; then d=/sys/fs/cgroup; else d=/sys/fs/cgroup/memory; fi',
+  'echo "$t $(awk -v d="$d" \'$2 == d { o = $4 } END { print o }\' /proc/mounts)"',
+].join('; ');
+
+export function parseCgroupProbe(line: string | undefined): CgroupFacts {
+  const [fsType, options = ''] = (line ?? '').trim().split(/\s+/);
+  return {
+    version: fsType === 'cgroup2fs' ? 2 : 1,
+    controllersWritable: options !== '' && !options.split(',').includes('ro'),
   };
 }
 

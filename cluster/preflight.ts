@@ -29,6 +29,8 @@ const SUPPORTED_OS: Record<string, string[]> = {
   rhel: ['8', '9'],
 };
 
+const CONTAINER_VIRT = new Set(['systemd-nspawn', 'lxc', 'lxc-libvirt', 'docker', 'podman', 'openvz']);
+
 /** The component that may already hold each port (a re-run finds its own services listening). */
 export function requiredPorts(c: Cluster, host: HostSpec): { port: number; owner: string[] }[] {
   const ports: { port: number; owner: string[] }[] = [];
@@ -90,7 +92,18 @@ export function evaluatePreflight(c: Cluster, gathered: Record<string, GatheredF
     const other = hostnames.get(f.hostname);
     if (other) err('hostname', `hostname ${f.hostname} is also the hostname of ${other}`);
     else hostnames.set(f.hostname, host.name);
-    if (f.timeSynchronized === false)
+    if (f.cgroups.version === 1)
+      warn(
+        'cgroup',
+        'cgroup v1: kubelet runs only with failCgroupV1=false (set by hakube); Kubernetes is removing v1 support, move to a cgroup v2 host',
+      );
+    if (!f.cgroups.controllersWritable)
+      warn(
+        'cgroup',
+        'cgroup controllers are read-only (a container, such as a lab machine): kubelet runs without per-QoS cgroups and node-allocatable enforcement, so pods get no resource isolation',
+      );
+    // A container (such as a lab machine) keeps the host kernel's clock; it has no NTP of its own.
+    if (f.timeSynchronized === false && !CONTAINER_VIRT.has(f.virtualization))
       warn('time', 'the clock is not synchronised (NTP); certificates and etcd need agreeing clocks');
     if (Math.abs(g.skewMs) > MAX_SKEW_MS)
       err('time', `clock is ${Math.round(g.skewMs / 1000)} s off the worker's`);

@@ -169,6 +169,12 @@ export async function prepareHostKernel(): Promise<string[]> {
     // per-user budget; the default 128 runs out at about 25 machines.
     ['fs.inotify.max_user_instances', '8192'],
     ['fs.inotify.max_user_watches', '1048576'],
+    // kubelet's container manager insists on these and writes them when they differ, which a
+    // machine cannot (its /proc/sys is read-only): they are host-wide, so the host gets them,
+    // as kind's host does from its privileged nodes.
+    ['vm.overcommit_memory', '1'],
+    ['kernel.panic', '10'],
+    ['kernel.panic_on_oops', '1'],
   ]) {
     if ((await tryRun('sysctl', ['-q', '-w', `${key}=${value}`])).code !== 0)
       notes.push(`sysctl ${key} could not be set`);

@@ -10,6 +10,7 @@ import {
   renderModulesLoadConf,
   renderSysctlConf,
   SYSCTLS,
+  sysctlSatisfied,
 } from '../../cluster/render/os';
 import type { Host } from '../ssh';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
@@ -34,16 +35,36 @@ async function ensureSwapOff(host: Host, out: PrepareOsResult): Promise<void> {
 }
 
 async function ensureSysctls(host: Host, out: PrepareOsResult): Promise<void> {
-  const r = await host.ensureFile(files.sysctl, Buffer.from(renderSysctlConf()), { mode: 0o644 });
+  const current = await readSysctls(host);
+  const r = await host.ensureFile(files.sysctl, Buffer.from(renderSysctlConf(current)), { mode: 0o644 });
   if (r.changed) out.changed.push(files.sysctl);
   await host.exec(`sysctl -q -p ${files.sysctl}`);
   // Verify by reading back; keys a container cannot set are the host's job (see lab/README.md).
-  for (const [key, want] of SYSCTLS) {
-    const got = await host.exec(`cat /proc/sys/${key.replace(/\./g, '/')}`);
-    if (got.exitCode !== 0) out.warnings.push(`sysctl ${key} does not exist on this kernel`);
-    else if (got.stdout.trim() !== want)
-      out.warnings.push(`sysctl ${key} is ${got.stdout.trim()}, wanted ${want} (not writable here)`);
+  const after = await readSysctls(host);
+  for (const s of SYSCTLS) {
+    const got = after.get(s.key);
+    if (got === undefined) out.warnings.push(`sysctl ${s.key} does not exist on this kernel`);
+    else if (!sysctlSatisfied(s, got)) {
+      const wanted = s.kind === 'atLeast' ? `at least ${s.value}` : `${s.value}`;
+      out.warnings.push(`sysctl ${s.key} is ${got}, wanted ${wanted} (not writable here)`);
+    }
   }
+}
+
+/** The host's values of hakube's sysctls (keys the kernel lacks are absent). */
+async function readSysctls(host: Host): Promise<Map<string, number>> {
+  const paths = SYSCTLS.map((s) => `/proc/sys/${s.key.replace(/\./g, '/')}`);
+  // One round trip: "<path> <value>" per readable key.
+  const r = await host.exec(
+    `for f in ${paths.join(' ')}; do [ -r "$f" ] && echo "$f $(cat "$f")"; done; true`,
+  );
+  const values = new Map<string, number>();
+  for (const line of r.stdout.split('\n')) {
+    const [path, value] = line.trim().split(/\s+/);
+    const s = SYSCTLS.find((x) => `/proc/sys/${x.key.replace(/\./g, '/')}` === path);
+    if (s && value !== undefined && /^-?\d+$/.test(value)) values.set(s.key, Number(value));
+  }
+  return values;
 }
 
 async function ensureModules(c: Cluster, host: Host, out: PrepareOsResult): Promise<void> {

@@ -17,6 +17,8 @@ import {
 import { apiEndpoint, primaryControlPlane } from '../../cluster/topology';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { kubectl } from '../controlplane/control-plane';
+import { CGROUP_PROBE, parseCgroupProbe } from '../../cluster/facts';
+import { shellQuote } from '../../cluster/shell';
 import { ensureService, type ServiceResult } from '../host/ensure-service';
 import type { Host } from '../ssh';
 
@@ -82,11 +84,12 @@ export function createNodeActivities(deps: { hosts: HostProvider }) {
         });
         await host.ensureFile(kubeconfigs.bootstrapKubelet, Buffer.from(bootstrap), { mode: 0o600 });
       }
+      const cgroups = parseCgroupProbe((await host.run(CGROUP_PROBE)).stdout);
       try {
         const result = await ensureService(host, {
           unit: 'kubelet',
           unitContent: renderKubeletUnit(spec),
-          files: [{ path: files.kubeletConfig, content: renderKubeletConfig(input.cluster) }],
+          files: [{ path: files.kubeletConfig, content: renderKubeletConfig(input.cluster, cgroups) }],
         });
         return { ...result, bootstrapped: !joined };
       } finally {
@@ -113,7 +116,9 @@ export function createNodeActivities(deps: { hosts: HostProvider }) {
         host: primaryControlPlane(input.cluster).name,
       }).host;
       const r = await primary.exec(
-        kubectl(`get node ${input.host} -o jsonpath={.status.conditions[?(@.type=="Ready")].status}`),
+        kubectl(
+          `get node ${shellQuote(input.host)} -o ${shellQuote('jsonpath={.status.conditions[?(@.type=="Ready")].status}')}`,
+        ),
       );
       if (r.exitCode !== 0) {
         throw ApplicationFailure.create({

@@ -5,6 +5,7 @@ import { InputError } from '../exit-codes';
 import { withClient } from '../connect';
 import { printJson, printLines } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
+import { withResolvedBundleDir } from '../bundle-dir';
 import { formatProblem } from '../../cluster/problems';
 import { waitForOutcome } from './operations';
 
@@ -61,7 +62,11 @@ export function registerInstallCommand(program: Command, setExit: (code: number)
         return;
       }
       await withClient(cmd, async (client) => {
-        const started = await client.startInstall({ cluster, ...options });
+        const needsBundle = installPlan(cluster, options).some((p) => p.name === 'artifacts' && !p.skipped);
+        const started = await client.startInstall({
+          cluster: withResolvedBundleDir(cluster, needsBundle),
+          ...options,
+        });
         if (!flags.json || !flags.wait) {
           if (flags.json) printJson(started);
           else

@@ -21,6 +21,10 @@ export function renderHaproxyConfig(c: Cluster): string {
     '    log global',
     '    option tcplog',
     '    option dontlognull',
+    // A stopped apiserver refuses connections before the health check marks it down (up to
+    // 3 x 3 s): retry the connect on another backend instead of failing the client.
+    '    option redispatch',
+    '    retries 3',
     '    timeout connect 5s',
     '    timeout client 35m',
     '    timeout server 35m',

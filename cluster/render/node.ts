@@ -1,6 +1,7 @@
 // Node components: containerd (systemd cgroups, sandbox image, registry mirrors), kubelet with
 // TLS bootstrap and certificate rotation, kube-proxy in the spec's mode, crictl.
 import { stringify } from 'yaml';
+import type { CgroupFacts } from '../facts';
 import type { Cluster, HostSpec } from '../spec';
 import { BIN_DIR, CNI_BIN_DIR, files, kubeconfigs, pki } from '../layout';
 import { podDnsAddress } from '../topology';
@@ -50,7 +51,11 @@ export function renderCrictlConfig(): string {
   });
 }
 
-export function renderKubeletConfig(c: Cluster): string {
+/** What the host's cgroups allow (cluster/facts.ts); the default is a normal cgroup v2 server. */
+export function renderKubeletConfig(
+  c: Cluster,
+  cgroups: CgroupFacts = { version: 2, controllersWritable: true },
+): string {
   return stringify({
     apiVersion: 'kubelet.config.k8s.io/v1beta1',
     kind: 'KubeletConfiguration',
@@ -74,6 +79,10 @@ export function renderKubeletConfig(c: Cluster): string {
     maxPods: 110,
     resolvConf: '/etc/resolv.conf',
     tlsMinVersion: 'VersionTLS12',
+    // kubelet >= 1.35 refuses cgroup v1 unless told otherwise (preflight warns).
+    ...(cgroups.version === 1 ? { failCgroupV1: false } : {}),
+    // Read-only controllers (a container): no kubepods hierarchy can be made (preflight warns).
+    ...(cgroups.controllersWritable ? {} : { cgroupsPerQOS: false, enforceNodeAllocatable: [] }),
   });
 }
 

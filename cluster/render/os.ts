@@ -10,26 +10,47 @@ export function kernelModules(c: Cluster): string[] {
     : KERNEL_MODULES_BASE;
 }
 
-export const SYSCTLS: [string, string][] = [
-  ['net.ipv4.ip_forward', '1'],
-  ['net.bridge.bridge-nf-call-iptables', '1'],
-  ['net.bridge.bridge-nf-call-ip6tables', '1'],
-  ['net.ipv4.conf.all.rp_filter', '0'],
-  ['net.netfilter.nf_conntrack_max', '1048576'],
-  ['net.ipv4.tcp_keepalive_time', '600'],
-  ['net.core.somaxconn', '32768'],
-  ['fs.inotify.max_user_instances', '8192'],
-  ['fs.inotify.max_user_watches', '1048576'],
-  ['fs.file-max', '2097152'],
-  ['vm.swappiness', '0'],
-  ['vm.overcommit_memory', '1'],
-  ['vm.panic_on_oom', '0'],
+/** `exact` settings are set as given; `atLeast` ones are limits that a host may already exceed. */
+export interface Sysctl {
+  key: string;
+  value: number;
+  kind: 'exact' | 'atLeast';
+}
+
+const exact = (key: string, value: number): Sysctl => ({ key, value, kind: 'exact' });
+const atLeast = (key: string, value: number): Sysctl => ({ key, value, kind: 'atLeast' });
+
+export const SYSCTLS: Sysctl[] = [
+  exact('net.ipv4.ip_forward', 1),
+  exact('net.bridge.bridge-nf-call-iptables', 1),
+  exact('net.bridge.bridge-nf-call-ip6tables', 1),
+  exact('net.ipv4.conf.all.rp_filter', 0),
+  atLeast('net.netfilter.nf_conntrack_max', 1048576),
+  exact('net.ipv4.tcp_keepalive_time', 600),
+  atLeast('net.core.somaxconn', 32768),
+  atLeast('fs.inotify.max_user_instances', 8192),
+  atLeast('fs.inotify.max_user_watches', 1048576),
+  atLeast('fs.file-max', 2097152),
+  exact('vm.swappiness', 0),
+  exact('vm.overcommit_memory', 1),
+  exact('vm.panic_on_oom', 0),
 ];
 
-export function renderSysctlConf(): string {
+/** The value to set: a limit the host already exceeds is kept, never lowered. */
+export function sysctlTarget(s: Sysctl, current?: number): number {
+  return s.kind === 'atLeast' && current !== undefined && current > s.value ? current : s.value;
+}
+
+/** Whether the host's value satisfies the setting. */
+export function sysctlSatisfied(s: Sysctl, current: number): boolean {
+  return s.kind === 'atLeast' ? current >= s.value : current === s.value;
+}
+
+/** The sysctl file; `current` holds the host's present values (limits above ours are kept). */
+export function renderSysctlConf(current: ReadonlyMap<string, number> = new Map()): string {
   return [
     '# Rendered by hakube: kernel settings Kubernetes nodes need.',
-    ...SYSCTLS.map(([k, v]) => `${k} = ${v}`),
+    ...SYSCTLS.map((s) => `${s.key} = ${sysctlTarget(s, current.get(s.key))}`),
     '',
   ].join('\n');
 }

@@ -39,6 +39,8 @@ br_netfilter
 overlay
 ### virt
 kvm
+### cgroup
+cgroup2fs rw,nosuid,nodev,noexec,relatime
 `;
 
 test('parseFacts reads every section', () => {
@@ -61,6 +63,10 @@ test('parseFacts reads every section', () => {
   assert.equal(f.timeSynchronized, true);
   assert.deepEqual(f.addresses, ['127.0.0.1', '10.1.1.11']);
   assert.equal(f.vipAnswers, undefined);
+  assert.deepEqual(f.cgroups, { version: 2, controllersWritable: true });
+  // A lab machine: legacy hierarchy, controllers mounted read-only by systemd-nspawn.
+  const lab = parseFacts(SAMPLE.replace('cgroup2fs rw,nosuid', 'tmpfs ro,nosuid'));
+  assert.deepEqual(lab.cgroups, { version: 1, controllersWritable: false });
 });
 
 test('versionAtLeast compares numerically', () => {
@@ -126,6 +132,23 @@ test('every problem on every host is gathered at once', () => {
     r.warnings.map((w) => `${w.host}:${w.check}`),
     ['worker-1:swap'],
   );
+});
+
+test('cgroup v1 is a warning; an unsynchronised clock is one only outside containers', () => {
+  const r = evaluatePreflight(cluster(), {
+    'master-1': healthy('master-1', {
+      cgroups: { version: 1, controllersWritable: false },
+      timeSynchronized: false,
+    }),
+    'worker-1': healthy('worker-1', { timeSynchronized: false, virtualization: 'systemd-nspawn' }),
+  });
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(
+    r.warnings.map((w) => `${w.host}:${w.check}`),
+    ['master-1:cgroup', 'master-1:cgroup', 'master-1:time'],
+  );
+  assert.match(r.warnings[0].message, /failCgroupV1=false/);
+  assert.match(r.warnings[1].message, /read-only.*no resource isolation/);
 });
 
 test('a re-run finds its own services on their ports and its own VIP: no errors', () => {

@@ -33,6 +33,8 @@ import {
   renderLimitsConf,
   renderModulesLoadConf,
   renderSysctlConf,
+  SYSCTLS,
+  sysctlSatisfied,
 } from '../../../cluster/render/os';
 import { expectSnapshot } from '../../helpers/snapshot';
 import { SPEC_FIXTURES } from '../../helpers/temp-home';
@@ -124,6 +126,19 @@ test('kubelet rotates certificates and uses the cluster DNS', () => {
   assert.deepEqual(cfg.clusterDNS, ['10.96.0.10']);
 });
 
+test('kubelet follows the host cgroups: v1 allowed explicitly, read-only controllers without QoS cgroups', () => {
+  type Cfg = { failCgroupV1?: boolean; cgroupsPerQOS?: boolean; enforceNodeAllocatable?: string[] };
+  const v2 = parse(renderKubeletConfig(c)) as Cfg;
+  const v1 = parse(renderKubeletConfig(c, { version: 1, controllersWritable: true })) as Cfg;
+  const lab = parse(renderKubeletConfig(c, { version: 1, controllersWritable: false })) as Cfg;
+  assert.deepEqual(
+    [v2.failCgroupV1, v2.cgroupsPerQOS, v2.enforceNodeAllocatable],
+    [undefined, undefined, undefined],
+  );
+  assert.deepEqual([v1.failCgroupV1, v1.cgroupsPerQOS], [false, undefined]);
+  assert.deepEqual([lab.failCgroupV1, lab.cgroupsPerQOS, lab.enforceNodeAllocatable], [false, false, []]);
+});
+
 test('/etc/hosts: hakube block replaced in place, other lines kept, idempotent', () => {
   const original = '127.0.0.1 localhost\n10.0.0.5 nas\n';
   const once = mergeEtcHosts(original, c);
@@ -131,4 +146,23 @@ test('/etc/hosts: hakube block replaced in place, other lines kept, idempotent',
   assert.match(once, /10\.1\.1\.12 master-2/);
   assert.equal(mergeEtcHosts(once, c), once);
   assert.match(mergeEtcHosts('', c), /^127\.0\.0\.1 localhost/);
+});
+
+test('sysctl limits a host already exceeds are kept, never lowered; exact settings are set', () => {
+  const conf = renderSysctlConf(
+    new Map([
+      ['fs.file-max', 9_000_000],
+      ['net.core.somaxconn', 128],
+      ['vm.swappiness', 60],
+    ]),
+  );
+  assert.match(conf, /^fs\.file-max = 9000000$/m);
+  assert.match(conf, /^net\.core\.somaxconn = 32768$/m);
+  assert.match(conf, /^vm\.swappiness = 0$/m);
+  const fileMax = SYSCTLS.find((x) => x.key === 'fs.file-max');
+  const swappiness = SYSCTLS.find((x) => x.key === 'vm.swappiness');
+  assert.ok(fileMax && swappiness);
+  assert.ok(sysctlSatisfied(fileMax, 2_466_177));
+  assert.ok(!sysctlSatisfied(fileMax, 1_000));
+  assert.ok(!sysctlSatisfied(swappiness, 1));
 });

@@ -1,0 +1,244 @@
+// The whole install on lab machines (3 control-plane + 2 workers), through the real worker and
+// dev server, with the real binaries of the offline bundle: a 3-member etcd cluster with TLS,
+// the haproxy + keepalived VIP, kube-apiserver / controller-manager / scheduler behind it, and
+// every kubelet registered. Then the failovers the runbooks promise, and a no-op re-run.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { loadClusterOrThrow } from '../../client/spec-file';
+import type { HakubeClient } from '../../client/hakube-client';
+import type { Cluster } from '../../cluster/spec';
+import { etcdctl, parseMemberList } from '../../cluster/etcdctl';
+import { RemoteHost, SshPool } from '../../activities/ssh';
+import { sshTargetFor } from '../../activities/ssh-hosts';
+import { hostByName } from '../../cluster/topology';
+import { createCa, createLeaf, privateKeyPem } from '../../activities/pki/x509';
+import { ensureTemporalBinary } from '../../client/server/temporal-binary';
+import type { LabInfo } from '../../lab';
+import { bootLab, removeLab } from '../helpers/lab-fixture';
+import { buildBundle } from '../../activities/bundle';
+import { withResolvedBundleDir } from '../../client/bundle-dir';
+import { hakubeCache } from '../../client/paths';
+import { LAB_KUBERNETES_VERSION } from '../../lab/spec';
+import {
+  connectClient,
+  eventually,
+  startTestServer,
+  startTestWorker,
+  type RunningWorker,
+  type TestServer,
+} from '../helpers/temporal';
+
+const LAB = 't-install';
+const TASK_QUEUE = 'hakube-test-install';
+let lab: LabInfo;
+let cluster: Cluster;
+let server: TestServer;
+let worker: RunningWorker;
+let client: HakubeClient;
+const pool = new SshPool();
+const on = (name: string) => new RemoteHost(pool, sshTargetFor(cluster, hostByName(cluster, name)));
+
+before(async () => {
+  // The lab's bundle: a cache hit once built (the source-bundle test builds the same one).
+  await buildBundle({
+    kubernetesVersion: LAB_KUBERNETES_VERSION,
+    cacheDir: hakubeCache(),
+    goLowPriority: true,
+    onProgress: (l) => process.stderr.write(`  [bundle] ${l}\n`),
+  });
+  lab = await bootLab(LAB, 3, 2);
+  cluster = withResolvedBundleDir(loadClusterOrThrow(lab.specPath).cluster);
+  server = await startTestServer();
+  worker = await startTestWorker(server.address, TASK_QUEUE);
+  client = await connectClient(server.address, TASK_QUEUE);
+});
+
+after(async () => {
+  pool.closeAll();
+  await client?.close();
+  await worker?.stop();
+  await server?.stop();
+  await removeLab(LAB);
+});
+
+const kubectl = (args: string) =>
+  `/usr/local/bin/kubectl --kubeconfig=/etc/kubernetes/admin.conf --request-timeout=10s ${args}`;
+const VIP_READYZ = () => kubectl('get --raw /readyz');
+
+test('install: etcd with TLS, the VIP, the control plane and every node, with the real binaries', async () => {
+  const started = await client.startInstall({ cluster });
+  assert.equal(started.workflowId, `install-${LAB}`);
+  const result = await client.result<{ phases: { name: string; status: string }[]; warnings: string[] }>(
+    started.workflowId,
+  );
+  assert.deepEqual(
+    result.phases.map((p) => `${p.name}:${p.status}`),
+    [
+      'preflight:done',
+      'os:done',
+      'artifacts:done',
+      'certs:done',
+      'etcd:done',
+      'endpoint:done',
+      'control-plane:done',
+      'nodes:done',
+      'addons:done',
+    ],
+  );
+  // The lab runs machines with read-only cgroup controllers on a cgroup v1 host: said, not hidden.
+  assert.ok(result.warnings.some((w) => /cgroup controllers are read-only/.test(w)));
+  const members = parseMemberList(
+    (await on('master-2').run(etcdctl('https://127.0.0.1:2379', 'member list -w json'))).stdout,
+  );
+  assert.deepEqual(members.map((m) => m.name).sort(), ['master-1', 'master-2', 'master-3']);
+  assert.ok(members.every((m) => m.clientURLs[0]?.startsWith('https://')));
+  const health = await on('master-3').run(etcdctl('https://127.0.0.1:2379', 'endpoint health --cluster'));
+  // etcdctl prints endpoint health on stderr.
+  assert.equal(((health.stdout + health.stderr).match(/is healthy/g) ?? []).length, 3);
+});
+
+test('the apiserver answers /readyz through the VIP; controller-manager and scheduler hold leases', async () => {
+  const m2 = on('master-2');
+  const server = (await m2.run(kubectl("config view -o jsonpath='{.clusters[0].cluster.server}'"))).stdout;
+  assert.equal(server, `https://${lab.vip}:16443`);
+  assert.equal((await m2.run(VIP_READYZ())).stdout.trim(), 'ok');
+  for (const lease of ['kube-controller-manager', 'kube-scheduler']) {
+    const holder = await eventually(
+      async () => {
+        const r = await m2.exec(
+          kubectl(`-n kube-system get lease ${lease} -o jsonpath='{.spec.holderIdentity}'`),
+        );
+        return r.exitCode === 0 && /^master-\d_/.test(r.stdout) ? r.stdout : undefined;
+      },
+      60_000,
+      `a ${lease} leader`,
+    );
+    assert.match(holder, /^master-[123]_/);
+  }
+});
+
+test('every kubelet registered its Node with its own address', async () => {
+  const r = await on('master-1').run(
+    kubectl(
+      `get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.addresses[?(@.type=="InternalIP")].address}{"\\n"}{end}'`,
+    ),
+  );
+  const nodes = r.stdout.trim().split('\n').sort();
+  assert.deepEqual(nodes, lab.hosts.map((h) => `${h.name}=${h.address}`).sort());
+});
+
+test('etcd refuses a client certificate from another CA', async () => {
+  const now = new Date();
+  const other = await createCa('intruder-ca', 'ecdsa', 30, now);
+  const leaf = await createLeaf(
+    {
+      commonName: 'intruder',
+      organizations: [],
+      dnsNames: [],
+      ipAddresses: [],
+      usages: ['clientAuth'],
+      validityDays: 1,
+    },
+    { cert: other.cert, key: other.keys.privateKey },
+    'ecdsa',
+    now,
+  );
+  const m1 = on('master-1');
+  await m1.ensureFile('/tmp/intruder.crt', Buffer.from(leaf.cert.toString('pem')));
+  await m1.ensureFile('/tmp/intruder.key', Buffer.from(await privateKeyPem(leaf.keys.privateKey)), {
+    mode: 0o600,
+  });
+  const r = await m1.exec(
+    'ETCDCTL_API=3 /usr/local/bin/etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/tmp/intruder.crt --key=/tmp/intruder.key --command-timeout=5s get foo',
+  );
+  assert.notEqual(r.exitCode, 0);
+  const ok = await m1.exec(etcdctl('https://127.0.0.1:2379', 'put hakube-check ok'));
+  assert.equal(ok.exitCode, 0, ok.stderr);
+});
+
+async function currentVipHolder(): Promise<string | undefined> {
+  for (const h of ['master-1', 'master-2', 'master-3'])
+    if ((await on(h).exec(`ip -4 -o addr show | grep -qw 'inet ${lab.vip}'`)).exitCode === 0) return h;
+  return undefined;
+}
+
+const vipHolder = () => eventually(currentVipHolder, 20_000, 'a VIP holder');
+
+async function vipMovesWhenStopped(unit: 'haproxy' | 'keepalived'): Promise<void> {
+  const first = await vipHolder();
+  await on(first).run(`systemctl stop ${unit}`);
+  try {
+    const second = await eventually(
+      async () => {
+        const h = await currentVipHolder();
+        return h && h !== first ? h : undefined;
+      },
+      30_000,
+      `the VIP to move off ${first}`,
+    );
+    assert.notEqual(second, first);
+    const readyz = await eventually(
+      async () => (await on(second).exec(VIP_READYZ())).stdout.trim() || undefined,
+      15_000,
+      '/readyz through the moved VIP',
+    );
+    assert.equal(readyz, 'ok');
+  } finally {
+    await on(first).run(`systemctl start ${unit}`);
+  }
+}
+
+test('the VIP moves to another master when haproxy stops on its holder, and /readyz answers through it', () =>
+  vipMovesWhenStopped('haproxy'));
+
+test('the VIP moves to another master when keepalived stops on its holder, and /readyz answers through it', () =>
+  vipMovesWhenStopped('keepalived'));
+
+test('stopping kube-apiserver on the VIP holder keeps /readyz ok through the VIP', async () => {
+  const holder = await vipHolder();
+  const other = ['master-1', 'master-2', 'master-3'].find((h) => h !== holder) as string;
+  await on(holder).run('systemctl stop kube-apiserver');
+  try {
+    // Every request through the VIP, while the health check notices and after, is answered.
+    for (let i = 0; i < 20; i++) {
+      const r = await on(other).exec(VIP_READYZ());
+      assert.equal(r.stdout.trim(), 'ok', `request ${i}: ${r.stderr}`);
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  } finally {
+    await on(holder).run('systemctl start kube-apiserver');
+  }
+  await eventually(
+    async () =>
+      (await on(holder).exec(kubectl('--server=https://127.0.0.1:6443 get --raw /readyz'))).stdout.trim() ===
+        'ok' || undefined,
+    60_000,
+    'the stopped apiserver to come back',
+  );
+});
+
+test('running install again is a no-op that verifies health; no private key in the history', async () => {
+  const before = parseMemberList(
+    (await on('master-1').run(etcdctl('https://127.0.0.1:2379', 'member list -w json'))).stdout,
+  );
+  const again = await client.startInstall({ cluster });
+  await client.result(again.workflowId);
+  const after = parseMemberList(
+    (await on('master-1').run(etcdctl('https://127.0.0.1:2379', 'member list -w json'))).stdout,
+  );
+  assert.deepEqual(after.map((m) => m.id).sort(), before.map((m) => m.id).sort());
+  const history = execFileSync(ensureTemporalBinary(), [
+    'workflow',
+    'show',
+    '-w',
+    again.workflowId,
+    '-o',
+    'json',
+    '--address',
+    server.address,
+  ]).toString();
+  assert.doesNotMatch(history, /PRIVATE KEY/);
+  const progress = await client.progress(again.workflowId);
+  assert.equal(progress.status, 'completed');
+});
