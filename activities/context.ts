@@ -1,6 +1,6 @@
 // What every cluster activity receives and how it reaches a host. Inputs carry the spec (no
 // secrets: key *paths* only) and host names; the pool behind hostFor owns the SSH connections.
-import { Context } from '@temporalio/activity';
+import { reportProgress } from './liveness';
 import type { Cluster, HostSpec } from '../cluster/spec';
 import { hostByName } from '../cluster/topology';
 import type { Host } from './ssh';
@@ -27,10 +27,6 @@ export function heartbeatOutput(step: string): (chunk: string) => void {
     const now = Date.now();
     if (now - last < 1000 || !line) return;
     last = now;
-    try {
-      Context.current().heartbeat({ step, output: line.slice(0, 200) });
-    } catch {
-      // Not inside an activity (unit tests): nothing to report to.
-    }
+    reportProgress({ step, output: line.slice(0, 200) });
   };
 }

@@ -12,6 +12,7 @@ import { createControlPlaneActivities } from './controlplane/control-plane';
 import { createNodeActivities } from './node/node-components';
 import { createAddonActivities } from './addons/apply-addons';
 import { withTypedFailures } from './typed-failures';
+import { withLivenessHeartbeats } from './liveness';
 
 export interface ActivityDeps {
   version: string;
@@ -19,18 +20,20 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return withTypedFailures({
-    ...createWorkerInfoActivities(deps),
-    gatherFacts: createGatherFacts(deps),
-    prepareOs: createPrepareOs(deps),
-    ...createArtifactActivities(deps),
-    ...createPkiActivities(deps),
-    ...createEtcdActivities(deps),
-    ...createEndpointActivities(deps),
-    ...createControlPlaneActivities(deps),
-    ...createNodeActivities(deps),
-    ...createAddonActivities(deps),
-  });
+  return withLivenessHeartbeats(
+    withTypedFailures({
+      ...createWorkerInfoActivities(deps),
+      gatherFacts: createGatherFacts(deps),
+      prepareOs: createPrepareOs(deps),
+      ...createArtifactActivities(deps),
+      ...createPkiActivities(deps),
+      ...createEtcdActivities(deps),
+      ...createEndpointActivities(deps),
+      ...createControlPlaneActivities(deps),
+      ...createNodeActivities(deps),
+      ...createAddonActivities(deps),
+    }),
+  );
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -34,6 +34,12 @@ export interface OperationSummary {
   closeTime?: Date;
 }
 
+export interface PendingStep {
+  activity: string;
+  attempt: number;
+  lastFailure?: string;
+}
+
 export interface StartedOperation {
   workflowId: string;
   runId: string;
@@ -97,6 +103,16 @@ export class HakubeClient {
       ]),
     });
     return { workflowId, runId: handle.firstExecutionRunId, started: !wasRunning };
+  }
+
+  /** Activities in flight or waiting to retry, with their attempt and last failure (from describe). */
+  async pendingSteps(workflowId: string): Promise<PendingStep[]> {
+    const d = await this.handle(workflowId).describe();
+    return (d.raw.pendingActivities ?? []).map((a) => ({
+      activity: a.activityType?.name ?? 'unknown',
+      attempt: a.attempt ?? 1,
+      ...(a.lastFailure?.message ? { lastFailure: a.lastFailure.message } : {}),
+    }));
   }
 
   async isRunning(workflowId: string): Promise<boolean> {

@@ -2,7 +2,7 @@
 // the worker's machine over SFTP. Each upload is skipped when the host already has the same
 // bytes; progress is heartbeated so a long upload is visibly alive.
 import { posix } from 'node:path';
-import { Context } from '@temporalio/activity';
+import { reportProgress } from '../liveness';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorTypes } from '../../cluster/errors';
 import { BIN_DIR, CNI_BIN_DIR } from '../../cluster/layout';
@@ -28,14 +28,6 @@ export function hostPathOf(bundlePath: string): string {
   return bundlePath.startsWith('cni/')
     ? `${CNI_BIN_DIR}/${posix.basename(bundlePath)}`
     : `${BIN_DIR}/${posix.basename(bundlePath)}`;
-}
-
-function heartbeat(details: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // outside an activity (tests)
-  }
 }
 
 export function createArtifactActivities(deps: { hosts: HostProvider }) {
@@ -66,7 +58,12 @@ export function createArtifactActivities(deps: { hosts: HostProvider }) {
         kubernetesVersion: manifest.kubernetesVersion,
       };
       for (const [i, { file }] of files.entries()) {
-        heartbeat({ step: `artifacts/binaries/${input.host}`, file: file.path, done: i, of: files.length });
+        reportProgress({
+          step: `artifacts/binaries/${input.host}`,
+          file: file.path,
+          done: i,
+          of: files.length,
+        });
         const target = hostPathOf(file.path);
         const r = await host.ensureFile(
           target,

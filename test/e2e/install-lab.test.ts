@@ -1,10 +1,14 @@
 // The whole install on lab machines (3 control-plane + 2 workers), through the real worker and
 // dev server, with the real binaries of the offline bundle: a 3-member etcd cluster with TLS,
 // the haproxy + keepalived VIP, kube-apiserver / controller-manager / scheduler behind it, and
-// every kubelet registered. Then the failovers the runbooks promise, and a no-op re-run.
+// every kubelet registered. The worker (a real `hakube worker` process) is killed with SIGKILL
+// three times during that install and started again; the install still completes, and no
+// completed step ran twice. Then the failovers the runbooks promise, and a no-op re-run.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadClusterOrThrow } from '../../client/spec-file';
 import type { HakubeClient } from '../../client/hakube-client';
 import type { Cluster } from '../../cluster/spec';
@@ -20,21 +24,17 @@ import { buildBundle } from '../../activities/bundle';
 import { withResolvedBundleDir } from '../../client/bundle-dir';
 import { hakubeCache } from '../../client/paths';
 import { LAB_KUBERNETES_VERSION } from '../../lab/spec';
-import {
-  connectClient,
-  eventually,
-  startTestServer,
-  startTestWorker,
-  type RunningWorker,
-  type TestServer,
-} from '../helpers/temporal';
+import { connectClient, eventually, startTestServer, type TestServer } from '../helpers/temporal';
+import { killWorker, startedWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { REPO_ROOT } from '../helpers/temp-home';
+import type { OperationProgress } from '../../cluster/progress';
 
 const LAB = 't-install';
 const TASK_QUEUE = 'hakube-test-install';
 let lab: LabInfo;
 let cluster: Cluster;
 let server: TestServer;
-let worker: RunningWorker;
+let worker: WorkerProcess;
 let client: HakubeClient;
 const pool = new SshPool();
 const on = (name: string) => new RemoteHost(pool, sshTargetFor(cluster, hostByName(cluster, name)));
@@ -50,14 +50,14 @@ before(async () => {
   lab = await bootLab(LAB, 3, 2);
   cluster = withResolvedBundleDir(loadClusterOrThrow(lab.specPath).cluster);
   server = await startTestServer();
-  worker = await startTestWorker(server.address, TASK_QUEUE);
+  worker = await startedWorkerProcess(server.address, TASK_QUEUE);
   client = await connectClient(server.address, TASK_QUEUE);
 });
 
 after(async () => {
   pool.closeAll();
   await client?.close();
-  await worker?.stop();
+  if (worker) await killWorker(worker);
   await server?.stop();
   await removeLab(LAB);
 });
@@ -66,12 +66,80 @@ const kubectl = (args: string) =>
   `/usr/local/bin/kubectl --kubeconfig=/etc/kubernetes/admin.conf --request-timeout=10s ${args}`;
 const VIP_READYZ = () => kubectl('get --raw /readyz');
 
-test('install: etcd with TLS, the VIP, the control plane and every node, with the real binaries', async () => {
+/** The moments the worker is killed: mid-phase (some uploads done, others in flight), and as two later phases start. */
+const CRASH_POINTS: { what: string; reached: (p: OperationProgress) => boolean }[] = [
+  {
+    what: 'artifacts mid-phase',
+    reached: (p) => {
+      const steps = p.phases.find((x) => x.name === 'artifacts')?.steps ?? [];
+      const done = steps.filter((st) => st.status === 'done').length;
+      return done >= 1 && done < steps.length;
+    },
+  },
+  { what: 'etcd started', reached: (p) => p.phases.find((x) => x.name === 'etcd')?.status === 'running' },
+  {
+    what: 'control plane started',
+    reached: (p) => p.phases.find((x) => x.name === 'control-plane')?.status === 'running',
+  },
+];
+
+interface HistoryEvent {
+  eventId: string;
+  eventType: string;
+  activityTaskScheduledEventAttributes?: { activityType: { name: string } };
+  userMetadata?: { summary?: { data?: string } };
+}
+
+function historyOf(workflowId: string): { events: HistoryEvent[]; json: string } {
+  const json = execFileSync(ensureTemporalBinary(), [
+    'workflow',
+    'show',
+    '-w',
+    workflowId,
+    '-o',
+    'json',
+    '--address',
+    server.address,
+  ]).toString();
+  return { events: (JSON.parse(json) as { events: HistoryEvent[] }).events, json };
+}
+
+/** "<activity type> <summary>" of every activity the workflow scheduled. */
+function scheduledActivities(events: HistoryEvent[]): string[] {
+  return events
+    .filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')
+    .map((e) => {
+      const summary = e.userMetadata?.summary?.data;
+      const text = summary ? (JSON.parse(Buffer.from(summary, 'base64').toString()) as string) : '';
+      return `${e.activityTaskScheduledEventAttributes?.activityType.name} ${text}`;
+    });
+}
+
+test('install survives three worker kills: etcd with TLS, the VIP, the control plane and every node', async () => {
   const started = await client.startInstall({ cluster });
   assert.equal(started.workflowId, `install-${LAB}`);
+  for (const point of CRASH_POINTS) {
+    await eventually(
+      async () => point.reached(await client.progress(started.workflowId)),
+      15 * 60_000,
+      `crash point "${point.what}"`,
+    );
+    await killWorker(worker);
+    process.stderr.write(`  [crash] worker killed at: ${point.what}\n`);
+    await new Promise((r) => setTimeout(r, 2000));
+    worker = await startedWorkerProcess(server.address, TASK_QUEUE);
+  }
   const result = await client.result<{ phases: { name: string; status: string }[]; warnings: string[] }>(
     started.workflowId,
   );
+  const { events, json } = historyOf(started.workflowId);
+  const scheduled = scheduledActivities(events);
+  const twice = scheduled.filter((a, i) => scheduled.indexOf(a) !== i);
+  assert.deepEqual(twice, [], 'an activity was scheduled twice');
+  assert.ok(scheduled.length > 40, `only ${scheduled.length} activities scheduled`);
+  assert.doesNotMatch(json, /PRIVATE KEY/);
+  if (process.env.HAKUBE_RECORD_HISTORIES === '1')
+    writeFileSync(join(REPO_ROOT, 'test', 'histories', 'install-lab-with-crashes.json'), json);
   assert.deepEqual(
     result.phases.map((p) => `${p.name}:${p.status}`),
     [
@@ -228,17 +296,7 @@ test('running install again is a no-op that verifies health; no private key in t
     (await on('master-1').run(etcdctl('https://127.0.0.1:2379', 'member list -w json'))).stdout,
   );
   assert.deepEqual(after.map((m) => m.id).sort(), before.map((m) => m.id).sort());
-  const history = execFileSync(ensureTemporalBinary(), [
-    'workflow',
-    'show',
-    '-w',
-    again.workflowId,
-    '-o',
-    'json',
-    '--address',
-    server.address,
-  ]).toString();
-  assert.doesNotMatch(history, /PRIVATE KEY/);
+  assert.doesNotMatch(historyOf(again.workflowId).json, /PRIVATE KEY|BEGIN [A-Z ]*KEY/);
   const progress = await client.progress(again.workflowId);
   assert.equal(progress.status, 'completed');
 });

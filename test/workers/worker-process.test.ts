@@ -2,10 +2,8 @@
 // honours TEMPORAL_ADDRESS, and stops gracefully (exit 0) on SIGTERM.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { join } from 'node:path';
 import { connectClient, eventually, startTestServer, type TestServer } from '../helpers/temporal';
-import { REPO_ROOT } from '../helpers/temp-home';
+import { startWorkerProcess } from '../helpers/worker-process';
 
 const TASK_QUEUE = 'hakube-test-worker-process';
 let server: TestServer;
@@ -15,23 +13,8 @@ before(async () => {
 });
 after(async () => server?.stop());
 
-function startWorkerProcess(): { child: ChildProcessWithoutNullStreams; logs: () => string } {
-  const child = spawn(
-    process.execPath,
-    [join(REPO_ROOT, 'bin', 'hakube.js'), 'worker', '--task-queue', TASK_QUEUE],
-    {
-      env: { ...process.env, TEMPORAL_ADDRESS: server.address },
-    },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout.on('data', (d: Buffer) => (stderr += d.toString()));
-  return { child, logs: () => stderr };
-}
-
 test('hakube worker runs workflows and stops gracefully on SIGTERM', async () => {
-  const { child, logs } = startWorkerProcess();
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { child, logs, exited } = startWorkerProcess(server.address, TASK_QUEUE);
   try {
     await eventually(async () => logs().includes('hakube worker started'), 60_000, 'worker start');
     const startLine = logs()

@@ -24,7 +24,7 @@ export async function distributeBinaries(ctx: InstallContext): Promise<void> {
       { key: `artifacts/binaries/${h.name}`, title: 'upload the binaries its roles need', host: h.name },
       acts.ensureBinaries,
       [{ cluster: ctx.cluster, host: h.name, bundleDir }],
-      { heartbeatTimeout: '2 minutes', startToCloseTimeout: '1 hour' },
+      { startToCloseTimeout: '1 hour' },
     ),
   );
 }

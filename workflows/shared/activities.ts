@@ -8,6 +8,9 @@ import type { OperationTracker, StepSpec } from './tracker';
 /** Remote steps: retried with backoff without a cap on attempts, so a host that is down is waited for. */
 export const REMOTE_STEP_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
+  // Every activity heartbeats while it runs (activities/liveness.ts): a step whose worker died
+  // is retried elsewhere after this, not after its start-to-close timeout.
+  heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,

@@ -1,0 +1,92 @@
+// A host that does not answer: the install's steps on it retry with backoff (ConnectionRefused
+// is retryable), nothing fails, and `hakube status` shows the attempt and why it is waiting.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HakubeClient } from '../../client/hakube-client';
+import { pendingLines } from '../../client/commands/operations';
+import { ensureTemporalBinary } from '../../client/server/temporal-binary';
+import { validateClusterSpec } from '../../cluster/validate';
+import type { Cluster } from '../../cluster/spec';
+import {
+  connectClient,
+  eventually,
+  freePort,
+  startTestServer,
+  startTestWorker,
+  type RunningWorker,
+  type TestServer,
+} from '../helpers/temporal';
+
+const TASK_QUEUE = 'hakube-test-host-down';
+let server: TestServer;
+let worker: RunningWorker;
+let client: HakubeClient;
+let dir: string;
+let cluster: Cluster;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hakube-host-down-'));
+  const key = join(dir, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  const closedPort = await freePort(); // nothing listens there: connections are refused
+  // This machine's own address (a spec refuses loopback), so refusals come at once.
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  assert.ok(own, 'no non-loopback IPv4 address on this machine');
+  const r = validateClusterSpec({
+    apiVersion: 'hakube.io/v1alpha1',
+    kind: 'Cluster',
+    metadata: { name: 'down' },
+    spec: {
+      ssh: { privateKeyPath: key, port: closedPort, knownHosts: { path: join(dir, 'known_hosts') } },
+      hosts: [{ name: 'node-1', address: own, roles: ['control-plane', 'etcd', 'worker'] }],
+      controlPlaneEndpoint: { mode: 'external', address: 'api.down.example.internal', port: 6443 },
+    },
+  });
+  assert.ok(r.cluster, JSON.stringify(r.problems));
+  cluster = r.cluster;
+  server = await startTestServer();
+  worker = await startTestWorker(server.address, TASK_QUEUE);
+  client = await connectClient(server.address, TASK_QUEUE);
+});
+
+after(async () => {
+  await client?.close();
+  await worker?.stop();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('steps on a host that is down retry with backoff, and status says why', async () => {
+  const { workflowId } = await client.startInstall({ cluster });
+  const pending = await eventually(
+    async () => {
+      const steps = await client.pendingSteps(workflowId);
+      return steps.find((s) => s.attempt >= 3) ? steps : undefined;
+    },
+    60_000,
+    'a third attempt',
+  );
+  const facts = pending.find((s) => s.activity === 'gatherFacts');
+  assert.ok(facts, JSON.stringify(pending));
+  assert.match(facts.lastFailure ?? '', /refused/i);
+  const progress = await client.progress(workflowId);
+  assert.equal(progress.status, 'running');
+  assert.equal(progress.phases.find((p) => p.name === 'preflight')?.status, 'running');
+  assert.match(pendingLines(pending).join('\n'), /retrying gatherFacts \(attempt \d+\): .*refused/i);
+  execFileSync(ensureTemporalBinary(), [
+    'workflow',
+    'terminate',
+    '-w',
+    workflowId,
+    '--reason',
+    'test done',
+    '--address',
+    server.address,
+  ]);
+});
