@@ -11,6 +11,7 @@ import { registerWorkerCommand } from './commands/worker';
 import { registerOperationCommands } from './commands/operations';
 import { registerLabCommands } from './commands/lab';
 import { registerInstallCommand } from './commands/install';
+import { registerWatchCommand } from './commands/watch';
 import { registerBundleCommands } from './commands/bundle';
 import { BundleInputError, ChecksumParseError } from '../cluster/bundle';
 import { PortInUseError } from './server/dev-server';
@@ -28,6 +29,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerWorkerCommand(program);
   registerInstallCommand(program, setExit);
   registerOperationCommands(program, setExit);
+  registerWatchCommand(program, setExit);
   registerLabCommands(program);
   registerBundleCommands(program);
   // exitOverride is not inherited by subcommands created before it was set: apply it everywhere.

@@ -107,12 +107,21 @@ export class HakubeClient {
 
   /** Activities in flight or waiting to retry, with their attempt and last failure (from describe). */
   async pendingSteps(workflowId: string): Promise<PendingStep[]> {
+    return (await this.execution(workflowId)).pending;
+  }
+
+  /**
+   * What the server knows beyond the progress query: whether the execution is closed (a
+   * terminated operation never updates its own progress) and its pending activities.
+   */
+  async execution(workflowId: string): Promise<{ closed: boolean; status: string; pending: PendingStep[] }> {
     const d = await this.handle(workflowId).describe();
-    return (d.raw.pendingActivities ?? []).map((a) => ({
+    const pending = (d.raw.pendingActivities ?? []).map((a) => ({
       activity: a.activityType?.name ?? 'unknown',
       attempt: a.attempt ?? 1,
       ...(a.lastFailure?.message ? { lastFailure: a.lastFailure.message } : {}),
     }));
+    return { closed: d.status.name !== 'RUNNING', status: d.status.name, pending };
   }
 
   async isRunning(workflowId: string): Promise<boolean> {

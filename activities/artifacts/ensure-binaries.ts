@@ -67,7 +67,8 @@ export function createArtifactActivities(deps: { hosts: HostProvider }) {
         const target = hostPathOf(file.path);
         const r = await host.ensureFile(
           target,
-          { localPath: posix.join(input.bundleDir, file.path) },
+          // Verified against the manifest above: its digest stands for the local file.
+          { localPath: posix.join(input.bundleDir, file.path), sha256: file.sha256 },
           { mode: 0o755 },
         );
         if (r.sha256 !== file.sha256) {

@@ -18,7 +18,7 @@ import { apiEndpoint, primaryControlPlane } from '../../cluster/topology';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { kubectl } from '../controlplane/control-plane';
 import { CGROUP_PROBE, parseCgroupProbe } from '../../cluster/facts';
-import { shellQuote } from '../../cluster/shell';
+import { shq } from '../ssh/shell';
 import { ensureService, type ServiceResult } from '../host/ensure-service';
 import type { Host } from '../ssh';
 
@@ -117,7 +117,7 @@ export function createNodeActivities(deps: { hosts: HostProvider }) {
       }).host;
       const r = await primary.exec(
         kubectl(
-          `get node ${shellQuote(input.host)} -o ${shellQuote('jsonpath={.status.conditions[?(@.type=="Ready")].status}')}`,
+          `get node ${shq(input.host)} -o ${shq('jsonpath={.status.conditions[?(@.type=="Ready")].status}')}`,
         ),
       );
       if (r.exitCode !== 0) {

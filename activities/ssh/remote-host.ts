@@ -14,16 +14,16 @@ import type {
   EnsureFileResult,
   ExecOptions,
   ExecResult,
+  FileContent,
   Host,
   RemoteStat,
   SshTarget,
 } from './types';
 
-async function localSha256(
-  content: Buffer | { localPath: string },
-): Promise<{ sha256: string; size: number }> {
+async function localSha256(content: FileContent): Promise<{ sha256: string; size: number }> {
   if (Buffer.isBuffer(content))
     return { sha256: createHash('sha256').update(content).digest('hex'), size: content.length };
+  if (content.sha256) return { sha256: content.sha256, size: (await localStat(content.localPath)).size };
   const hash = createHash('sha256');
   await pipeline(createReadStream(content.localPath), hash);
   return { sha256: hash.digest('hex'), size: (await localStat(content.localPath)).size };
@@ -100,7 +100,7 @@ export class RemoteHost implements Host {
 
   async ensureFile(
     path: string,
-    content: Buffer | { localPath: string },
+    content: FileContent,
     opts: EnsureFileOptions = {},
   ): Promise<EnsureFileResult> {
     const local = await localSha256(content);

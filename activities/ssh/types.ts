@@ -39,6 +39,13 @@ export interface EnsureFileResult {
   bytesTransferred: number;
 }
 
+/**
+ * What ensureFile places: bytes, or a local file. A known `sha256` of the local file (from a
+ * verified bundle manifest, say) saves hashing it again; the upload is checked on the host
+ * against it either way.
+ */
+export type FileContent = Buffer | { localPath: string; sha256?: string };
+
 export interface Host {
   readonly name: string;
   readonly address: string;
@@ -50,11 +57,7 @@ export interface Host {
   stat(path: string): Promise<RemoteStat | undefined>;
   sha256(path: string): Promise<string | undefined>;
   /** Compares sha256 first; transfers only when different (temp file + atomic rename). */
-  ensureFile(
-    path: string,
-    content: Buffer | { localPath: string },
-    opts?: EnsureFileOptions,
-  ): Promise<EnsureFileResult>;
+  ensureFile(path: string, content: FileContent, opts?: EnsureFileOptions): Promise<EnsureFileResult>;
   ensureDir(path: string, opts?: EnsureFileOptions): Promise<{ changed: boolean }>;
   ensureAbsent(path: string): Promise<{ changed: boolean }>;
 }

@@ -7,7 +7,7 @@ import { printJson, printLines } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
 import { withResolvedBundleDir } from '../bundle-dir';
 import { formatProblem } from '../../cluster/problems';
-import { waitForOutcome } from './operations';
+import { watchOperation } from './watch';
 
 const PHASE_NAMES: readonly string[] = INSTALL_PHASES.map((p) => p.name);
 
@@ -42,7 +42,7 @@ export function registerInstallCommand(program: Command, setExit: (code: number)
     .option('--dry-run', 'print the plan (phases, steps, hosts) and change nothing')
     .option('--skip-phases <names>', `comma-separated phases to skip (${PHASE_NAMES.join(', ')})`)
     .option('--only <names>', 'comma-separated phases to run, all others skipped')
-    .option('--wait', 'wait for the install to finish')
+    .option('--wait', 'follow the install live (as `hakube watch`) until it finishes')
     .option('--json', 'print JSON')
     .action(async (flags: InstallFlags, cmd: Command) => {
       const { cluster, problems } = loadClusterOrThrow(flags.file);
@@ -75,7 +75,7 @@ export function registerInstallCommand(program: Command, setExit: (code: number)
               `  follow: hakube status ${started.workflowId}`,
             ]);
         }
-        if (flags.wait) setExit(await waitForOutcome(client, started.workflowId, !!flags.json));
+        if (flags.wait) setExit(await watchOperation(client, started.workflowId, { json: flags.json }));
       });
     });
 }

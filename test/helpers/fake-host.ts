@@ -2,7 +2,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import type { EnsureFileOptions, EnsureFileResult, ExecResult, Host, RemoteStat } from '../../activities/ssh';
+import type {
+  EnsureFileOptions,
+  EnsureFileResult,
+  ExecResult,
+  FileContent,
+  Host,
+  RemoteStat,
+} from '../../activities/ssh';
 
 interface Entry {
   content?: Buffer;
@@ -56,7 +63,7 @@ export class FakeHost implements Host {
 
   async ensureFile(
     path: string,
-    content: Buffer | { localPath: string },
+    content: FileContent,
     opts: EnsureFileOptions = {},
   ): Promise<EnsureFileResult> {
     const data = Buffer.isBuffer(content) ? content : readFileSync(content.localPath);

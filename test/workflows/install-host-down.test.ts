@@ -2,7 +2,8 @@
 // is retryable), nothing fails, and `hakube status` shows the attempt and why it is waiting.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import {
   type RunningWorker,
   type TestServer,
 } from '../helpers/temporal';
+import { REPO_ROOT } from '../helpers/temp-home';
 
 const TASK_QUEUE = 'hakube-test-host-down';
 let server: TestServer;
@@ -79,6 +81,26 @@ test('steps on a host that is down retry with backoff, and status says why', asy
   assert.equal(progress.status, 'running');
   assert.equal(progress.phases.find((p) => p.name === 'preflight')?.status, 'running');
   assert.match(pendingLines(pending).join('\n'), /retrying gatherFacts \(attempt \d+\): .*refused/i);
+
+  // `hakube watch`, not a terminal: plain lines, the retry among them; it ends with the operation.
+  const watch = spawn(process.execPath, [
+    join(REPO_ROOT, 'bin', 'hakube.js'),
+    'watch',
+    workflowId,
+    '--address',
+    server.address,
+  ]);
+  let out = '';
+  watch.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  watch.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = once(watch, 'exit');
+  await eventually(
+    async () => /retrying gatherFacts \(attempt \d+\): .*refused/i.test(out),
+    60_000,
+    'a retry line from hakube watch',
+  );
+  assert.match(out, /phase preflight: running/);
+  assert.match(out, /preflight\/facts\/node-1 @node-1: started/);
   execFileSync(ensureTemporalBinary(), [
     'workflow',
     'terminate',
@@ -89,4 +111,7 @@ test('steps on a host that is down retry with backoff, and status says why', asy
     '--address',
     server.address,
   ]);
+  const [code] = (await exit) as [number | null];
+  assert.equal(code, 1, out);
+  assert.match(out, /failed/);
 });

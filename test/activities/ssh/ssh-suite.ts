@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { RemoteHost, SshError, SshPool, type SshTarget } from '../../../activities/ssh';
@@ -93,6 +93,17 @@ export function defineSshSuite(ep: SshTestEndpoint): void {
     assert.equal((await host.stat(path))?.mode, 0o640);
     const second = await host.ensureFile(path, { localPath: file }, { mode: 0o640 });
     assert.deepEqual(second, { changed: false, sha256: first.sha256, bytesTransferred: 0 });
+    // A known digest (from a bundle manifest) replaces hashing the local file...
+    const known = await host.ensureFile(path, { localPath: file, sha256: first.sha256 }, { mode: 0o640 });
+    assert.deepEqual(known, { changed: false, sha256: first.sha256, bytesTransferred: 0 });
+    // ...and a digest the file does not have is caught on the host, leaving the target as it was.
+    const small = join(ep.localDir, 'small.bin');
+    writeFileSync(small, 'not what the manifest says');
+    await assert.rejects(
+      host.ensureFile(`${ep.remoteDir}/upload/small.bin`, { localPath: small, sha256: 'f'.repeat(64) }),
+      /arrived corrupted/,
+    );
+    assert.equal(await host.stat(`${ep.remoteDir}/upload/small.bin`), undefined);
     const listing = (await host.run(`ls -a ${ep.remoteDir}/upload`)).stdout;
     assert.equal(listing.includes('.hakube-'), false, 'no temp file left');
     await host.ensureAbsent(`${ep.remoteDir}/upload`);

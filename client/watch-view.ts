@@ -1,0 +1,103 @@
+// What `hakube watch` shows: a live view (redrawn in a terminal) and, when output is not a
+// terminal, one plain line per change. Pure: progress in, lines out.
+import type { OperationProgress, PhaseProgress, StepProgress } from '../cluster/progress';
+import type { PendingStep } from './hakube-client';
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const MARK: Record<string, string> = { done: '✔', failed: '✖', skipped: '–', pending: '·' };
+const BAR_WIDTH = 20;
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60
+    ? `${m}m${String(s % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+function elapsed(item: { startedAt?: string; endedAt?: string }, now: Date): string {
+  if (!item.startedAt) return '';
+  const end = item.endedAt ? Date.parse(item.endedAt) : now.getTime();
+  return formatDuration(end - Date.parse(item.startedAt));
+}
+
+function bar(done: number, total: number): string {
+  const filled = total === 0 ? 0 : Math.round((done / total) * BAR_WIDTH);
+  return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${done}/${total}`;
+}
+
+const stepLabel = (s: StepProgress) => `${s.key}${s.host ? ` @${s.host}` : ''}`;
+
+function phaseLines(ph: PhaseProgress, now: Date, spin: string): string[] {
+  const mark = ph.status === 'running' ? spin : MARK[ph.status];
+  const done = ph.steps.filter((s) => s.status === 'done').length;
+  const time = elapsed(ph, now);
+  const lines = [
+    `${mark} ${ph.title.padEnd(40)} ${ph.steps.length ? bar(done, ph.steps.length) : ''}${time ? `  ${time}` : ''}`.trimEnd(),
+  ];
+  if (ph.status === 'running' || ph.status === 'failed')
+    for (const s of ph.steps.filter((x) => x.status === 'running' || x.status === 'failed'))
+      lines.push(
+        `    ${s.status === 'running' ? spin : MARK.failed} ${stepLabel(s)}  ${elapsed(s, now)}${s.error ? `: ${s.error}` : ''}`,
+      );
+  return lines;
+}
+
+/** The live view: one line per phase, the running and failed steps under their phase, retries, approval. */
+export function renderWatch(p: OperationProgress, pending: PendingStep[], now: Date, frame = 0): string[] {
+  const spin = SPINNER[frame % SPINNER.length];
+  const first = p.phases.find((ph) => ph.startedAt)?.startedAt;
+  const total = first ? `  ${formatDuration(now.getTime() - Date.parse(first))}` : '';
+  const lines = [`${p.operation} ${p.cluster}: ${p.status}${p.phase ? ` (phase ${p.phase})` : ''}${total}`];
+  if (p.waiting) {
+    lines.push(`WAITING FOR APPROVAL: ${p.waiting.question}  (until ${p.waiting.deadline})`);
+    lines.push(...p.waiting.plan.map((s) => `  plan: ${s}`));
+  }
+  for (const ph of p.phases) lines.push(...phaseLines(ph, now, spin));
+  for (const a of pending.filter((x) => x.attempt > 1 || x.lastFailure))
+    lines.push(`  retrying ${a.activity} (attempt ${a.attempt})${a.lastFailure ? `: ${a.lastFailure}` : ''}`);
+  if (p.error) lines.push(`error: ${p.error}`);
+  return lines;
+}
+
+/** Plain lines for what changed between two snapshots (a log, when output is not a terminal). */
+export function changeLines(
+  before: OperationProgress | undefined,
+  after: OperationProgress,
+  pendingBefore: PendingStep[],
+  pendingAfter: PendingStep[],
+  now: Date,
+): string[] {
+  const out: string[] = [];
+  const stamp = now.toISOString().slice(11, 19);
+  const say = (text: string) => out.push(`${stamp} ${text}`);
+  if (!before || before.status !== after.status) say(`${after.operation} ${after.cluster}: ${after.status}`);
+  if (after.waiting && !before?.waiting) {
+    say(`WAITING FOR APPROVAL: ${after.waiting.question} (until ${after.waiting.deadline})`);
+    for (const s of after.waiting.plan) say(`  plan: ${s}`);
+  }
+  for (const ph of after.phases) {
+    const old = before?.phases.find((x) => x.name === ph.name);
+    if (old?.status !== ph.status && ph.status !== 'pending')
+      say(`phase ${ph.name}: ${ph.status}${ph.status === 'done' ? ` (${elapsed(ph, now)})` : ''}`);
+    for (const s of ph.steps) {
+      const was = old?.steps.find((x) => x.key === s.key)?.status;
+      if (was === s.status) continue;
+      if (s.status === 'running') say(`  ${stepLabel(s)}: started`);
+      else if (s.status === 'done') say(`  ${stepLabel(s)}: done (${elapsed(s, now)})`);
+      else if (s.status === 'failed') say(`  ${stepLabel(s)}: FAILED${s.error ? `: ${s.error}` : ''}`);
+    }
+  }
+  for (const a of pendingAfter) {
+    const prev = pendingBefore.find((x) => x.activity === a.activity && x.lastFailure === a.lastFailure);
+    if (a.attempt > 1 && prev?.attempt !== a.attempt)
+      say(`  retrying ${a.activity} (attempt ${a.attempt})${a.lastFailure ? `: ${a.lastFailure}` : ''}`);
+  }
+  const newWarnings = after.warnings.slice(before?.warnings.length ?? 0);
+  for (const w of newWarnings) say(`  warning: ${w}`);
+  return out;
+}
+
+export const isFinished = (p: OperationProgress) =>
+  p.status !== 'running' && p.status !== 'waiting-for-approval';
