@@ -1,0 +1,144 @@
+// ensureBinaries: a host gets the binaries its roles need from a verified bundle, a second run
+// transfers nothing, and a bundle whose bytes do not match its manifest is refused for good.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { createArtifactActivities } from '../../../activities/artifacts/ensure-binaries';
+import {
+  BUNDLE_API_VERSION,
+  MANIFEST_FILE,
+  renderManifest,
+  type BundleManifest,
+} from '../../../cluster/bundle';
+import { ErrorTypes } from '../../../cluster/errors';
+import type { Cluster } from '../../../cluster/spec';
+import { validateClusterSpec } from '../../../cluster/validate';
+import { FakeHost } from '../../helpers/fake-host';
+
+type Component = BundleManifest['components'][number];
+
+function makeBundle(dir: string): string {
+  const component = (name: Component['name'], paths: string[]): Component => ({
+    name,
+    version: '1.0.0',
+    source: 'source',
+    origin: `test/${name}`,
+    files: paths.map((path) => {
+      const bytes = randomBytes(4096);
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), bytes, { mode: 0o755 });
+      return {
+        path,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        size: bytes.length,
+        mode: '0755',
+      };
+    }),
+  });
+  const manifest: BundleManifest = {
+    apiVersion: BUNDLE_API_VERSION,
+    kind: 'Bundle',
+    kubernetesVersion: 'v1.37.2',
+    arch: 'amd64',
+    createdAt: '2026-11-23T00:00:00.000Z',
+    components: [
+      component('etcd', ['bin/etcd', 'bin/etcdctl']),
+      component('kubernetes', ['bin/kube-apiserver', 'bin/kubelet', 'bin/kube-proxy']),
+      component('cni', ['cni/bin/bridge']),
+    ],
+  };
+  writeFileSync(join(dir, MANIFEST_FILE), renderManifest(manifest));
+  return dir;
+}
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'hakube-bundle-'));
+  const bundleDir = makeBundle(join(dir, 'bundle'));
+  const r = validateClusterSpec({
+    apiVersion: 'hakube.io/v1alpha1',
+    kind: 'Cluster',
+    metadata: { name: 'art' },
+    spec: {
+      ssh: { privateKeyPath: '/k' },
+      hosts: [
+        { name: 'master-1', address: '10.1.1.11', roles: ['control-plane', 'etcd'] },
+        { name: 'worker-1', address: '10.1.1.21', roles: ['worker'] },
+      ],
+      controlPlaneEndpoint: { mode: 'external', address: 'api.art.example.internal', port: 6443 },
+    },
+  });
+  assert.ok(r.cluster);
+  const cluster: Cluster = r.cluster;
+  const hosts = new Map(cluster.spec.hosts.map((h) => [h.name, new FakeHost(h.name, h.address)]));
+  const acts = createArtifactActivities({ hosts: { hostFor: (_c, h) => hosts.get(h.name) as FakeHost } });
+  return {
+    dir,
+    bundleDir,
+    cluster,
+    hosts,
+    acts,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+test('each host gets what its roles need, executable; a second run transfers nothing', async () => {
+  const s = setup();
+  try {
+    const master = await s.acts.ensureBinaries({
+      cluster: s.cluster,
+      host: 'master-1',
+      bundleDir: s.bundleDir,
+    });
+    const worker = await s.acts.ensureBinaries({
+      cluster: s.cluster,
+      host: 'worker-1',
+      bundleDir: s.bundleDir,
+    });
+    assert.ok(master.uploaded.includes('/usr/local/bin/etcd'));
+    assert.ok(master.uploaded.includes('/usr/local/bin/kube-apiserver'));
+    assert.ok(worker.uploaded.includes('/usr/local/bin/kubelet'));
+    assert.ok(worker.uploaded.includes('/opt/cni/bin/bridge'));
+    assert.ok(!worker.uploaded.some((p) => /etcd|kube-apiserver/.test(p)), worker.uploaded.join(' '));
+    const kubelet = s.hosts.get('worker-1')?.files.get('/usr/local/bin/kubelet');
+    assert.deepEqual(kubelet?.content, readFileSync(join(s.bundleDir, 'bin/kubelet')));
+    assert.equal(kubelet?.mode, 0o755);
+    const again = await s.acts.ensureBinaries({
+      cluster: s.cluster,
+      host: 'worker-1',
+      bundleDir: s.bundleDir,
+    });
+    assert.deepEqual(
+      [again.uploaded, again.bytesTransferred, again.unchanged],
+      [[], 0, worker.uploaded.length],
+    );
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a bundle whose bytes differ from its manifest is refused, non-retryable, naming the file', async () => {
+  const s = setup();
+  try {
+    const file = join(s.bundleDir, 'bin/kubelet');
+    const bytes = readFileSync(file);
+    bytes[100] ^= 0xff;
+    writeFileSync(file, bytes);
+    const err = await s.acts
+      .ensureBinaries({ cluster: s.cluster, host: 'worker-1', bundleDir: s.bundleDir })
+      .then(
+        () => assert.fail('expected a refusal'),
+        (e: unknown) => e,
+      );
+    assert.ok(err instanceof ApplicationFailure);
+    assert.equal(err.type, ErrorTypes.BundleInvalid);
+    assert.equal(err.nonRetryable, true);
+    assert.match(err.message, /bin\/kubelet/);
+    assert.equal(s.hosts.get('worker-1')?.files.size, 0, 'nothing placed on the host');
+  } finally {
+    s.cleanup();
+  }
+});
