@@ -5,7 +5,9 @@ import type { PendingStep } from './hakube-client';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const MARK: Record<string, string> = { done: '✔', failed: '✖', skipped: '–', pending: '·' };
-const BAR_WIDTH = 20;
+const BAR_WIDTH = 16;
+// Fits an 80-column terminal: mark, title, bar, count and time.
+const TITLE_WIDTH = 36;
 
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -27,6 +29,9 @@ function bar(done: number, total: number): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${done}/${total}`;
 }
 
+const fit = (text: string, width: number) =>
+  text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+
 const stepLabel = (s: StepProgress) => `${s.key}${s.host ? ` @${s.host}` : ''}`;
 
 function phaseLines(ph: PhaseProgress, now: Date, spin: string): string[] {
@@ -34,7 +39,7 @@ function phaseLines(ph: PhaseProgress, now: Date, spin: string): string[] {
   const done = ph.steps.filter((s) => s.status === 'done').length;
   const time = elapsed(ph, now);
   const lines = [
-    `${mark} ${ph.title.padEnd(40)} ${ph.steps.length ? bar(done, ph.steps.length) : ''}${time ? `  ${time}` : ''}`.trimEnd(),
+    `${mark} ${fit(ph.title, TITLE_WIDTH)} ${ph.steps.length ? bar(done, ph.steps.length) : ''}${time ? `  ${time}` : ''}`.trimEnd(),
   ];
   if (ph.status === 'running' || ph.status === 'failed')
     for (const s of ph.steps.filter((x) => x.status === 'running' || x.status === 'failed'))

@@ -84,8 +84,8 @@ test('the live view: a line per phase with a bar, running steps with their host 
     new Date(at(30)),
   );
   assert.equal(lines[0], 'install prod: running (phase etcd)  30s');
-  assert.match(lines[1], /^✔ Certificates and kubeconfigs\s+\[#{20}\] 1\/1 {2}12s$/);
-  assert.match(lines[2], /^⠋ etcd cluster\s+\[#{13}-{7}\] 2\/3 {2}18s$/);
+  assert.match(lines[1], /^✔ Certificates and kubeconfigs\s+\[#{16}\] 1\/1 {2}12s$/);
+  assert.match(lines[2], /^⠋ etcd cluster\s+\[#{11}-{5}\] 2\/3 {2}18s$/);
   assert.equal(lines[3], '    ⠋ etcd/start-member/m3 @m3  18s');
   assert.match(lines[4], /^· Nodes/);
   assert.equal(lines[5], '  retrying ensureEtcdMember (attempt 4): connect ECONNREFUSED 10.0.0.13:22');
@@ -120,4 +120,14 @@ test('plain lines: only what changed, each once', () => {
     '10:00:40   retrying checkEtcdHealth (attempt 2): unhealthy',
   ]);
   assert.deepEqual(changeLines(snapshot('done'), snapshot('done'), [], [], new Date(at(41))), []);
+});
+
+test('phase lines fit an 80-column terminal, long titles shortened', () => {
+  const p = snapshot('running');
+  p.phases[2] = {
+    ...p.phases[1],
+    title: 'Nodes (containerd, kubelet, kube-proxy) and more words',
+    startedAt: T0,
+  };
+  for (const line of renderWatch(p, [], new Date(at(3725))).slice(1, 5)) assert.ok(line.length <= 80, line);
 });
