@@ -11,6 +11,7 @@ import { createEndpointActivities } from './lb/endpoint';
 import { createControlPlaneActivities } from './controlplane/control-plane';
 import { createNodeActivities } from './node/node-components';
 import { createAddonActivities } from './addons/apply-addons';
+import { createBackupActivities } from './backup/etcd-snapshot';
 import { withTypedFailures } from './typed-failures';
 import { withLivenessHeartbeats } from './liveness';
 
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createControlPlaneActivities(deps),
       ...createNodeActivities(deps),
       ...createAddonActivities(deps),
+      ...createBackupActivities(deps),
     }),
   );
 }

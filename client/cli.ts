@@ -12,6 +12,7 @@ import { registerOperationCommands } from './commands/operations';
 import { registerLabCommands } from './commands/lab';
 import { registerInstallCommand } from './commands/install';
 import { registerWatchCommand } from './commands/watch';
+import { registerBackupCommand } from './commands/backup';
 import { registerBundleCommands } from './commands/bundle';
 import { BundleInputError, ChecksumParseError } from '../cluster/bundle';
 import { PortInUseError } from './server/dev-server';
@@ -30,6 +31,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerInstallCommand(program, setExit);
   registerOperationCommands(program, setExit);
   registerWatchCommand(program, setExit);
+  registerBackupCommand(program, setExit);
   registerLabCommands(program);
   registerBundleCommands(program);
   // exitOverride is not inherited by subcommands created before it was set: apply it everywhere.

@@ -15,6 +15,7 @@ import { HakubeCluster, HakubeOperation, HakubePhase, TASK_QUEUE } from '../clus
 import type { DecisionInput, DecisionResult } from '../workflows/shared/approval';
 import type { SelfTestInput, SelfTestResult } from '../workflows/self-test';
 import type { InstallInput } from '../workflows/install-cluster';
+import type { BackupInput } from '../workflows/etcd-backup';
 
 export interface HakubeClientOptions {
   address?: string;
@@ -143,6 +144,19 @@ export class HakubeClient {
       workflowId,
       summary: `self-test for ${input.cluster}`,
       details: `Proves a hakube worker is polling task queue **${this.taskQueue}** and activities run.`,
+    });
+  }
+
+  /** Starts `backup-<cluster>` (or attaches to the one running). */
+  startBackup(input: BackupInput): Promise<StartedOperation> {
+    const c = input.cluster;
+    return this.startOperation<[BackupInput]>({
+      workflowType: 'etcdBackup',
+      operation: 'backup',
+      cluster: c.metadata.name,
+      args: [input],
+      summary: `etcd backup of ${c.metadata.name}`,
+      details: `Snapshot from a follower, verified, stored at the backup target; keeps ${c.spec.etcd.backup?.keep ?? 10}.`,
     });
   }
 

@@ -21,6 +21,8 @@ export const ErrorTypes = {
   QuorumAtRisk: 'QuorumAtRisk',
   ApprovalRejected: 'ApprovalRejected',
   ApprovalTimedOut: 'ApprovalTimedOut',
+  BackupTargetUnsupported: 'BackupTargetUnsupported',
+  SnapshotInvalid: 'SnapshotInvalid',
   // Gates (retried until healthy)
   ServiceFailed: 'ServiceFailed',
   EtcdUnhealthy: 'EtcdUnhealthy',
@@ -43,6 +45,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorTypes.ConfigInvalid,
   ErrorTypes.BundleInvalid,
   ErrorTypes.QuorumAtRisk,
+  ErrorTypes.BackupTargetUnsupported,
   ErrorTypes.ApprovalRejected,
   ErrorTypes.ApprovalTimedOut,
 ];

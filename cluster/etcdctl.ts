@@ -3,7 +3,8 @@ import { BIN_DIR, pki } from './layout';
 
 export function etcdctl(endpoints: string, args: string): string {
   return [
-    `ETCDCTL_API=3 ${BIN_DIR}/etcdctl`,
+    // The v3 API is etcdctl's default since 3.4; 3.7 warns about ETCDCTL_API in the environment.
+    `${BIN_DIR}/etcdctl`,
     `--endpoints=${endpoints}`,
     `--cacert=${pki.etcdCa.cert}`,
     `--cert=${pki.etcdHealthcheckClient.cert}`,

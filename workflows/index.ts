@@ -1,3 +1,4 @@
 // Every workflow the hakube worker registers. One file per workflow.
 export { selfTest } from './self-test';
 export { installCluster } from './install-cluster';
+export { etcdBackup } from './etcd-backup';

@@ -169,6 +169,26 @@ export class SshConnection {
     }
   }
 
+  /**
+   * Streams a remote file into `sink` (never held in memory whole); resolves with the byte count.
+   * The caller owns the sink (a file, a hash, both through a pipeline).
+   */
+  async download(remotePath: string, sink: NodeJS.WritableStream): Promise<number> {
+    const sftp = await this.sftp();
+    const release = await this.channels.acquire();
+    try {
+      let bytes = 0;
+      const source = sftp.createReadStream(remotePath, { highWaterMark: 256 * 1024 });
+      source.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      await pipeline(source, sink);
+      return bytes;
+    } catch (err) {
+      throw classifyConnectError(err as Error, this.target.name);
+    } finally {
+      release();
+    }
+  }
+
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const sudo = opts.sudo ?? this.target.sudo ?? false;
     const inner = withEnv(command, opts.env);

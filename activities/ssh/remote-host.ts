@@ -1,8 +1,9 @@
 // A Host over SSH: commands through the pool, idempotent file operations over SFTP
 // (sha256 compared first; upload to a temp name in the same folder, then an atomic rename).
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat as localStat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat as localStat } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { posix } from 'node:path';
 import { ErrorTypes } from '../../cluster/errors';
@@ -14,6 +15,7 @@ import type {
   EnsureFileResult,
   ExecOptions,
   ExecResult,
+  DownloadResult,
   FileContent,
   Host,
   RemoteStat,
@@ -78,6 +80,32 @@ export class RemoteHost implements Host {
       gid: Number(gid),
       isDirectory: type.join(' ') === 'directory',
     };
+  }
+
+  async download(remotePath: string, localPath: string, expectSha256?: string): Promise<DownloadResult> {
+    const partial = `${localPath}.partial`;
+    const hash = createHash('sha256');
+    const file = createWriteStream(partial, { mode: 0o600 });
+    // One pass: the bytes go to the file and through the hash.
+    const tee = new PassThrough();
+    tee.on('data', (chunk: Buffer) => hash.update(chunk));
+    try {
+      const [bytes] = await Promise.all([
+        this.pool.use(this.target, (c) => c.download(remotePath, tee)),
+        pipeline(tee, file),
+      ]);
+      const sha256 = hash.digest('hex');
+      if (expectSha256 && sha256 !== expectSha256)
+        throw new SshError(
+          ErrorTypes.RemoteCommandFailed,
+          `${this.name}: download of ${remotePath} arrived corrupted (sha256 ${sha256}, expected ${expectSha256})`,
+        );
+      await rename(partial, localPath);
+      return { bytes, sha256 };
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
+    }
   }
 
   async sha256(path: string): Promise<string | undefined> {

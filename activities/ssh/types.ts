@@ -44,6 +44,11 @@ export interface EnsureFileResult {
  * verified bundle manifest, say) saves hashing it again; the upload is checked on the host
  * against it either way.
  */
+export interface DownloadResult {
+  bytes: number;
+  sha256: string;
+}
+
 export type FileContent = Buffer | { localPath: string; sha256?: string };
 
 export interface Host {
@@ -58,6 +63,11 @@ export interface Host {
   sha256(path: string): Promise<string | undefined>;
   /** Compares sha256 first; transfers only when different (temp file + atomic rename). */
   ensureFile(path: string, content: FileContent, opts?: EnsureFileOptions): Promise<EnsureFileResult>;
+  /**
+   * Copies a remote file to a local path, streamed: written to `<localPath>.partial`, checked
+   * against the remote sha256 when `expectSha256` is given, then renamed into place.
+   */
+  download(remotePath: string, localPath: string, expectSha256?: string): Promise<DownloadResult>;
   ensureDir(path: string, opts?: EnsureFileOptions): Promise<{ changed: boolean }>;
   ensureAbsent(path: string): Promise<{ changed: boolean }>;
 }

@@ -7,7 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClusterOrThrow } from '../../client/spec-file';
 import type { HakubeClient } from '../../client/hakube-client';
@@ -28,6 +29,14 @@ import { connectClient, eventually, startTestServer, type TestServer } from '../
 import { killWorker, startedWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { REPO_ROOT } from '../helpers/temp-home';
 import type { OperationProgress } from '../../cluster/progress';
+import type { BackupResult } from '../../workflows/etcd-backup';
+import { parseEndpointStatus } from '../../cluster/backup/snapshots';
+import { listLocalSnapshots } from '../../activities/backup/etcd-snapshot';
+import {
+  changeBackupSchedule,
+  describeBackupSchedule,
+  ensureBackupSchedule,
+} from '../../client/backup-schedule';
 
 const LAB = 't-install';
 const TASK_QUEUE = 'hakube-test-install';
@@ -218,7 +227,7 @@ test('etcd refuses a client certificate from another CA', async () => {
     mode: 0o600,
   });
   const r = await m1.exec(
-    'ETCDCTL_API=3 /usr/local/bin/etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/tmp/intruder.crt --key=/tmp/intruder.key --command-timeout=5s get foo',
+    '/usr/local/bin/etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/tmp/intruder.crt --key=/tmp/intruder.key --command-timeout=5s get foo',
   );
   assert.notEqual(r.exitCode, 0);
   const ok = await m1.exec(etcdctl('https://127.0.0.1:2379', 'put hakube-check ok'));
@@ -299,4 +308,107 @@ test('running install again is a no-op that verifies health; no private key in t
   assert.doesNotMatch(historyOf(again.workflowId).json, /PRIVATE KEY|BEGIN [A-Z ]*KEY/);
   const progress = await client.progress(again.workflowId);
   assert.equal(progress.status, 'completed');
+});
+
+/** The cluster with its backups going to a fresh folder on this machine, keeping `keep`. */
+function withBackupsIn(dir: string, keep: number): Cluster {
+  const backup = { schedule: '0 */6 * * *', keep, target: { type: 'local' as const, path: dir } };
+  return { ...cluster, spec: { ...cluster.spec, etcd: { ...cluster.spec.etcd, backup } } };
+}
+
+test('etcd backup: a verified snapshot of 1000 keys from a follower, stored with its metadata; retention keeps N', async () => {
+  // 1000 keys, written in transactions of 125 puts (etcd's default limit is 128 operations).
+  for (let batch = 0; batch < 8; batch++) {
+    const puts = Array.from(
+      { length: 125 },
+      (_, i) => `put /hakube-test/k${String(batch * 125 + i).padStart(4, '0')} v`,
+    );
+    await on('master-1').run(etcdctl('https://127.0.0.1:2379', 'txn'), {
+      stdin: `\n${puts.join('\n')}\n\n\n`,
+    });
+  }
+  const keys = await on('master-1').run(
+    etcdctl('https://127.0.0.1:2379', 'get /hakube-test/ --prefix --count-only -w fields'),
+  );
+  assert.match(keys.stdout, /"Count" : 1000\b/);
+
+  const dir = mkdtempSync(join(tmpdir(), 'hakube-backups-'));
+  try {
+    const spec = withBackupsIn(dir, 2);
+    const results: BackupResult[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { workflowId } = await client.startBackup({ cluster: spec });
+      results.push(await client.result<BackupResult>(workflowId));
+    }
+    const first = results[0].snapshot;
+    assert.ok(first.totalKeys >= 1000, `only ${first.totalKeys} keys`);
+    assert.match(first.id, /^etcd-t-install-\d{8}T\d{6}Z-r\d+$/);
+    assert.match(first.etcdVersion, /^3\.7\./);
+    // A follower was chosen: the leader is busy enough.
+    const statuses = parseEndpointStatus(
+      (await on('master-1').run(etcdctl('https://127.0.0.1:2379', 'endpoint status --cluster -w json')))
+        .stdout,
+    );
+    const leader = statuses.find((st) => st.memberId === st.leaderId);
+    assert.ok(leader, JSON.stringify(statuses));
+    assert.ok(
+      !leader.endpoint.includes(`//${hostByName(cluster, first.member).address}:`),
+      `${first.member} is the leader`,
+    );
+    // Exactly the 2 newest remain, each with its metadata; nothing partial.
+    const stored = await listLocalSnapshots(dir);
+    assert.deepEqual(
+      stored.map((m) => m.id).sort(),
+      results
+        .slice(1)
+        .map((r) => r.snapshot.id)
+        .sort(),
+    );
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.partial')),
+      [],
+    );
+    assert.equal(readdirSync(dir).filter((f) => f.endsWith('.db')).length, 2);
+    const sha = execFileSync('sha256sum', [join(dir, `${stored[0].id}.db`)])
+      .toString()
+      .split(' ')[0];
+    assert.equal(sha, stored[0].sha256);
+    // The member's own copy is gone once stored.
+    const left = await on(first.member).exec('ls /var/lib/hakube/snapshots');
+    assert.equal(left.stdout.trim(), '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the backup schedule: created, updated in place, triggered runs store snapshots, paused and deleted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hakube-backups-'));
+  try {
+    const spec = withBackupsIn(dir, 1);
+    assert.deepEqual(await ensureBackupSchedule(client, spec, '0 3 * * *'), {
+      id: 'etcd-backup-t-install',
+      created: true,
+    });
+    assert.deepEqual(await ensureBackupSchedule(client, spec, '30 */6 * * *'), {
+      id: 'etcd-backup-t-install',
+      created: false,
+    });
+    let state = await describeBackupSchedule(client, spec);
+    assert.deepEqual([state.cron, state.paused, state.keep], [['30 */6 * * *'], false, 1]);
+    await changeBackupSchedule(client, 't-install', 'trigger');
+    const firstRun = await eventually(
+      async () => (await describeBackupSchedule(client, spec)).recentRuns[0],
+      30_000,
+      'a run',
+    );
+    await client.result(firstRun.workflowId);
+    await eventually(async () => (await listLocalSnapshots(dir)).length === 1, 10_000, 'a stored snapshot');
+    await changeBackupSchedule(client, 't-install', 'pause');
+    state = await describeBackupSchedule(client, spec);
+    assert.equal(state.paused, true);
+    await changeBackupSchedule(client, 't-install', 'delete');
+    await assert.rejects(describeBackupSchedule(client, spec));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,8 +1,9 @@
 // An in-memory Host for unit tests of activities that only read and write files.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type {
+  DownloadResult,
   EnsureFileOptions,
   EnsureFileResult,
   ExecResult,
@@ -54,6 +55,13 @@ export class FakeHost implements Host {
     // Only root and one other user exist here.
     const uid = e?.owner === undefined || e.owner.startsWith('root') ? 0 : 1000;
     return e && { size: e.content?.length ?? 0, mode: e.mode, uid, gid: uid, isDirectory: e.dir };
+  }
+
+  async download(remotePath: string, localPath: string): Promise<DownloadResult> {
+    const c = this.files.get(remotePath)?.content;
+    if (!c) throw new Error(`FakeHost ${this.name}: no file ${remotePath}`);
+    writeFileSync(localPath, c);
+    return { bytes: c.length, sha256: createHash('sha256').update(c).digest('hex') };
   }
 
   async sha256(path: string): Promise<string | undefined> {

@@ -125,14 +125,18 @@ export async function startLocalSshd(opts: { extraConfig?: string[] } = {}): Pro
     const c = child;
     child = undefined;
     if (!c?.pid || c.exitCode !== null) return;
-    // Connections live in forked children; kill them too so clients see the drop.
-    for (const pid of descendants(c.pid).reverse()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
+    // Connections live in forked children; kill them too so clients see the drop. Freeze them
+    // all first: killed one by one, a session's sshd could still report its command's death as
+    // an exit status before its own connection dropped (seen under load).
+    const pids = descendants(c.pid);
+    for (const signal of ['SIGSTOP', 'SIGKILL'] as const)
+      for (const pid of pids) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
       }
-    }
     c.kill('SIGTERM');
     await once(c, 'exit');
   };

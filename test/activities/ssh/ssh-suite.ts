@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { RemoteHost, SshError, SshPool, type SshTarget } from '../../../activities/ssh';
@@ -104,6 +104,21 @@ export function defineSshSuite(ep: SshTestEndpoint): void {
       /arrived corrupted/,
     );
     assert.equal(await host.stat(`${ep.remoteDir}/upload/small.bin`), undefined);
+    // Streamed back down: same bytes, checked on the way, nothing partial left behind.
+    const back = join(ep.localDir, 'big.back');
+    assert.deepEqual(await host.download(path, back, first.sha256), {
+      bytes: 100 * 1024 * 1024,
+      sha256: first.sha256,
+    });
+    await assert.rejects(
+      host.download(path, join(ep.localDir, 'big.bad'), 'f'.repeat(64)),
+      /arrived corrupted/,
+    );
+    assert.equal(
+      existsSync(join(ep.localDir, 'big.bad')) || existsSync(join(ep.localDir, 'big.bad.partial')),
+      false,
+    );
+    rmSync(back);
     const listing = (await host.run(`ls -a ${ep.remoteDir}/upload`)).stdout;
     assert.equal(listing.includes('.hakube-'), false, 'no temp file left');
     await host.ensureAbsent(`${ep.remoteDir}/upload`);
