@@ -17,7 +17,7 @@ import { etcdctl, parseMemberList } from '../../cluster/etcdctl';
 import { RemoteHost, SshPool } from '../../activities/ssh';
 import { sshTargetFor } from '../../activities/ssh-hosts';
 import { hostByName } from '../../cluster/topology';
-import { createCa, createLeaf, privateKeyPem } from '../../activities/pki/x509';
+import { foreignClientCertificate } from '../helpers/foreign-certificate';
 import { ensureTemporalBinary } from '../../client/server/temporal-binary';
 import type { LabInfo } from '../../lab';
 import { bootLab, removeLab } from '../helpers/lab-fixture';
@@ -206,26 +206,10 @@ test('every kubelet registered its Node with its own address', async () => {
 });
 
 test('etcd refuses a client certificate from another CA', async () => {
-  const now = new Date();
-  const other = await createCa('intruder-ca', 'ecdsa', 30, now);
-  const leaf = await createLeaf(
-    {
-      commonName: 'intruder',
-      organizations: [],
-      dnsNames: [],
-      ipAddresses: [],
-      usages: ['clientAuth'],
-      validityDays: 1,
-    },
-    { cert: other.cert, key: other.keys.privateKey },
-    'ecdsa',
-    now,
-  );
+  const foreign = await foreignClientCertificate();
   const m1 = on('master-1');
-  await m1.ensureFile('/tmp/intruder.crt', Buffer.from(leaf.cert.toString('pem')));
-  await m1.ensureFile('/tmp/intruder.key', Buffer.from(await privateKeyPem(leaf.keys.privateKey)), {
-    mode: 0o600,
-  });
+  await m1.ensureFile('/tmp/intruder.crt', Buffer.from(foreign.certPem));
+  await m1.ensureFile('/tmp/intruder.key', Buffer.from(foreign.keyPem), { mode: 0o600 });
   const r = await m1.exec(
     '/usr/local/bin/etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/tmp/intruder.crt --key=/tmp/intruder.key --command-timeout=5s get foo',
   );

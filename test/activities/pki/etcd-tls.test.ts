@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createPkiActivities } from '../../../activities/pki/pki-activities';
-import { createCa, createLeaf, privateKeyPem } from '../../../activities/pki/x509';
+import { foreignClientCertificate } from '../../helpers/foreign-certificate';
 import { pki } from '../../../cluster/layout';
 import type { PkiClusterInput } from '../../../cluster/pki/input';
 import { FakeHost } from '../../helpers/fake-host';
@@ -97,25 +97,11 @@ describe(
     });
 
     test('a client certificate from another CA is refused, and so is no client certificate', async () => {
-      const now = new Date();
-      const other = await createCa('intruder-ca', 'ecdsa', 30, now);
-      const leaf = await createLeaf(
-        {
-          commonName: 'intruder',
-          organizations: [],
-          dnsNames: [],
-          ipAddresses: [],
-          usages: ['clientAuth'],
-          validityDays: 1,
-        },
-        { cert: other.cert, key: other.keys.privateKey },
-        'ecdsa',
-        now,
-      );
+      const foreign = await foreignClientCertificate();
       const cert = join(dir, 'intruder.crt');
       const key = join(dir, 'intruder.key');
-      writeFileSync(cert, leaf.cert.toString('pem'));
-      writeFileSync(key, await privateKeyPem(leaf.keys.privateKey), { mode: 0o600 });
+      writeFileSync(cert, foreign.certPem);
+      writeFileSync(key, foreign.keyPem, { mode: 0o600 });
       const cacert = join(rootOf('etcd-1'), pki.etcdCa.cert);
       const refused = etcd().etcdctl({ cacert, cert, key }, ['get', '/hakube/check']);
       assert.notEqual(refused.code, 0);
