@@ -7,13 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HakubeClient } from '../../client/hakube-client';
 import { runCli } from '../helpers/cli';
-import {
-  connectClient,
-  eventually,
-  freePort,
-  startTestWorker,
-  type RunningWorker,
-} from '../helpers/temporal';
+import { connectClient, eventually, startTestWorker, type RunningWorker } from '../helpers/temporal';
+import { freePort } from '../helpers/ports';
 
 const TASK_QUEUE = 'hakube-test-restart';
 let home = '';

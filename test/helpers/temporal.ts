@@ -15,8 +15,6 @@ import { HakubeClient } from '../../client/hakube-client';
 import { createJsonLogger } from '../../workers/logger';
 import { freePort } from './ports';
 
-export { freePort };
-
 export interface TestServer {
   home: string;
   address: string;
@@ -80,6 +78,31 @@ export async function startTestWorker(address: string, taskQueue: string): Promi
 
 export function connectClient(address: string, taskQueue: string): Promise<HakubeClient> {
   return HakubeClient.connect({ address, taskQueue });
+}
+
+export interface WorkflowTestEnv {
+  server: TestServer;
+  worker: RunningWorker;
+  client: HakubeClient;
+  /** Client, worker, then server; safe after a partial start. */
+  stop(): Promise<void>;
+}
+
+/** What a workflow test needs: a dev server, the real worker on its own task queue, a client. */
+export async function startWorkflowTestEnv(taskQueue: string): Promise<WorkflowTestEnv> {
+  const server = await startTestServer();
+  const worker = await startTestWorker(server.address, taskQueue);
+  const client = await connectClient(server.address, taskQueue);
+  return {
+    server,
+    worker,
+    client,
+    async stop() {
+      await client.close();
+      await worker.stop();
+      await server.stop();
+    },
+  };
 }
 
 /** Polls fn until it returns a truthy value or the timeout passes. */

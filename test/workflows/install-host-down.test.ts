@@ -12,20 +12,12 @@ import { pendingLines } from '../../client/commands/operations';
 import { ensureTemporalBinary } from '../../client/server/temporal-binary';
 import { validateClusterSpec } from '../../cluster/validate';
 import type { Cluster } from '../../cluster/spec';
-import {
-  connectClient,
-  eventually,
-  freePort,
-  startTestServer,
-  startTestWorker,
-  type RunningWorker,
-  type TestServer,
-} from '../helpers/temporal';
+import { eventually, startWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/temporal';
+import { freePort } from '../helpers/ports';
 import { REPO_ROOT } from '../helpers/temp-home';
 
 const TASK_QUEUE = 'hakube-test-host-down';
-let server: TestServer;
-let worker: RunningWorker;
+let env: WorkflowTestEnv;
 let client: HakubeClient;
 let dir: string;
 let cluster: Cluster;
@@ -52,15 +44,12 @@ before(async () => {
   });
   assert.ok(r.cluster, JSON.stringify(r.problems));
   cluster = r.cluster;
-  server = await startTestServer();
-  worker = await startTestWorker(server.address, TASK_QUEUE);
-  client = await connectClient(server.address, TASK_QUEUE);
+  env = await startWorkflowTestEnv(TASK_QUEUE);
+  client = env.client;
 });
 
 after(async () => {
-  await client?.close();
-  await worker?.stop();
-  await server?.stop();
+  await env?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -88,7 +77,7 @@ test('steps on a host that is down retry with backoff, and status says why', asy
     'watch',
     workflowId,
     '--address',
-    server.address,
+    env.server.address,
   ]);
   let out = '';
   watch.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -109,7 +98,7 @@ test('steps on a host that is down retry with backoff, and status says why', asy
     '--reason',
     'test done',
     '--address',
-    server.address,
+    env.server.address,
   ]);
   const [code] = (await exit) as [number | null];
   assert.equal(code, 1, out);

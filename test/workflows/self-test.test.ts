@@ -8,32 +8,21 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HakubeClient } from '../../client/hakube-client';
-import {
-  connectClient,
-  eventually,
-  startTestServer,
-  startTestWorker,
-  type RunningWorker,
-  type TestServer,
-} from '../helpers/temporal';
+import { eventually, startWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/temporal';
 import { REPO_ROOT } from '../helpers/temp-home';
 import { ensureTemporalBinary } from '../../client/server/temporal-binary';
 
 const TASK_QUEUE = 'hakube-test-selftest';
-let server: TestServer;
-let worker: RunningWorker;
+let env: WorkflowTestEnv;
 let client: HakubeClient;
 
 before(async () => {
-  server = await startTestServer();
-  worker = await startTestWorker(server.address, TASK_QUEUE);
-  client = await connectClient(server.address, TASK_QUEUE);
+  env = await startWorkflowTestEnv(TASK_QUEUE);
+  client = env.client;
 });
 
 after(async () => {
-  await client?.close();
-  await worker?.stop();
-  await server?.stop();
+  await env?.stop();
 });
 
 async function failureOf(workflowId: string): Promise<ApplicationFailure> {
@@ -97,7 +86,7 @@ test('starting the same operation again attaches to the running one, and approva
       '-o',
       'json',
       '--address',
-      server.address,
+      env.server.address,
     ]);
     writeFileSync(join(REPO_ROOT, 'test', 'histories', 'self-test-approved.json'), json);
   }
