@@ -106,14 +106,10 @@ export class HakubeClient {
     return { workflowId, runId: handle.firstExecutionRunId, started: !wasRunning };
   }
 
-  /** Activities in flight or waiting to retry, with their attempt and last failure (from describe). */
-  async pendingSteps(workflowId: string): Promise<PendingStep[]> {
-    return (await this.execution(workflowId)).pending;
-  }
-
   /**
    * What the server knows beyond the progress query: whether the execution is closed (a
-   * terminated operation never updates its own progress) and its pending activities.
+   * terminated operation never updates its own progress), and the activities in flight or
+   * waiting to retry, with their attempt and last failure.
    */
   async execution(workflowId: string): Promise<{ closed: boolean; status: string; pending: PendingStep[] }> {
     const d = await this.handle(workflowId).describe();

@@ -49,6 +49,14 @@ function phaseLines(ph: PhaseProgress, now: Date, spin: string): string[] {
   return lines;
 }
 
+const retryLine = (a: PendingStep) =>
+  `  retrying ${a.activity} (attempt ${a.attempt})${a.lastFailure ? `: ${a.lastFailure}` : ''}`;
+
+/** Steps the server is retrying: the attempt and why the last one failed (also `hakube status`). */
+export function retryingLines(pending: PendingStep[]): string[] {
+  return pending.filter((a) => a.attempt > 1 || a.lastFailure).map(retryLine);
+}
+
 /** The live view: one line per phase, the running and failed steps under their phase, retries, approval. */
 export function renderWatch(p: OperationProgress, pending: PendingStep[], now: Date, frame = 0): string[] {
   const spin = SPINNER[frame % SPINNER.length];
@@ -60,8 +68,7 @@ export function renderWatch(p: OperationProgress, pending: PendingStep[], now: D
     lines.push(...p.waiting.plan.map((s) => `  plan: ${s}`));
   }
   for (const ph of p.phases) lines.push(...phaseLines(ph, now, spin));
-  for (const a of pending.filter((x) => x.attempt > 1 || x.lastFailure))
-    lines.push(`  retrying ${a.activity} (attempt ${a.attempt})${a.lastFailure ? `: ${a.lastFailure}` : ''}`);
+  lines.push(...retryingLines(pending));
   if (p.error) lines.push(`error: ${p.error}`);
   return lines;
 }
@@ -96,8 +103,7 @@ export function changeLines(
   }
   for (const a of pendingAfter) {
     const prev = pendingBefore.find((x) => x.activity === a.activity && x.lastFailure === a.lastFailure);
-    if (a.attempt > 1 && prev?.attempt !== a.attempt)
-      say(`  retrying ${a.activity} (attempt ${a.attempt})${a.lastFailure ? `: ${a.lastFailure}` : ''}`);
+    if (a.attempt > 1 && prev?.attempt !== a.attempt) say(retryLine(a));
   }
   const newWarnings = after.warnings.slice(before?.warnings.length ?? 0);
   for (const w of newWarnings) say(`  warning: ${w}`);

@@ -6,17 +6,9 @@ import type { OperationProgress } from '../../cluster/progress';
 import { ExitCode, InputError } from '../exit-codes';
 import { withClient } from '../connect';
 import { printJson, printLines, table } from '../output';
-import { DecisionRefusedError, type HakubeClient, type PendingStep } from '../hakube-client';
+import { DecisionRefusedError, type HakubeClient } from '../hakube-client';
+import { retryingLines } from '../watch-view';
 import { userInfo } from 'node:os';
-
-/** Steps that are being retried: the attempt and why the last one failed. */
-export function pendingLines(pending: PendingStep[]): string[] {
-  return pending
-    .filter((a) => a.attempt > 1 || a.lastFailure)
-    .map(
-      (a) => `  retrying ${a.activity} (attempt ${a.attempt})${a.lastFailure ? `: ${a.lastFailure}` : ''}`,
-    );
-}
 
 export function progressLines(p: OperationProgress): string[] {
   const lines = [`${p.operation} ${p.cluster}: ${p.status}${p.phase ? ` (phase ${p.phase})` : ''}`];
@@ -100,9 +92,9 @@ export function registerOperationCommands(program: Command, setExit: (code: numb
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       await withClient(cmd, async (client) => {
         const p = await client.progress(id);
-        const pending = p.status === 'running' ? await client.pendingSteps(id) : [];
+        const pending = p.status === 'running' ? (await client.execution(id)).pending : [];
         if (opts.json) printJson({ ...p, pending });
-        else printLines([...progressLines(p), ...pendingLines(pending)]);
+        else printLines([...progressLines(p), ...retryingLines(pending)]);
       });
     });
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HakubeClient } from '../../client/hakube-client';
-import { pendingLines } from '../../client/commands/operations';
+import { retryingLines } from '../../client/watch-view';
 import { ensureTemporalBinary } from '../../client/server/temporal-binary';
 import { validateClusterSpec } from '../../cluster/validate';
 import type { Cluster } from '../../cluster/spec';
@@ -57,7 +57,7 @@ test('steps on a host that is down retry with backoff, and status says why', asy
   const { workflowId } = await client.startInstall({ cluster });
   const pending = await eventually(
     async () => {
-      const steps = await client.pendingSteps(workflowId);
+      const steps = (await client.execution(workflowId)).pending;
       return steps.find((s) => s.attempt >= 3) ? steps : undefined;
     },
     60_000,
@@ -69,7 +69,7 @@ test('steps on a host that is down retry with backoff, and status says why', asy
   const progress = await client.progress(workflowId);
   assert.equal(progress.status, 'running');
   assert.equal(progress.phases.find((p) => p.name === 'preflight')?.status, 'running');
-  assert.match(pendingLines(pending).join('\n'), /retrying gatherFacts \(attempt \d+\): .*refused/i);
+  assert.match(retryingLines(pending).join('\n'), /retrying gatherFacts \(attempt \d+\): .*refused/i);
 
   // `hakube watch`, not a terminal: plain lines, the retry among them; it ends with the operation.
   const watch = spawn(process.execPath, [
