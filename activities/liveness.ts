@@ -4,6 +4,7 @@
 // Progress details (remote output, upload counts) go through reportProgress and are repeated
 // by the ticker, so a liveness beat never wipes what the Web UI shows.
 import { Context } from '@temporalio/activity';
+import { wrapActivities, type AsyncFn } from './wrap';
 
 export const LIVENESS_INTERVAL_MS = 5_000;
 
@@ -25,23 +26,16 @@ export function reportProgress(details: unknown): void {
   ctx.heartbeat(details);
 }
 
-type AsyncFn = (...args: never[]) => Promise<unknown>;
-
 export function withLivenessHeartbeats<T extends Record<string, AsyncFn>>(activities: T): T {
-  const wrapped: Record<string, AsyncFn> = {};
-  for (const [name, fn] of Object.entries(activities)) {
-    wrapped[name] = async (...args: never[]) => {
-      const ctx = currentContext();
-      const timer = ctx
-        ? setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), LIVENESS_INTERVAL_MS)
-        : undefined;
-      try {
-        return await fn(...args);
-      } finally {
-        clearInterval(timer);
-      }
-    };
-    Object.defineProperty(wrapped[name], 'name', { value: name });
-  }
-  return wrapped as T;
+  return wrapActivities(activities, async (run) => {
+    const ctx = currentContext();
+    const timer = ctx
+      ? setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), LIVENESS_INTERVAL_MS)
+      : undefined;
+    try {
+      return await run();
+    } finally {
+      clearInterval(timer);
+    }
+  });
 }
