@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './temp-home';
 import { eventually } from './temporal';
 
+/** The log message of a worker that polls its task queue. */
+export const WORKER_STARTED = 'hakube worker started';
+
 export interface WorkerProcess {
   child: ChildProcessWithoutNullStreams;
   /** Everything it printed so far (JSON log lines). */
@@ -13,7 +16,7 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-export function startWorkerProcess(address: string, taskQueue: string): WorkerProcess {
+function startWorkerProcess(address: string, taskQueue: string): WorkerProcess {
   const child = spawn(
     process.execPath,
     [join(REPO_ROOT, 'bin', 'hakube.js'), 'worker', '--task-queue', taskQueue],
@@ -31,11 +34,12 @@ export function startWorkerProcess(address: string, taskQueue: string): WorkerPr
 /** Starts a worker process and waits until it polls its task queue. */
 export async function startedWorkerProcess(address: string, taskQueue: string): Promise<WorkerProcess> {
   const w = startWorkerProcess(address, taskQueue);
-  await eventually(
-    async () => w.logs().includes('hakube worker started') || undefined,
-    60_000,
-    'worker start',
-  );
+  try {
+    await eventually(async () => w.logs().includes(WORKER_STARTED) || undefined, 60_000, 'worker start');
+  } catch (err) {
+    await killWorker(w);
+    throw new Error(`${(err as Error).message}; it printed:\n${w.logs()}`, { cause: err });
+  }
   return w;
 }
 

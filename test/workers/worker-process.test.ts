@@ -2,8 +2,8 @@
 // honours TEMPORAL_ADDRESS, and stops gracefully (exit 0) on SIGTERM.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectClient, eventually, startTestServer, type TestServer } from '../helpers/temporal';
-import { startWorkerProcess } from '../helpers/worker-process';
+import { connectClient, startTestServer, type TestServer } from '../helpers/temporal';
+import { startedWorkerProcess, WORKER_STARTED } from '../helpers/worker-process';
 
 const TASK_QUEUE = 'hakube-test-worker-process';
 let server: TestServer;
@@ -14,12 +14,11 @@ before(async () => {
 after(async () => server?.stop());
 
 test('hakube worker runs workflows and stops gracefully on SIGTERM', async () => {
-  const { child, logs, exited } = startWorkerProcess(server.address, TASK_QUEUE);
+  const { child, logs, exited } = await startedWorkerProcess(server.address, TASK_QUEUE);
   try {
-    await eventually(async () => logs().includes('hakube worker started'), 60_000, 'worker start');
     const startLine = logs()
       .split('\n')
-      .find((l) => l.includes('hakube worker started'));
+      .find((l) => l.includes(WORKER_STARTED));
     const parsed = JSON.parse(startLine as string) as { level: string; taskQueue: string; workflows: string };
     assert.equal(parsed.level, 'info');
     assert.equal(parsed.taskQueue, TASK_QUEUE);
