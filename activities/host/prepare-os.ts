@@ -53,16 +53,16 @@ async function ensureSysctls(host: Host, out: PrepareOsResult): Promise<void> {
 
 /** The host's values of hakube's sysctls (keys the kernel lacks are absent). */
 async function readSysctls(host: Host): Promise<Map<string, number>> {
-  const paths = SYSCTLS.map((s) => `/proc/sys/${s.key.replace(/\./g, '/')}`);
+  const keyOfPath = new Map(SYSCTLS.map((s) => [`/proc/sys/${s.key.replace(/\./g, '/')}`, s.key]));
   // One round trip: "<path> <value>" per readable key.
   const r = await host.exec(
-    `for f in ${paths.join(' ')}; do [ -r "$f" ] && echo "$f $(cat "$f")"; done; true`,
+    `for f in ${[...keyOfPath.keys()].join(' ')}; do [ -r "$f" ] && echo "$f $(cat "$f")"; done; true`,
   );
   const values = new Map<string, number>();
   for (const line of r.stdout.split('\n')) {
     const [path, value] = line.trim().split(/\s+/);
-    const s = SYSCTLS.find((x) => `/proc/sys/${x.key.replace(/\./g, '/')}` === path);
-    if (s && value !== undefined && /^-?\d+$/.test(value)) values.set(s.key, Number(value));
+    const key = keyOfPath.get(path);
+    if (key && value !== undefined && /^-?\d+$/.test(value)) values.set(key, Number(value));
   }
   return values;
 }
