@@ -18,14 +18,19 @@ import { RemoteHost, SshPool } from '../../activities/ssh';
 import { sshTargetFor } from '../../activities/ssh-hosts';
 import { hostByName } from '../../cluster/topology';
 import { foreignClientCertificate } from '../helpers/foreign-certificate';
-import { ensureTemporalBinary } from '../../client/server/temporal-binary';
 import type { LabInfo } from '../../lab';
 import { bootLab, removeLab } from '../helpers/lab-fixture';
 import { buildBundle } from '../../activities/bundle';
 import { withResolvedBundleDir } from '../../client/bundle-dir';
 import { hakubeCache } from '../../client/paths';
 import { LAB_KUBERNETES_VERSION } from '../../lab/spec';
-import { connectClient, eventually, startTestServer, type TestServer } from '../helpers/temporal';
+import {
+  connectClient,
+  eventually,
+  startTestServer,
+  workflowHistoryJson,
+  type TestServer,
+} from '../helpers/temporal';
 import { killWorker, startedWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { REPO_ROOT } from '../helpers/temp-home';
 import type { OperationProgress } from '../../cluster/progress';
@@ -100,16 +105,7 @@ interface HistoryEvent {
 }
 
 function historyOf(workflowId: string): { events: HistoryEvent[]; json: string } {
-  const json = execFileSync(ensureTemporalBinary(), [
-    'workflow',
-    'show',
-    '-w',
-    workflowId,
-    '-o',
-    'json',
-    '--address',
-    server.address,
-  ]).toString();
+  const json = workflowHistoryJson(server.address, workflowId);
   return { events: (JSON.parse(json) as { events: HistoryEvent[] }).events, json };
 }
 

@@ -1,5 +1,6 @@
 // Real Temporal for workflow tests: a dev server started through the project's own
 // provisioning (client/server/dev-server.ts) on free ports, and the real worker code.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import {
 } from '../../client/server/dev-server';
 import { HakubeClient } from '../../client/hakube-client';
 import { createJsonLogger } from '../../workers/logger';
+import { ensureTemporalBinary } from '../../client/server/temporal-binary';
 import { freePort } from './ports';
 
 export interface TestServer {
@@ -123,4 +125,21 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * A workflow's history as the proto3 JSON `temporal workflow show -o json` prints: what users
+ * know, and what Worker.runReplayHistory reads.
+ */
+export function workflowHistoryJson(address: string, workflowId: string): string {
+  return execFileSync(ensureTemporalBinary(), [
+    'workflow',
+    'show',
+    '-w',
+    workflowId,
+    '-o',
+    'json',
+    '--address',
+    address,
+  ]).toString();
 }

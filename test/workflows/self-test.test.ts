@@ -2,15 +2,18 @@
 // approvals by update and by signal, rejection, timeout, and search attributes for listing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HakubeClient } from '../../client/hakube-client';
-import { eventually, startWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/temporal';
+import {
+  eventually,
+  startWorkflowTestEnv,
+  workflowHistoryJson,
+  type WorkflowTestEnv,
+} from '../helpers/temporal';
 import { REPO_ROOT } from '../helpers/temp-home';
-import { ensureTemporalBinary } from '../../client/server/temporal-binary';
 
 const TASK_QUEUE = 'hakube-test-selftest';
 let env: WorkflowTestEnv;
@@ -77,17 +80,7 @@ test('starting the same operation again attaches to the running one, and approva
   // A second decision is refused: nothing waits any more.
   await assert.rejects(client.decide(first.workflowId, { approve: true, by: 'bob' }));
   if (process.env.HAKUBE_RECORD_HISTORIES === '1') {
-    // The CLI writes the proto3 JSON that Worker.runReplayHistory reads (as `temporal workflow show` users know it).
-    const json = execFileSync(ensureTemporalBinary(), [
-      'workflow',
-      'show',
-      '-w',
-      first.workflowId,
-      '-o',
-      'json',
-      '--address',
-      env.server.address,
-    ]);
+    const json = workflowHistoryJson(env.server.address, first.workflowId);
     writeFileSync(join(REPO_ROOT, 'test', 'histories', 'self-test-approved.json'), json);
   }
 });
