@@ -2,6 +2,7 @@
 // (so a retried step reuses it instead of taking another), verified with `etcdutl snapshot
 // status`, streamed to the backup target next to its metadata, and only then counted: a
 // snapshot without metadata is never a valid backup, and retention runs last.
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -96,11 +97,13 @@ export function createBackupActivities(deps: { hosts: HostProvider }) {
           message: `${input.host}: the snapshot does not verify: ${s.stderr.trim()}`,
         });
       const st = parseSnapshotStatus(s.stdout);
-      const takenAt = new Date(Number((await host.run(`stat -c %Y ${shq(file)}`)).stdout.trim()) * 1000);
+      // Milliseconds: retention orders snapshots by this time, and runs can be a second apart.
+      const takenAt = new Date(Number((await host.run(`stat -c %.3Y ${shq(file)}`)).stdout.trim()) * 1000);
+      const run = createHash('sha256').update(input.tag).digest('hex').slice(0, 8);
       const version =
         (await host.run(`${BIN_DIR}/etcd --version | head -1`)).stdout.trim().split(/\s+/).pop() ?? '';
       return {
-        id: snapshotId(input.cluster.metadata.name, takenAt, st.revision),
+        id: snapshotId(input.cluster.metadata.name, takenAt, st.revision, run),
         cluster: input.cluster.metadata.name,
         member: input.host,
         revision: st.revision,

@@ -16,13 +16,17 @@ export interface SnapshotMeta {
   takenAt: string;
 }
 
-/** Snapshot ids sort by time: a UTC timestamp without separators, then the revision. */
-export function snapshotId(cluster: string, takenAt: Date, revision: number): string {
+/**
+ * Snapshot ids sort by time: a UTC timestamp without separators, the revision, then `run` (a
+ * short token of the backup run): two runs in the same second with no write between them take
+ * the same revision, and must not overwrite each other.
+ */
+export function snapshotId(cluster: string, takenAt: Date, revision: number, run: string): string {
   const stamp = takenAt
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}Z$/, 'Z');
-  return `etcd-${cluster}-${stamp}-r${revision}`;
+  return `etcd-${cluster}-${stamp}-r${revision}-${run}`;
 }
 
 export const SNAPSHOT_SUFFIX = '.db';

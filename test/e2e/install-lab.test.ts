@@ -322,7 +322,7 @@ test('etcd backup: a verified snapshot of 1000 keys from a follower, stored with
     }
     const first = results[0].snapshot;
     assert.ok(first.totalKeys >= 1000, `only ${first.totalKeys} keys`);
-    assert.match(first.id, /^etcd-t-install-\d{8}T\d{6}Z-r\d+$/);
+    assert.match(first.id, /^etcd-t-install-\d{8}T\d{6}Z-r\d+-[0-9a-f]{8}$/);
     assert.match(first.etcdVersion, /^3\.7\./);
     // A follower was chosen: the leader is busy enough.
     const statuses = parseEndpointStatus(

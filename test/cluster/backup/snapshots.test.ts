@@ -44,9 +44,12 @@ test('snapshot status (etcdutl) and ids that sort by time', () => {
   );
   assert.throws(() => parseSnapshotStatus('{"hash":"x"}'), /not a snapshot status/);
   assert.equal(
-    snapshotId('prod', new Date('2026-11-23T10:00:05.123Z'), 4711),
-    'etcd-prod-20261123T100005Z-r4711',
+    snapshotId('prod', new Date('2026-11-23T10:00:05.123Z'), 4711, '0a1b2c3d'),
+    'etcd-prod-20261123T100005Z-r4711-0a1b2c3d',
   );
+  // Two runs in the same second at the same revision get two ids.
+  const at = new Date('2026-11-23T10:00:05Z');
+  assert.notEqual(snapshotId('prod', at, 4711, '0a1b2c3d'), snapshotId('prod', at, 4711, 'ffee0011'));
 });
 
 test('retention keeps the newest N verified snapshots and never the newest one away', () => {
