@@ -46,3 +46,24 @@ export function parseEndpointHealth(json: string): EndpointHealth[] {
   const parsed = JSON.parse(json) as { endpoint: string; health: boolean; error?: string }[];
   return parsed.map((e) => ({ endpoint: e.endpoint, health: e.health, error: e.error }));
 }
+
+/**
+ * What keeps a cluster from being healthy: endpoints that fail, members that never started
+ * (`--cluster` asks members' client URLs, and a member added or restored but not yet started
+ * has none, so it would be skipped rather than reported), and a member count other than expected.
+ */
+export function etcdHealthProblems(
+  members: EtcdMember[],
+  endpoints: EndpointHealth[],
+  expectMembers?: number,
+): string[] {
+  return [
+    ...endpoints.filter((e) => !e.health).map((e) => `${e.endpoint} (${e.error ?? '?'})`),
+    ...members
+      .filter((m) => m.clientURLs.length === 0)
+      .map((m) => `${m.name || m.id} (not started: no client URL)`),
+    ...(expectMembers !== undefined && members.length !== expectMembers
+      ? [`${members.length} members, expected ${expectMembers}`]
+      : []),
+  ];
+}

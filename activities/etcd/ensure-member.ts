@@ -3,6 +3,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
   etcdctl,
+  etcdHealthProblems,
   parseEndpointHealth,
   parseMemberList,
   type EndpointHealth,
@@ -56,15 +57,11 @@ export function createEtcdActivities(deps: { hosts: HostProvider }) {
         timeoutMs: 30_000,
       });
       const endpoints = health.stdout.trim().startsWith('[') ? parseEndpointHealth(health.stdout) : [];
-      const sick = endpoints.filter((e) => !e.health);
-      if (
-        health.exitCode !== 0 ||
-        sick.length > 0 ||
-        (input.expectMembers !== undefined && members.length !== input.expectMembers)
-      ) {
+      const problems = etcdHealthProblems(members, endpoints, input.expectMembers);
+      if (health.exitCode !== 0 || problems.length > 0) {
         throw ApplicationFailure.create({
           type: EtcdUnhealthy,
-          message: `etcd not healthy yet: ${members.length} members, unhealthy: ${sick.map((s) => `${s.endpoint} (${s.error ?? '?'})`).join(', ') || health.stderr.trim() || 'none'}`,
+          message: `etcd not healthy yet: ${members.length} members, unhealthy: ${problems.join(', ') || health.stderr.trim() || 'none'}`,
         });
       }
       return { members, endpoints };
