@@ -12,6 +12,8 @@ import { createControlPlaneActivities } from './controlplane/control-plane';
 import { createNodeActivities } from './node/node-components';
 import { createAddonActivities } from './addons/apply-addons';
 import { createBackupActivities } from './backup/etcd-snapshot';
+import { createRestoreActivities } from './backup/etcd-restore';
+import { createServiceControlActivities } from './host/service-control';
 import { withTypedFailures } from './typed-failures';
 import { withLivenessHeartbeats } from './liveness';
 
@@ -34,6 +36,8 @@ export function createActivities(deps: ActivityDeps) {
       ...createNodeActivities(deps),
       ...createAddonActivities(deps),
       ...createBackupActivities(deps),
+      ...createRestoreActivities(deps),
+      ...createServiceControlActivities(deps),
     }),
   );
 }

@@ -13,6 +13,7 @@ import { registerLabCommands } from './commands/lab';
 import { registerInstallCommand } from './commands/install';
 import { registerWatchCommand } from './commands/watch';
 import { registerBackupCommand } from './commands/backup';
+import { registerRestoreCommand } from './commands/restore';
 import { registerBundleCommands } from './commands/bundle';
 import { BundleInputError, ChecksumParseError } from '../cluster/bundle';
 import { PortInUseError } from './server/dev-server';
@@ -32,6 +33,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerOperationCommands(program, setExit);
   registerWatchCommand(program, setExit);
   registerBackupCommand(program, setExit);
+  registerRestoreCommand(program, setExit);
   registerLabCommands(program);
   registerBundleCommands(program);
   // exitOverride is not inherited by subcommands created before it was set: apply it everywhere.

@@ -16,6 +16,8 @@ import type { DecisionInput, DecisionResult } from '../workflows/shared/approval
 import type { SelfTestInput, SelfTestResult } from '../workflows/self-test';
 import type { InstallInput } from '../workflows/install-cluster';
 import type { BackupInput } from '../workflows/etcd-backup';
+import type { RestoreInput } from '../workflows/etcd-restore';
+import type { RollbackInput } from '../workflows/etcd-restore-rollback';
 
 export interface HakubeClientOptions {
   address?: string;
@@ -153,6 +155,47 @@ export class HakubeClient {
       args: [input],
       summary: `etcd backup of ${c.metadata.name}`,
       details: `Snapshot from a follower, verified, stored at the backup target; keeps ${c.spec.etcd.backup?.keep ?? 10}.`,
+    });
+  }
+
+  /** Starts `restore-<cluster>` (or attaches to the one running): it waits for approval unless approvedBy. */
+  startRestore(input: RestoreInput): Promise<StartedOperation> {
+    const c = input.cluster;
+    return this.startOperation<[RestoreInput]>({
+      workflowType: 'etcdRestore',
+      operation: 'restore',
+      cluster: c.metadata.name,
+      args: [input],
+      summary: `etcd restore of ${c.metadata.name} from ${input.snapshotId}`,
+      details: `**Snapshot** ${input.snapshotId}  \n**Approval** ${
+        input.approvedBy ? `given in advance by ${input.approvedBy}` : 'required before anything is stopped'
+      }  \nThe data dirs from before the restore are kept on every member.`,
+    });
+  }
+
+  /**
+   * Starts `restore-<cluster>-rollback`: undoes what the latest run of `restoreWorkflowId`
+   * changed on the members (its run id names what it left on each).
+   */
+  async startRestoreRollback(params: {
+    cluster: RollbackInput['cluster'];
+    restoreWorkflowId: string;
+    healthTimeoutMs?: number;
+  }): Promise<StartedOperation> {
+    const d = await this.handle(params.restoreWorkflowId).describe();
+    if (d.type !== 'etcdRestore')
+      throw new Error(`${params.restoreWorkflowId} is a ${d.type}, not an etcd restore`);
+    if (d.status.name === 'RUNNING')
+      throw new Error(`${params.restoreWorkflowId} is still running: let it end (or terminate it) first`);
+    const c = params.cluster;
+    return this.startOperation<[RollbackInput]>({
+      workflowType: 'etcdRestoreRollback',
+      operation: 'restore',
+      cluster: c.metadata.name,
+      workflowId: workflowIdFor('restore', c.metadata.name, 'rollback'),
+      args: [{ ...params, restoreRunId: d.runId }],
+      summary: `roll back ${params.restoreWorkflowId} on ${c.metadata.name}`,
+      details: `Puts the etcd data dirs from before restore run ${d.runId} back in place.`,
     });
   }
 

@@ -38,6 +38,9 @@ export interface Decision {
   by: string;
   reason?: string;
   at: string;
+  /** What was decided on: the question and plan shown at the time. */
+  question?: string;
+  plan?: string[];
 }
 
 export interface OperationProgress {

@@ -91,7 +91,13 @@ const network = z.strictObject({
 
 const backupTarget = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('local'), path: nonEmpty }),
-  z.strictObject({ type: z.literal('sftp'), host: nonEmpty, path: nonEmpty }),
+  // `host`: a host of the spec (name or address) or any other address; `ssh` overrides the spec's SSH settings.
+  z.strictObject({
+    type: z.literal('sftp'),
+    host: nonEmpty,
+    path: z.string().regex(/^\//, 'must be an absolute path'),
+    ssh: sshOverrides.optional(),
+  }),
   z.strictObject({
     type: z.literal('s3'),
     endpoint: httpUrl,

@@ -5,6 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash scripts/setup.sh
+# An S3-compatible server for the S3 backup target's tests (moto's S3 over HTTP), pinned, from PyPI.
+# pip may warn about a system awscli wanting other botocore versions: .tools/moto is only
+# ever on the PYTHONPATH of the moto server, never of anything else.
+MOTO_VERSION=5.2.5
+if [ ! -f ".tools/moto/moto-$MOTO_VERSION.dist-info/METADATA" ]; then
+  echo "[test] installing moto[s3]==$MOTO_VERSION into .tools/moto" >&2
+  rm -rf .tools/moto
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --target .tools/moto \
+    "moto[s3]==$MOTO_VERSION" "flask==3.1.3" "flask-cors==6.0.5"
+fi
 echo "[test] eslint + prettier" >&2
 npx eslint . --max-warnings 0
 npx prettier --check . >/dev/null

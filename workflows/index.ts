@@ -2,3 +2,5 @@
 export { selfTest } from './self-test';
 export { installCluster } from './install-cluster';
 export { etcdBackup } from './etcd-backup';
+export { etcdRestore } from './etcd-restore';
+export { etcdRestoreRollback } from './etcd-restore-rollback';

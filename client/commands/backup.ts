@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { cronProblem } from '../../cluster/cron';
 import type { Cluster } from '../../cluster/spec';
-import { listLocalSnapshots } from '../../activities/backup/etcd-snapshot';
+import { withSnapshotStore } from '../snapshot-store';
 import { changeBackupSchedule, describeBackupSchedule, ensureBackupSchedule } from '../backup-schedule';
 import { withClient } from '../connect';
 import { InputError } from '../exit-codes';
@@ -53,15 +53,12 @@ export function registerBackupCommand(program: Command, setExit: (code: number) 
 
   backup
     .command('list')
-    .description('verified snapshots at the backup target (a folder on this machine), newest first')
+    .description('verified snapshots at the backup target, newest first')
     .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
     .option('--json', 'print JSON')
     .action(async (opts: { file: string; json?: boolean }) => {
       const cluster = loadForBackup(opts.file);
-      const target = cluster.spec.etcd.backup?.target;
-      if (target?.type !== 'local')
-        throw new InputError(`backup list reads local targets only (this one is ${target?.type})`);
-      const snapshots = await listLocalSnapshots(target.path);
+      const snapshots = await withSnapshotStore(cluster, (store) => store.list());
       if (opts.json) return printJson(snapshots);
       printLines(
         table([

@@ -53,7 +53,7 @@ export async function waitForOutcome(
   }
 }
 
-function whoAmI(): string {
+export function whoAmI(): string {
   try {
     return userInfo().username;
   } catch {

@@ -7,7 +7,10 @@ export interface SnapshotMeta {
   cluster: string;
   member: string;
   revision: number;
+  /** Keys in the db file (`snapshot status`), every revision of them. */
   totalKeys: number;
+  /** Keys of the key space at `revision` (what a restore must show); absent when it was compacted away. */
+  liveKeys?: number;
   sizeBytes: number;
   sha256: string;
   /** etcd's own hash of the snapshot's key space (`snapshot status`). */

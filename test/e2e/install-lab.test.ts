@@ -3,12 +3,11 @@
 // the haproxy + keepalived VIP, kube-apiserver / controller-manager / scheduler behind it, and
 // every kubelet registered. The worker (a real `hakube worker` process) is killed with SIGKILL
 // three times during that install and started again; the install still completes, and no
-// completed step ran twice. Then the failovers the runbooks promise, and a no-op re-run.
+// completed step ran twice. Then the failovers the runbooks promise, a no-op re-run, and on the
+// same lab etcd backup (lab/etcd-backup.ts) and restore (lab/etcd-restore.ts).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadClusterOrThrow } from '../../client/spec-file';
 import type { HakubeClient } from '../../client/hakube-client';
@@ -34,14 +33,9 @@ import {
 import { killWorker, startedWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { REPO_ROOT } from '../helpers/temp-home';
 import type { OperationProgress } from '../../cluster/progress';
-import type { BackupResult } from '../../workflows/etcd-backup';
-import { parseEndpointStatus } from '../../cluster/backup/snapshots';
-import { listLocalSnapshots } from '../../activities/backup/etcd-snapshot';
-import {
-  changeBackupSchedule,
-  describeBackupSchedule,
-  ensureBackupSchedule,
-} from '../../client/backup-schedule';
+import { registerEtcdBackupTests } from './lab/etcd-backup';
+import { registerEtcdRestoreTests } from './lab/etcd-restore';
+import { kubectl, scheduledActivities, type InstalledLab } from './lab/installed-lab';
 
 const LAB = 't-install';
 const TASK_QUEUE = 'hakube-test-install';
@@ -52,6 +46,31 @@ let worker: WorkerProcess;
 let client: HakubeClient;
 const pool = new SshPool();
 const on = (name: string) => new RemoteHost(pool, sshTargetFor(cluster, hostByName(cluster, name)));
+
+async function restartWorker(why: string): Promise<void> {
+  await killWorker(worker);
+  process.stderr.write(`  [crash] worker killed at: ${why}\n`);
+  await new Promise((r) => setTimeout(r, 2000));
+  worker = await startedWorkerProcess(server.address, TASK_QUEUE);
+}
+
+/** What the backup and restore modules use; they run after the install tests, on the same lab. */
+const installed: InstalledLab = {
+  get lab() {
+    return lab;
+  },
+  get cluster() {
+    return cluster;
+  },
+  get client() {
+    return client;
+  },
+  get serverAddress() {
+    return server.address;
+  },
+  on,
+  restartWorker,
+};
 
 before(async () => {
   // The lab's bundle: a cache hit once built (the source-bundle test builds the same one).
@@ -76,8 +95,6 @@ after(async () => {
   await removeLab(LAB);
 });
 
-const kubectl = (args: string) =>
-  `/usr/local/bin/kubectl --kubeconfig=/etc/kubernetes/admin.conf --request-timeout=10s ${args}`;
 const VIP_READYZ = () => kubectl('get --raw /readyz');
 
 /** The moments the worker is killed: mid-phase (some uploads done, others in flight), and as two later phases start. */
@@ -97,29 +114,6 @@ const CRASH_POINTS: { what: string; reached: (p: OperationProgress) => boolean }
   },
 ];
 
-interface HistoryEvent {
-  eventId: string;
-  eventType: string;
-  activityTaskScheduledEventAttributes?: { activityType: { name: string } };
-  userMetadata?: { summary?: { data?: string } };
-}
-
-function historyOf(workflowId: string): { events: HistoryEvent[]; json: string } {
-  const json = workflowHistoryJson(server.address, workflowId);
-  return { events: (JSON.parse(json) as { events: HistoryEvent[] }).events, json };
-}
-
-/** "<activity type> <summary>" of every activity the workflow scheduled. */
-function scheduledActivities(events: HistoryEvent[]): string[] {
-  return events
-    .filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')
-    .map((e) => {
-      const summary = e.userMetadata?.summary?.data;
-      const text = summary ? (JSON.parse(Buffer.from(summary, 'base64').toString()) as string) : '';
-      return `${e.activityTaskScheduledEventAttributes?.activityType.name} ${text}`;
-    });
-}
-
 test('install survives three worker kills: etcd with TLS, the VIP, the control plane and every node', async () => {
   const started = await client.startInstall({ cluster });
   assert.equal(started.workflowId, `install-${LAB}`);
@@ -129,16 +123,13 @@ test('install survives three worker kills: etcd with TLS, the VIP, the control p
       15 * 60_000,
       `crash point "${point.what}"`,
     );
-    await killWorker(worker);
-    process.stderr.write(`  [crash] worker killed at: ${point.what}\n`);
-    await new Promise((r) => setTimeout(r, 2000));
-    worker = await startedWorkerProcess(server.address, TASK_QUEUE);
+    await restartWorker(point.what);
   }
   const result = await client.result<{ phases: { name: string; status: string }[]; warnings: string[] }>(
     started.workflowId,
   );
-  const { events, json } = historyOf(started.workflowId);
-  const scheduled = scheduledActivities(events);
+  const json = workflowHistoryJson(server.address, started.workflowId);
+  const scheduled = scheduledActivities(json);
   const twice = scheduled.filter((a, i) => scheduled.indexOf(a) !== i);
   assert.deepEqual(twice, [], 'an activity was scheduled twice');
   assert.ok(scheduled.length > 40, `only ${scheduled.length} activities scheduled`);
@@ -285,110 +276,10 @@ test('running install again is a no-op that verifies health; no private key in t
     (await on('master-1').run(etcdctl('https://127.0.0.1:2379', 'member list -w json'))).stdout,
   );
   assert.deepEqual(after.map((m) => m.id).sort(), before.map((m) => m.id).sort());
-  assert.doesNotMatch(historyOf(again.workflowId).json, /PRIVATE KEY|BEGIN [A-Z ]*KEY/);
+  assert.doesNotMatch(workflowHistoryJson(server.address, again.workflowId), /PRIVATE KEY|BEGIN [A-Z ]*KEY/);
   const progress = await client.progress(again.workflowId);
   assert.equal(progress.status, 'completed');
 });
 
-/** The cluster with its backups going to a fresh folder on this machine, keeping `keep`. */
-function withBackupsIn(dir: string, keep: number): Cluster {
-  const backup = { schedule: '0 */6 * * *', keep, target: { type: 'local' as const, path: dir } };
-  return { ...cluster, spec: { ...cluster.spec, etcd: { ...cluster.spec.etcd, backup } } };
-}
-
-test('etcd backup: a verified snapshot of 1000 keys from a follower, stored with its metadata; retention keeps N', async () => {
-  // 1000 keys, written in transactions of 125 puts (etcd's default limit is 128 operations).
-  for (let batch = 0; batch < 8; batch++) {
-    const puts = Array.from(
-      { length: 125 },
-      (_, i) => `put /hakube-test/k${String(batch * 125 + i).padStart(4, '0')} v`,
-    );
-    await on('master-1').run(etcdctl('https://127.0.0.1:2379', 'txn'), {
-      stdin: `\n${puts.join('\n')}\n\n\n`,
-    });
-  }
-  const keys = await on('master-1').run(
-    etcdctl('https://127.0.0.1:2379', 'get /hakube-test/ --prefix --count-only -w fields'),
-  );
-  assert.match(keys.stdout, /"Count" : 1000\b/);
-
-  const dir = mkdtempSync(join(tmpdir(), 'hakube-backups-'));
-  try {
-    const spec = withBackupsIn(dir, 2);
-    const results: BackupResult[] = [];
-    for (let i = 0; i < 3; i++) {
-      const { workflowId } = await client.startBackup({ cluster: spec });
-      results.push(await client.result<BackupResult>(workflowId));
-    }
-    const first = results[0].snapshot;
-    assert.ok(first.totalKeys >= 1000, `only ${first.totalKeys} keys`);
-    assert.match(first.id, /^etcd-t-install-\d{8}T\d{6}Z-r\d+-[0-9a-f]{8}$/);
-    assert.match(first.etcdVersion, /^3\.7\./);
-    // A follower was chosen: the leader is busy enough.
-    const statuses = parseEndpointStatus(
-      (await on('master-1').run(etcdctl('https://127.0.0.1:2379', 'endpoint status --cluster -w json')))
-        .stdout,
-    );
-    const leader = statuses.find((st) => st.memberId === st.leaderId);
-    assert.ok(leader, JSON.stringify(statuses));
-    assert.ok(
-      !leader.endpoint.includes(`//${hostByName(cluster, first.member).address}:`),
-      `${first.member} is the leader`,
-    );
-    // Exactly the 2 newest remain, each with its metadata; nothing partial.
-    const stored = await listLocalSnapshots(dir);
-    assert.deepEqual(
-      stored.map((m) => m.id).sort(),
-      results
-        .slice(1)
-        .map((r) => r.snapshot.id)
-        .sort(),
-    );
-    assert.deepEqual(
-      readdirSync(dir).filter((f) => f.endsWith('.partial')),
-      [],
-    );
-    assert.equal(readdirSync(dir).filter((f) => f.endsWith('.db')).length, 2);
-    const sha = execFileSync('sha256sum', [join(dir, `${stored[0].id}.db`)])
-      .toString()
-      .split(' ')[0];
-    assert.equal(sha, stored[0].sha256);
-    // The member's own copy is gone once stored.
-    const left = await on(first.member).exec('ls /var/lib/hakube/snapshots');
-    assert.equal(left.stdout.trim(), '');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('the backup schedule: created, updated in place, triggered runs store snapshots, paused and deleted', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hakube-backups-'));
-  try {
-    const spec = withBackupsIn(dir, 1);
-    assert.deepEqual(await ensureBackupSchedule(client, spec, '0 3 * * *'), {
-      id: 'etcd-backup-t-install',
-      created: true,
-    });
-    assert.deepEqual(await ensureBackupSchedule(client, spec, '30 */6 * * *'), {
-      id: 'etcd-backup-t-install',
-      created: false,
-    });
-    let state = await describeBackupSchedule(client, spec);
-    assert.deepEqual([state.cron, state.paused, state.keep], [['30 */6 * * *'], false, 1]);
-    await changeBackupSchedule(client, 't-install', 'trigger');
-    const firstRun = await eventually(
-      async () => (await describeBackupSchedule(client, spec)).recentRuns[0],
-      30_000,
-      'a run',
-    );
-    await client.result(firstRun.workflowId);
-    await eventually(async () => (await listLocalSnapshots(dir)).length === 1, 10_000, 'a stored snapshot');
-    await changeBackupSchedule(client, 't-install', 'pause');
-    state = await describeBackupSchedule(client, spec);
-    assert.equal(state.paused, true);
-    await changeBackupSchedule(client, 't-install', 'delete');
-    await assert.rejects(describeBackupSchedule(client, spec));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+registerEtcdBackupTests(installed);
+registerEtcdRestoreTests(installed);

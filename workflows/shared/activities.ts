@@ -3,6 +3,7 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../cluster/errors';
+import type { HostSpec } from '../../cluster/spec';
 import type { OperationTracker, StepSpec } from './tracker';
 
 /** Remote steps: retried with backoff without a cap on attempts, so a host that is down is waited for. */
@@ -38,5 +39,30 @@ export function runStep<F extends ActivityFn>(
   const summary = `${step.key}: ${step.title}`;
   return tracker.step(phase, step, () =>
     fn.executeWithOptions({ ...REMOTE_STEP_OPTIONS, ...options, summary }, args),
+  );
+}
+
+/** Runs the same one-input activity on every host of `hosts` at once, each its own step (`key/<host>`). */
+export function runOnEach<F extends ActivityFn>(
+  tracker: OperationTracker,
+  phase: string,
+  hosts: HostSpec[],
+  step: { key: string; title: string },
+  fn: WithOptions<F>,
+  input: (host: HostSpec) => Parameters<F>[0],
+  options: Partial<ActivityOptions> = {},
+): Promise<Awaited<ReturnType<F>>[]> {
+  return Promise.all(
+    hosts.map((h) =>
+      runStep(
+        tracker,
+        phase,
+        { key: `${step.key}/${h.name}`, title: step.title, host: h.name },
+        fn,
+        // Every hakube activity takes one input object.
+        [input(h)] as Parameters<F>,
+        options,
+      ),
+    ),
   );
 }

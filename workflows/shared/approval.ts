@@ -58,6 +58,8 @@ export class ApprovalGate {
       by: input.by,
       reason: input.reason,
       at: workflowNow().toISOString(),
+      question: this.progress.waiting?.question,
+      plan: this.progress.waiting?.plan,
     };
     this.decision = decision;
     this.progress.decisions.push(decision);

@@ -1,0 +1,186 @@
+// etcd restore steps. Each member's progress is kept in a marker file on the member, named after
+// the restore run, so every step is an idempotent ensure: a step retried after a worker crash
+// finds what is done and does the rest, and a rollback knows exactly what to put back.
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  etcdutlRestoreCommand,
+  HOST_RESTORE_DIR,
+  memberRestorePaths,
+  parseCountFields,
+  restoreClusterToken,
+  restoredRevision,
+  restoreMarkerPath,
+  stagedSnapshotPath,
+  type MemberRestoreMarker,
+  type RestoredMemberCheck,
+} from '../../cluster/backup/restore';
+import { parseEndpointStatus, type SnapshotMeta } from '../../cluster/backup/snapshots';
+import { ErrorTypes } from '../../cluster/errors';
+import { etcdctl } from '../../cluster/etcdctl';
+import type { Cluster } from '../../cluster/spec';
+import { heartbeatOutput, resolveHost, type HostInput, type HostProvider } from '../context';
+import type { Host } from '../ssh';
+import { shq } from '../ssh/shell';
+import { storeFor } from './snapshot-store';
+
+const LOCAL_ETCD = 'https://127.0.0.1:2379';
+
+export interface MemberRestoreInput extends HostInput {
+  /** The restore run's id: names the marker file on each member. */
+  runId: string;
+  stamp: string;
+  meta: SnapshotMeta;
+}
+
+export interface MemberRollbackResult {
+  host: string;
+  /** untouched: the restore never reached this member; rolled-back: its old data is back. */
+  outcome: 'untouched' | 'rolled-back';
+  marker?: MemberRestoreMarker;
+}
+
+function restoreFailed(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ErrorTypes.RestoreFailed, message, nonRetryable: true });
+}
+
+async function readMarker(host: Host, runId: string): Promise<MemberRestoreMarker | undefined> {
+  const raw = await host.readFile(restoreMarkerPath(runId));
+  return raw ? (JSON.parse(raw.toString('utf8')) as MemberRestoreMarker) : undefined;
+}
+
+async function writeMarker(host: Host, runId: string, marker: MemberRestoreMarker): Promise<void> {
+  await host.ensureFile(restoreMarkerPath(runId), Buffer.from(`${JSON.stringify(marker, null, 2)}\n`), {
+    mode: 0o600,
+  });
+}
+
+async function exists(host: Host, path: string): Promise<boolean> {
+  return (await host.stat(path)) !== undefined;
+}
+
+/** The data dir may only be touched while etcd is down: a running member would write into it. */
+async function requireEtcdStopped(host: Host, name: string): Promise<void> {
+  const state = (await host.exec('systemctl is-active etcd')).stdout.trim();
+  if (state === 'active' || state === 'activating' || state === 'deactivating')
+    throw restoreFailed(`${name}: etcd is ${state}; its data dir is not touched while it runs`);
+}
+
+export function createRestoreActivities(deps: { hosts: HostProvider }) {
+  return {
+    /** The stored snapshot's metadata, once its sha256 (read as a stream) matches it. */
+    async verifyStoredSnapshot(input: { cluster: Cluster; snapshotId: string }): Promise<SnapshotMeta> {
+      const store = storeFor(input.cluster, deps.hosts);
+      const meta = (await store.list()).find((m) => m.id === input.snapshotId);
+      const sha256 = meta && (await store.sha256(meta.id));
+      if (!meta || !sha256)
+        throw ApplicationFailure.create({
+          type: ErrorTypes.SnapshotNotFound,
+          message: `no verified snapshot ${input.snapshotId} at ${store.where} (see hakube backup list)`,
+          nonRetryable: true,
+        });
+      if (sha256 !== meta.sha256)
+        throw ApplicationFailure.create({
+          type: ErrorTypes.SnapshotCorrupted,
+          message: `${store.where}: ${meta.id} has sha256 ${sha256}, its metadata says ${meta.sha256}`,
+          nonRetryable: true,
+        });
+      return meta;
+    },
+
+    /** Streams the stored snapshot to the member (checked there against its sha256). */
+    async stageSnapshot(input: HostInput & { meta: SnapshotMeta }): Promise<{ bytes: number }> {
+      const { host } = resolveHost(deps.hosts, input);
+      await host.ensureDir(HOST_RESTORE_DIR, { mode: 0o700 });
+      const store = storeFor(input.cluster, deps.hosts);
+      return store.copyTo(host, input.meta.id, input.meta.sha256, stagedSnapshotPath(input.meta.id));
+    },
+
+    /**
+     * Restores the staged snapshot into a new data dir, moves the member's data dir aside (kept)
+     * and the restored one into its place. Resumes from the marker after a crash.
+     */
+    async restoreEtcdMember(input: MemberRestoreInput): Promise<MemberRestoreMarker> {
+      const { spec, host } = resolveHost(deps.hosts, input);
+      const previous = await readMarker(host, input.runId);
+      if (previous?.state === 'restored') return previous;
+      if (previous?.state === 'rolled-back')
+        throw restoreFailed(`${input.host}: this restore was rolled back here; start a new restore`);
+      await requireEtcdStopped(host, input.host);
+      const paths = memberRestorePaths(input.cluster.spec.etcd.dataDir, input.stamp);
+      const marker = (state: MemberRestoreMarker['state']): MemberRestoreMarker => ({
+        ...paths,
+        stamp: input.stamp,
+        snapshotId: input.meta.id,
+        state,
+      });
+      if (previous?.state !== 'staged') {
+        await writeMarker(host, input.runId, marker('staging'));
+        await host.run(`rm -rf -- ${shq(paths.staging)}`);
+        const token = restoreClusterToken(input.cluster, input.stamp);
+        await host.run(
+          etcdutlRestoreCommand(input.cluster, spec, stagedSnapshotPath(input.meta.id), paths.staging, token),
+          { timeoutMs: 30 * 60_000, onOutput: heartbeatOutput('etcdutl snapshot restore') },
+        );
+        await writeMarker(host, input.runId, marker('staged'));
+      }
+      // Each move is atomic and happens once: the aside dir existing means the first is done.
+      if (!(await exists(host, paths.aside)) && (await exists(host, paths.dataDir)))
+        await host.run(`mv -- ${shq(paths.dataDir)} ${shq(paths.aside)}`);
+      if (await exists(host, paths.staging)) {
+        if (await exists(host, paths.dataDir))
+          throw restoreFailed(
+            `${input.host}: ${paths.dataDir} appeared again after it was moved aside (did something start etcd?)`,
+          );
+        await host.run(
+          `mv -- ${shq(paths.staging)} ${shq(paths.dataDir)} && chmod 700 ${shq(paths.dataDir)}`,
+        );
+      }
+      const done = marker('restored');
+      await writeMarker(host, input.runId, done);
+      return done;
+    },
+
+    /** The member's revision and its key count at the restored revision, read from it alone. */
+    async checkRestoredMember(input: HostInput & { meta: SnapshotMeta }): Promise<RestoredMemberCheck> {
+      const { host } = resolveHost(deps.hosts, input);
+      const status = await host.run(etcdctl(LOCAL_ETCD, 'endpoint status -w json'));
+      const [own] = parseEndpointStatus(status.stdout);
+      const count = await host.run(
+        etcdctl(
+          LOCAL_ETCD,
+          `get '' --from-key --count-only -w fields --consistency=s --rev=${restoredRevision(input.meta)}`,
+        ),
+      );
+      return { member: input.host, revision: own?.revision ?? 0, keys: parseCountFields(count.stdout) };
+    },
+
+    /** Puts the data dir from before the restore back (the restored one is kept aside too). */
+    async rollbackEtcdMember(input: HostInput & { runId: string }): Promise<MemberRollbackResult> {
+      const { host } = resolveHost(deps.hosts, input);
+      const marker = await readMarker(host, input.runId);
+      if (!marker) return { host: input.host, outcome: 'untouched' };
+      if (marker.state === 'rolled-back') return { host: input.host, outcome: 'rolled-back', marker };
+      await requireEtcdStopped(host, input.host);
+      const moved = await exists(host, marker.aside);
+      if (moved) {
+        if (await exists(host, marker.dataDir)) {
+          const keep = (await exists(host, marker.failed)) ? `${marker.failed}.${Date.now()}` : marker.failed;
+          await host.run(`mv -- ${shq(marker.dataDir)} ${shq(keep)}`);
+        }
+        await host.run(`mv -- ${shq(marker.aside)} ${shq(marker.dataDir)}`);
+      }
+      // The half-made restore output is ours, not the cluster's data.
+      await host.run(`rm -rf -- ${shq(marker.staging)}`);
+      const done: MemberRestoreMarker = { ...marker, state: 'rolled-back' };
+      await writeMarker(host, input.runId, done);
+      // Not moved: the restore stopped before this member's data dir was touched.
+      return { host: input.host, outcome: moved ? 'rolled-back' : 'untouched', marker: done };
+    },
+
+    /** Removes the member's copy of the snapshot (the restore markers stay as a record). */
+    async removeStagedSnapshot(input: HostInput & { snapshotId: string }): Promise<void> {
+      const { host } = resolveHost(deps.hosts, input);
+      await host.run(`rm -f -- ${shq(stagedSnapshotPath(input.snapshotId))}`);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// Stopping and starting units that are already installed (a restore, a rolling restart):
+// idempotent, and starting does not wait for readiness; the caller's health gate does.
+import type { Host } from '../ssh';
+import { resolveHost, type HostInput, type HostProvider } from '../context';
+import { shq } from '../ssh/shell';
+
+export interface UnitsInput extends HostInput {
+  units: string[];
+}
+
+async function unitState(host: Host, unit: string): Promise<string> {
+  return (await host.exec(`systemctl is-active ${shq(unit)}`)).stdout.trim();
+}
+
+export function createServiceControlActivities(deps: { hosts: HostProvider }) {
+  return {
+    /** Stops each unit (in the order given); returns those that were running. */
+    async stopServices(input: UnitsInput): Promise<{ stopped: string[] }> {
+      const { host } = resolveHost(deps.hosts, input);
+      const stopped: string[] = [];
+      for (const unit of input.units) {
+        const state = await unitState(host, unit);
+        if (state === 'active' || state === 'activating' || state === 'reloading') stopped.push(unit);
+        // Stopping a unit that is not running (or not installed here) is not an error.
+        await host.run(`systemctl stop ${shq(unit)} 2>/dev/null || true`, { timeoutMs: 120_000 });
+        const after = await unitState(host, unit);
+        if (after === 'active' || after === 'deactivating')
+          throw new Error(`${input.host}: ${unit} is still ${after} after systemctl stop`);
+      }
+      return { stopped };
+    },
+
+    /** Starts each unit that is not running, without waiting (etcd members wait for each other). */
+    async startServices(input: UnitsInput): Promise<{ started: string[] }> {
+      const { host } = resolveHost(deps.hosts, input);
+      const started: string[] = [];
+      for (const unit of input.units) {
+        const state = await unitState(host, unit);
+        if (state === 'active' || state === 'activating') continue;
+        await host.run(
+          `systemctl reset-failed ${shq(unit)} 2>/dev/null; systemctl start --no-block ${shq(unit)}`,
+        );
+        started.push(unit);
+      }
+      return { started };
+    },
+  };
+}

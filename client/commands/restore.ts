@@ -1,0 +1,132 @@
+// hakube restore -f cluster.yaml --snapshot ID [--yes] [--wait]: restore etcd from a stored
+// snapshot behind an approval; hakube restore -f cluster.yaml --rollback ID: undo a restore.
+import type { Command } from 'commander';
+import { parseDuration } from '../../cluster/duration';
+import type { Cluster } from '../../cluster/spec';
+import { withSnapshotStore } from '../snapshot-store';
+import { withClient } from '../connect';
+import { InputError } from '../exit-codes';
+import type { HakubeClient } from '../hakube-client';
+import { printJson, printLines } from '../output';
+import { loadClusterOrThrow } from '../spec-file';
+import { whoAmI } from './operations';
+import { watchOperation } from './watch';
+
+interface RestoreFlags {
+  file: string;
+  snapshot?: string;
+  rollback?: string;
+  yes?: boolean;
+  wait?: boolean;
+  json?: boolean;
+  approvalTimeout: string;
+  healthTimeout: string;
+}
+
+function durationFlag(value: string, flag: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0)
+    throw new InputError(`${flag}: not a duration: "${value}" (e.g. 30m, 90s)`);
+  return ms;
+}
+
+/** The snapshot must be at the target: say which ones are, rather than start a run that fails. */
+async function requireStoredSnapshot(cluster: Cluster, id: string) {
+  return withSnapshotStore(cluster, async (store) => {
+    const stored = await store.list();
+    const meta = stored.find((m) => m.id === id);
+    if (!meta)
+      throw new InputError(
+        `no verified snapshot ${id} at ${store.where}; newest: ${
+          stored
+            .slice(0, 3)
+            .map((m) => m.id)
+            .join(', ') || 'none'
+        }`,
+      );
+    return meta;
+  });
+}
+
+/** The plan as the run itself shows it (its folder names carry the run's time stamp). */
+async function planOf(client: HakubeClient, id: string, snapshotId: string): Promise<string[]> {
+  for (let i = 0; i < 30; i++) {
+    const p = await client.progress(id).catch(() => undefined);
+    const asked = p?.waiting ?? p?.decisions.at(-1);
+    if (asked?.plan) {
+      const lines = asked.plan.map((l) => `  plan: ${l}`);
+      if (p?.waiting)
+        lines.push(
+          `  waiting for approval until ${p.waiting.deadline}:`,
+          `    hakube approve ${id}    or    hakube reject ${id} --reason "..."`,
+        );
+      else lines.push('  approved in advance (--yes)');
+      return lines;
+    }
+    if (p && p.status !== 'running') break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return [`  restore of ${snapshotId}: see hakube status ${id}`];
+}
+
+async function follow(client: HakubeClient, id: string, flags: RestoreFlags, setExit: (c: number) => void) {
+  if (flags.wait) setExit(await watchOperation(client, id, { json: flags.json }));
+}
+
+export function registerRestoreCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('restore')
+    .description('restore etcd from a stored snapshot, after approval (or roll a restore back)')
+    .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
+    .option('--snapshot <id>', 'snapshot id (see `hakube backup list`)')
+    .option('--rollback <workflow-id>', 'put back the data dirs a restore moved aside (e.g. restore-prod)')
+    .option('--yes', 'approve in advance: do not wait for `hakube approve`')
+    .option(
+      '--approval-timeout <duration>',
+      'how long to wait for a decision; then nothing is changed',
+      '30m',
+    )
+    .option(
+      '--health-timeout <duration>',
+      'how long etcd and the apiservers may take to become healthy',
+      '5m',
+    )
+    .option('--wait', 'follow it live until it ends')
+    .option('--json', 'print JSON')
+    .action(async (flags: RestoreFlags, cmd: Command) => {
+      if (!flags.snapshot === !flags.rollback)
+        throw new InputError('give exactly one of --snapshot, --rollback');
+      const { cluster } = loadClusterOrThrow(flags.file);
+      const healthTimeoutMs = durationFlag(flags.healthTimeout, '--health-timeout');
+      const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
+      // Checked before connecting: a wrong id is the user's to fix, and says what there is.
+      const meta = flags.snapshot ? await requireStoredSnapshot(cluster, flags.snapshot) : undefined;
+      await withClient(cmd, async (client) => {
+        if (flags.rollback) {
+          const started = await client
+            .startRestoreRollback({ cluster, restoreWorkflowId: flags.rollback, healthTimeoutMs })
+            .catch((err: Error) => {
+              throw new InputError(err.message);
+            });
+          if (flags.json && !flags.wait) printJson(started);
+          else if (!flags.json)
+            printLines([`${started.started ? 'started' : 'attached to running'} ${started.workflowId}`]);
+          return follow(client, started.workflowId, flags, setExit);
+        }
+        if (!meta) return;
+        const started = await client.startRestore({
+          cluster,
+          snapshotId: meta.id,
+          approvedBy: flags.yes ? whoAmI() : undefined,
+          approvalTimeoutMs,
+          healthTimeoutMs,
+        });
+        if (flags.json && !flags.wait) printJson(started);
+        else if (!flags.json && !flags.wait) {
+          printLines([`${started.started ? 'started' : 'attached to running'} ${started.workflowId}`]);
+          printLines(await planOf(client, started.workflowId, meta.id));
+        }
+        return follow(client, started.workflowId, flags, setExit);
+      });
+    });
+}

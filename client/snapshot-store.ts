@@ -1,0 +1,27 @@
+// The backup target as the CLI reads it (`backup list`, `restore`): the same store the worker
+// writes, reached from this machine (an SFTP target over SSH with the spec's settings).
+import { ApplicationFailure } from '@temporalio/common';
+import { storeFor, type SnapshotStore } from '../activities/backup/snapshot-store';
+import { createSshHostProvider } from '../activities/ssh-hosts';
+import { SshPool } from '../activities/ssh';
+import type { Cluster } from '../cluster/spec';
+import { InputError } from './exit-codes';
+
+export async function withSnapshotStore<T>(
+  cluster: Cluster,
+  run: (store: SnapshotStore) => Promise<T>,
+): Promise<T> {
+  const pool = new SshPool();
+  try {
+    let store: SnapshotStore;
+    try {
+      store = storeFor(cluster, createSshHostProvider(pool));
+    } catch (err) {
+      if (err instanceof ApplicationFailure) throw new InputError(err.message);
+      throw err;
+    }
+    return await run(store);
+  } finally {
+    pool.closeAll();
+  }
+}

@@ -1,0 +1,99 @@
+// The local backup target: a copy cut off half-way never counts as a snapshot, a retry stores
+// it whole, and a restore refuses a stored file that no longer matches its metadata.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { createBackupActivities } from '../../../activities/backup/etcd-snapshot';
+import { localStore } from '../../../activities/backup/snapshot-store';
+import { createRestoreActivities } from '../../../activities/backup/etcd-restore';
+import type { HostProvider } from '../../../activities/context';
+import type { DownloadResult } from '../../../activities/ssh';
+import type { SnapshotMeta } from '../../../cluster/backup/snapshots';
+import { FakeHost } from '../../helpers/fake-host';
+import { pkiCluster } from '../../helpers/pki-cluster';
+
+/** A member whose connection drops after half of the first download. */
+class FlakyHost extends FakeHost {
+  cutOnce = true;
+  override async download(remotePath: string, localPath: string): Promise<DownloadResult> {
+    if (!this.cutOnce) return super.download(remotePath, localPath);
+    this.cutOnce = false;
+    const c = (await this.readFile(remotePath)) as Buffer;
+    writeFileSync(`${localPath}.partial`, c.subarray(0, c.length / 2));
+    throw new Error('connection reset');
+  }
+}
+
+const snapshotBytes = Buffer.alloc(64 * 1024, 'etcd');
+const tag = 'backup-run-1';
+const hostFile = `/var/lib/hakube/snapshots/${tag}.db`;
+
+function meta(): SnapshotMeta {
+  return {
+    id: 'etcd-pki-20261123T100000Z-r42-0a1b2c3d',
+    cluster: 'pki',
+    member: 'master-2',
+    revision: 42,
+    totalKeys: 10,
+    liveKeys: 9,
+    sizeBytes: snapshotBytes.length,
+    sha256: createHash('sha256').update(snapshotBytes).digest('hex'),
+    etcdHash: 1,
+    etcdVersion: '3.7.3',
+    takenAt: '2026-11-23T10:00:00.000Z',
+  };
+}
+
+test('a store cut off half-way leaves nothing that counts; the retry stores it whole; restore verifies it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hakube-target-'));
+  try {
+    const base = pkiCluster();
+    const cluster = {
+      ...base,
+      spec: {
+        ...base.spec,
+        etcd: {
+          ...base.spec.etcd,
+          backup: { schedule: '0 * * * *', keep: 3, target: { type: 'local' as const, path: dir } },
+        },
+      },
+    };
+    const member = new FlakyHost('master-2');
+    await member.ensureFile(hostFile, snapshotBytes);
+    const hosts: HostProvider = { hostFor: () => member };
+    const backup = createBackupActivities({ hosts });
+    const restore = createRestoreActivities({ hosts });
+    const input = { cluster, host: 'master-2', tag, meta: meta() };
+
+    await assert.rejects(backup.storeEtcdSnapshot(input), /connection reset/);
+    assert.deepEqual(await localStore(dir).list(), []);
+    await assert.rejects(restore.verifyStoredSnapshot({ cluster, snapshotId: meta().id }), (e: unknown) => {
+      assert.ok(e instanceof ApplicationFailure);
+      assert.equal(e.type, 'SnapshotNotFound');
+      return true;
+    });
+
+    await backup.storeEtcdSnapshot(input);
+    assert.deepEqual(
+      (await localStore(dir).list()).map((m) => m.id),
+      [meta().id],
+    );
+    assert.deepEqual(await restore.verifyStoredSnapshot({ cluster, snapshotId: meta().id }), meta());
+    assert.ok(readdirSync(dir).includes(`${meta().id}.db`));
+
+    // A stored file changed after the fact is refused before anything is stopped.
+    writeFileSync(join(dir, `${meta().id}.db`), Buffer.alloc(10));
+    await assert.rejects(restore.verifyStoredSnapshot({ cluster, snapshotId: meta().id }), (e: unknown) => {
+      assert.ok(e instanceof ApplicationFailure);
+      assert.equal(e.type, 'SnapshotCorrupted');
+      assert.equal(e.nonRetryable, true);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,64 @@
+// What the lab e2e file shares with the topic modules it registers (backup, restore): the
+// installed cluster, the client, SSH to its hosts, and a way to crash the worker.
+import { execFileSync } from 'node:child_process';
+import type { HakubeClient } from '../../../client/hakube-client';
+import type { RemoteHost } from '../../../activities/ssh';
+import { etcdctl } from '../../../cluster/etcdctl';
+import type { Cluster } from '../../../cluster/spec';
+import type { LabInfo } from '../../../lab';
+
+export interface InstalledLab {
+  readonly lab: LabInfo;
+  readonly cluster: Cluster;
+  readonly client: HakubeClient;
+  readonly serverAddress: string;
+  on(host: string): RemoteHost;
+  /** SIGKILLs the worker process and starts a new one. */
+  restartWorker(why: string): Promise<void>;
+}
+
+export const LOCAL_ETCD = 'https://127.0.0.1:2379';
+
+export const kubectl = (args: string) =>
+  `/usr/local/bin/kubectl --kubeconfig=/etc/kubernetes/admin.conf --request-timeout=10s ${args}`;
+
+/** The cluster with its backups going to `dir` on this machine, keeping `keep`. */
+export function withBackupsIn(cluster: Cluster, dir: string, keep: number): Cluster {
+  const backup = { schedule: '0 */6 * * *', keep, target: { type: 'local' as const, path: dir } };
+  return { ...cluster, spec: { ...cluster.spec, etcd: { ...cluster.spec.etcd, backup } } };
+}
+
+/** Puts `keys` (value "v"), in transactions of 125 (etcd's default limit is 128 operations). */
+export async function putKeys(host: RemoteHost, keys: string[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += 125) {
+    const puts = keys.slice(i, i + 125).map((k) => `put ${k} v`);
+    await host.run(etcdctl(LOCAL_ETCD, 'txn'), { stdin: `\n${puts.join('\n')}\n\n\n` });
+  }
+}
+
+export async function keysUnder(host: RemoteHost, prefix: string): Promise<string[]> {
+  const r = await host.run(etcdctl(LOCAL_ETCD, `get ${prefix} --prefix --keys-only`));
+  return r.stdout.split('\n').filter((l) => l.trim() !== '');
+}
+
+export function sha256Of(file: string): string {
+  return execFileSync('sha256sum', [file]).toString().split(' ')[0];
+}
+
+/** "<activity type> <summary>" of every activity a workflow's history scheduled. */
+export function scheduledActivities(historyJson: string): string[] {
+  const { events } = JSON.parse(historyJson) as {
+    events: {
+      eventType: string;
+      activityTaskScheduledEventAttributes?: { activityType: { name: string } };
+      userMetadata?: { summary?: { data?: string } };
+    }[];
+  };
+  return events
+    .filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')
+    .map((e) => {
+      const summary = e.userMetadata?.summary?.data;
+      const text = summary ? (JSON.parse(Buffer.from(summary, 'base64').toString()) as string) : '';
+      return `${e.activityTaskScheduledEventAttributes?.activityType.name} ${text}`;
+    });
+}
