@@ -14,6 +14,7 @@ import { registerInstallCommand } from './commands/install';
 import { registerWatchCommand } from './commands/watch';
 import { registerBackupCommand } from './commands/backup';
 import { registerRestoreCommand } from './commands/restore';
+import { registerKubeconfigCommand } from './commands/kubeconfig';
 import { registerBundleCommands } from './commands/bundle';
 import { BundleInputError, ChecksumParseError } from '../cluster/bundle';
 import { PortInUseError } from './server/dev-server';
@@ -34,6 +35,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerWatchCommand(program, setExit);
   registerBackupCommand(program, setExit);
   registerRestoreCommand(program, setExit);
+  registerKubeconfigCommand(program);
   registerLabCommands(program);
   registerBundleCommands(program);
   // exitOverride is not inherited by subcommands created before it was set: apply it everywhere.

@@ -8,9 +8,9 @@ import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { defaultPayloadConverter, TypedSearchAttributes, type Payload } from '@temporalio/common';
 import { QUERY_PROGRESS, UPDATE_DECIDE, workflowIdFor, type Operation } from '../cluster/operations';
-import type { OperationProgress } from '../cluster/progress';
+import type { OperationProgress, StepDetails } from '../cluster/progress';
 import { HakubeCluster, HakubeOperation, HakubePhase, TASK_QUEUE } from '../cluster/search-attributes';
 import type { DecisionInput, DecisionResult } from '../workflows/shared/approval';
 import type { SelfTestInput, SelfTestResult } from '../workflows/self-test';
@@ -41,6 +41,8 @@ export interface PendingStep {
   activity: string;
   attempt: number;
   lastFailure?: string;
+  /** What the running attempt last reported (remote output, file counts). */
+  details?: StepDetails;
 }
 
 export interface StartedOperation {
@@ -115,11 +117,15 @@ export class HakubeClient {
    */
   async execution(workflowId: string): Promise<{ closed: boolean; status: string; pending: PendingStep[] }> {
     const d = await this.handle(workflowId).describe();
-    const pending = (d.raw.pendingActivities ?? []).map((a) => ({
-      activity: a.activityType?.name ?? 'unknown',
-      attempt: a.attempt ?? 1,
-      ...(a.lastFailure?.message ? { lastFailure: a.lastFailure.message } : {}),
-    }));
+    const pending = (d.raw.pendingActivities ?? []).map((a) => {
+      const details = heartbeatDetails(a.heartbeatDetails?.payloads?.[0]);
+      return {
+        activity: a.activityType?.name ?? 'unknown',
+        attempt: a.attempt ?? 1,
+        ...(a.lastFailure?.message ? { lastFailure: a.lastFailure.message } : {}),
+        ...(details ? { details } : {}),
+      };
+    });
     return { closed: d.status.name !== 'RUNNING', status: d.status.name, pending };
   }
 
@@ -208,7 +214,7 @@ export class HakubeClient {
       operation: 'install',
       cluster: c.metadata.name,
       args: [input],
-      summary: `install ${c.metadata.name}: ${c.spec.hosts.length} hosts, Kubernetes ${c.spec.kubernetesVersion}`,
+      summary: `install ${c.metadata.name}: ${c.spec.hosts.length} host${c.spec.hosts.length === 1 ? '' : 's'}, Kubernetes ${c.spec.kubernetesVersion}`,
       details: `**Cluster** ${c.metadata.name}  \n**Hosts** ${hosts}  \n**Endpoint** ${
         c.spec.controlPlaneEndpoint.mode === 'keepalived'
           ? `VIP ${c.spec.controlPlaneEndpoint.vip}`
@@ -267,6 +273,17 @@ export class HakubeClient {
       if (out.length >= (filter.limit ?? 100)) break;
     }
     return out;
+  }
+}
+
+/** A heartbeat's details as activities report them (activities/liveness.ts); anything else is ignored. */
+function heartbeatDetails(payload: Payload | null | undefined): StepDetails | undefined {
+  if (!payload) return undefined;
+  try {
+    const v = defaultPayloadConverter.fromPayload<unknown>(payload);
+    return v && typeof v === 'object' ? (v as StepDetails) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

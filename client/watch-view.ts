@@ -1,6 +1,11 @@
 // What `hakube watch` shows: a live view (redrawn in a terminal) and, when output is not a
 // terminal, one plain line per change. Pure: progress in, lines out.
-import type { OperationProgress, PhaseProgress, StepProgress } from '../cluster/progress';
+import {
+  describeDetails,
+  type OperationProgress,
+  type PhaseProgress,
+  type StepProgress,
+} from '../cluster/progress';
 import type { PendingStep } from './hakube-client';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -57,17 +62,39 @@ export function retryingLines(pending: PendingStep[]): string[] {
   return pending.filter((a) => a.attempt > 1 || a.lastFailure).map(retryLine);
 }
 
+/** The banner of an operation waiting for a person: the question, the plan, and what to run. */
+export function approvalLines(p: OperationProgress, id?: string): string[] {
+  if (!p.waiting) return [];
+  return [
+    `WAITING FOR APPROVAL: ${p.waiting.question}  (until ${p.waiting.deadline})`,
+    ...p.waiting.plan.map((s) => `  plan: ${s}`),
+    ...(id ? [`  run: hakube approve ${id}   or   hakube reject ${id} --reason "..."`] : []),
+  ];
+}
+
+/** What running activities last reported: their remote output's latest line, or their file count. */
+export function detailLines(pending: PendingStep[]): string[] {
+  return pending.flatMap((a) => {
+    const text = a.details && describeDetails(a.details);
+    return text ? [`  ${a.details?.step ?? a.activity} ${text}`] : [];
+  });
+}
+
 /** The live view: one line per phase, the running and failed steps under their phase, retries, approval. */
-export function renderWatch(p: OperationProgress, pending: PendingStep[], now: Date, frame = 0): string[] {
+export function renderWatch(
+  p: OperationProgress,
+  pending: PendingStep[],
+  now: Date,
+  frame = 0,
+  id?: string,
+): string[] {
   const spin = SPINNER[frame % SPINNER.length];
   const first = p.phases.find((ph) => ph.startedAt)?.startedAt;
   const total = first ? `  ${formatDuration(now.getTime() - Date.parse(first))}` : '';
   const lines = [`${p.operation} ${p.cluster}: ${p.status}${p.phase ? ` (phase ${p.phase})` : ''}${total}`];
-  if (p.waiting) {
-    lines.push(`WAITING FOR APPROVAL: ${p.waiting.question}  (until ${p.waiting.deadline})`);
-    lines.push(...p.waiting.plan.map((s) => `  plan: ${s}`));
-  }
+  lines.push(...approvalLines(p, id));
   for (const ph of p.phases) lines.push(...phaseLines(ph, now, spin));
+  lines.push(...detailLines(pending));
   lines.push(...retryingLines(pending));
   if (p.error) lines.push(`error: ${p.error}`);
   return lines;
@@ -80,15 +107,13 @@ export function changeLines(
   pendingBefore: PendingStep[],
   pendingAfter: PendingStep[],
   now: Date,
+  id?: string,
 ): string[] {
   const out: string[] = [];
   const stamp = now.toISOString().slice(11, 19);
   const say = (text: string) => out.push(`${stamp} ${text}`);
   if (!before || before.status !== after.status) say(`${after.operation} ${after.cluster}: ${after.status}`);
-  if (after.waiting && !before?.waiting) {
-    say(`WAITING FOR APPROVAL: ${after.waiting.question} (until ${after.waiting.deadline})`);
-    for (const s of after.waiting.plan) say(`  plan: ${s}`);
-  }
+  if (after.waiting && !before?.waiting) for (const line of approvalLines(after, id)) say(line);
   for (const ph of after.phases) {
     const old = before?.phases.find((x) => x.name === ph.name);
     if (old?.status !== ph.status && ph.status !== 'pending')
@@ -105,6 +130,8 @@ export function changeLines(
     const prev = pendingBefore.find((x) => x.activity === a.activity && x.lastFailure === a.lastFailure);
     if (a.attempt > 1 && prev?.attempt !== a.attempt) say(retryLine(a));
   }
+  const detailsBefore = new Set(detailLines(pendingBefore));
+  for (const line of detailLines(pendingAfter)) if (!detailsBefore.has(line)) say(line);
   const newWarnings = after.warnings.slice(before?.warnings.length ?? 0);
   for (const w of newWarnings) say(`  warning: ${w}`);
   return out;
@@ -112,3 +139,33 @@ export function changeLines(
 
 export const isFinished = (p: OperationProgress) =>
   p.status !== 'running' && p.status !== 'waiting-for-approval';
+
+/** The end of a watch: how long each phase took, the retries seen, the warnings, the error. */
+export function summaryLines(p: OperationProgress, retries: Map<string, number>, now: Date): string[] {
+  const ran = p.phases.filter((ph) => ph.startedAt);
+  const first = ran[0]?.startedAt;
+  const last = ran.reduce((t, ph) => Math.max(t, ph.endedAt ? Date.parse(ph.endedAt) : now.getTime()), 0);
+  const lines = [
+    `summary: ${p.operation} ${p.cluster} ${p.status}${first ? ` in ${formatDuration(last - Date.parse(first))}` : ''}`,
+  ];
+  if (ran.length) lines.push(`  phases: ${ran.map((ph) => `${ph.name} ${elapsed(ph, now)}`).join(', ')}`);
+  const skipped = p.phases.filter((ph) => ph.status === 'skipped').map((ph) => ph.name);
+  if (skipped.length) lines.push(`  skipped: ${skipped.join(', ')}`);
+  const total = [...retries.values()].reduce((a, b) => a + b, 0);
+  lines.push(
+    total
+      ? `  retries: ${total} (${[...retries].map(([a, n]) => `${a} ×${n}`).join(', ')})`
+      : '  retries: none',
+  );
+  for (const d of p.decisions)
+    lines.push(`  ${d.approved ? 'approved' : 'rejected'} by ${d.by}${d.reason ? `: ${d.reason}` : ''}`);
+  for (const w of p.warnings) lines.push(`  warning: ${w}`);
+  if (p.error) lines.push(`  error: ${p.error}`);
+  return lines;
+}
+
+/** Retries seen so far, per activity: the highest attempt of each minus its first. */
+export function countRetries(seen: Map<string, number>, pending: PendingStep[]): void {
+  for (const a of pending)
+    if (a.attempt > 1) seen.set(a.activity, Math.max(seen.get(a.activity) ?? 0, a.attempt - 1));
+}

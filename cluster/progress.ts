@@ -133,3 +133,19 @@ export function describeProgress(p: OperationProgress): string {
   if (p.error) lines.push(`error: ${p.error}`);
   return lines.join('\n');
 }
+
+/** What a running activity heartbeats besides "alive": the step, and its latest remote output or file count. */
+export interface StepDetails {
+  step?: string;
+  output?: string;
+  file?: string;
+  done?: number;
+  of?: number;
+}
+
+/** One short line for a running step's details ("> last output line", "file 3/14: …"). */
+export function describeDetails(d: StepDetails): string | undefined {
+  if (d.output) return `> ${d.output}`;
+  if (d.file && d.of !== undefined) return `file ${(d.done ?? 0) + 1}/${d.of}: ${d.file}`;
+  return undefined;
+}

@@ -51,6 +51,14 @@ Try next:
   node bin/hakube.js status install-$LAB                    # phases, steps, hosts
   node bin/hakube.js install -f $spec --wait                # again: a no-op that verifies health
   node bin/hakube.js ls --cluster $LAB
+  node bin/hakube.js history $LAB                            # finished operations, outcome, duration
+  node bin/hakube.js kubeconfig -f $spec -o /tmp/$LAB.conf   # admin kubeconfig (or --user alice --group ops)
+  node bin/hakube.js backup now -f $spec --wait              # a verified etcd snapshot
+  node bin/hakube.js backup list -f $spec
+  node bin/hakube.js backup schedule -f $spec --cron "*/30 * * * *" --keep 5   # under Schedules in the Web UI
+  node bin/hakube.js restore -f $spec --snapshot <ID from backup list>        # shows the plan, waits:
+  node bin/hakube.js watch restore-$LAB                      #   ...and in another terminal:
+  node bin/hakube.js approve restore-$LAB --reason "drill"   #   (or reject ... --reason, or the Web UI's "Send signal")
   node bin/hakube.js selftest --cluster $LAB --approval      # then: node bin/hakube.js approve selftest-$LAB --reason "looks good"
   node bin/hakube.js lab stop $LAB worker-1 && node bin/hakube.js lab start $LAB worker-1
   ssh -i $key root@$m1 kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes

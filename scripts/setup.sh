@@ -14,6 +14,7 @@ APT_PACKAGES=(
   etcd-server etcd-client                                            # real etcd for PKI/TLS tests
   openssl                                                            # verifying issued certificates in tests
   docker-compose                                                     # `docker-compose config` checks docker-compose.yml (no engine needed)
+  chromium-headless-shell fonts-dejavu-core                          # the Web UI test's browser (driven by playwright-core)
 
 )
 missing=()

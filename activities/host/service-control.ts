@@ -2,6 +2,7 @@
 // idempotent, and starting does not wait for readiness; the caller's health gate does.
 import type { Host } from '../ssh';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
+import { reportProgress } from '../liveness';
 import { shq } from '../ssh/shell';
 
 export interface UnitsInput extends HostInput {
@@ -21,6 +22,8 @@ export function createServiceControlActivities(deps: { hosts: HostProvider }) {
       for (const unit of input.units) {
         const state = await unitState(host, unit);
         if (state === 'active' || state === 'activating' || state === 'reloading') stopped.push(unit);
+        // A graceful stop can take a while (an apiserver drains its requests): say which.
+        reportProgress({ step: `stop/${input.host}`, output: `systemctl stop ${unit} (was ${state})` });
         // Stopping a unit that is not running (or not installed here) is not an error.
         await host.run(`systemctl stop ${shq(unit)} 2>/dev/null || true`, { timeoutMs: 120_000 });
         const after = await unitState(host, unit);

@@ -5,15 +5,17 @@ import type { Command } from 'commander';
 import type { OperationProgress } from '../../cluster/progress';
 import { withClient } from '../connect';
 import type { HakubeClient, PendingStep } from '../hakube-client';
-import { changeLines, isFinished, renderWatch } from '../watch-view';
+import { changeLines, countRetries, isFinished, renderWatch, summaryLines } from '../watch-view';
 import { waitForOutcome } from './operations';
 
 const POLL_MS = 1000;
 
 export interface WatchOptions {
   json?: boolean;
-  /** Redraw in place (default: when stdout is a terminal). */
+  /** Redraw in place (default: when stdout is a terminal and not `plain`). */
   live?: boolean;
+  /** Append-only lines even in a terminal. */
+  plain?: boolean;
 }
 
 async function snapshot(
@@ -31,7 +33,8 @@ export async function watchOperation(
   id: string,
   opts: WatchOptions = {},
 ): Promise<number> {
-  const live = opts.live ?? (!opts.json && process.stdout.isTTY === true);
+  const live = opts.live ?? (!opts.json && !opts.plain && process.stdout.isTTY === true);
+  const retries = new Map<string, number>();
   let before: OperationProgress | undefined;
   let pendingBefore: PendingStep[] = [];
   let drawn = 0;
@@ -43,19 +46,23 @@ export async function watchOperation(
         process.stdout.write(`${JSON.stringify({ ...p, pending })}\n`);
     } else if (live) {
       const width = Math.max(40, (process.stdout.columns ?? 120) - 1);
-      const lines = renderWatch(p, pending, now, frame).map((l) =>
+      const lines = renderWatch(p, pending, now, frame, id).map((l) =>
         l.length > width ? `${l.slice(0, width - 1)}…` : l,
       );
       process.stdout.write(`${drawn ? `\x1b[${drawn}F\x1b[J` : ''}${lines.join('\n')}\n`);
       drawn = lines.length;
     } else {
-      for (const line of changeLines(before, p, pendingBefore, pending, now))
+      for (const line of changeLines(before, p, pendingBefore, pending, now, id))
         process.stdout.write(`${line}\n`);
     }
+    countRetries(retries, pending);
     before = p;
     pendingBefore = pending;
     // Closed without finishing its own progress: terminated, or timed out by the server.
-    if (isFinished(p) || closed) break;
+    if (isFinished(p) || closed) {
+      if (!opts.json) for (const line of summaryLines(p, retries, now)) process.stdout.write(`${line}\n`);
+      break;
+    }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   return waitForOutcome(client, id, !!opts.json);
@@ -67,7 +74,8 @@ export function registerWatchCommand(program: Command, setExit: (code: number) =
     .description('follow an operation live until it ends (plain lines when not a terminal)')
     .argument('<id>', 'workflow id, e.g. install-prod-eu1')
     .option('--json', 'print each new progress snapshot as one JSON line')
-    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+    .option('--plain', 'append-only lines even in a terminal')
+    .action(async (id: string, opts: { json?: boolean; plain?: boolean }, cmd: Command) => {
       await withClient(cmd, async (client) => setExit(await watchOperation(client, id, opts)));
     });
 }

@@ -2,7 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OperationProgress } from '../../cluster/progress';
-import { changeLines, formatDuration, isFinished, renderWatch } from '../../client/watch-view';
+import {
+  changeLines,
+  countRetries,
+  formatDuration,
+  isFinished,
+  renderWatch,
+  summaryLines,
+} from '../../client/watch-view';
 
 const T0 = '2026-11-23T10:00:00.000Z';
 const at = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
@@ -130,4 +137,63 @@ test('phase lines fit an 80-column terminal, long titles shortened', () => {
     startedAt: T0,
   };
   for (const line of renderWatch(p, [], new Date(at(3725))).slice(1, 5)) assert.ok(line.length <= 80, line);
+});
+
+test('a waiting operation says what to run; running steps show their latest remote output', () => {
+  const p: OperationProgress = {
+    ...snapshot('running'),
+    status: 'waiting-for-approval',
+    waiting: { question: 'Restore etcd?', plan: ['stop etcd'], since: at(1), deadline: at(1800) },
+  };
+  const pending = [
+    {
+      activity: 'restoreEtcdMember',
+      attempt: 1,
+      details: { step: 'etcdutl snapshot restore', output: 'restored snapshot' },
+    },
+    { activity: 'ensureBinaries', attempt: 1, details: { file: 'bin/kubelet', done: 2, of: 14 } },
+    { activity: 'checkEtcdHealth', attempt: 1 },
+  ];
+  const lines = renderWatch(p, pending, new Date(at(30)), 0, 'restore-prod');
+  assert.ok(
+    lines.includes('  run: hakube approve restore-prod   or   hakube reject restore-prod --reason "..."'),
+  );
+  assert.ok(lines.includes('  etcdutl snapshot restore > restored snapshot'), lines.join('\n'));
+  assert.ok(lines.includes('  ensureBinaries file 3/14: bin/kubelet'), lines.join('\n'));
+  // The plain log prints a new output line once.
+  const once = changeLines(p, p, [], pending, new Date(at(31)), 'restore-prod');
+  assert.deepEqual(
+    once.filter((l) => l.includes('>')),
+    ['10:00:31   etcdutl snapshot restore > restored snapshot'],
+  );
+  assert.deepEqual(
+    changeLines(p, p, pending, pending, new Date(at(32))).filter((l) => l.includes('>')),
+    [],
+  );
+});
+
+test('the summary: total and per-phase time, retries seen, decisions and warnings', () => {
+  const retries = new Map<string, number>();
+  countRetries(retries, [{ activity: 'checkEtcdHealth', attempt: 3 }]);
+  countRetries(retries, [
+    { activity: 'checkEtcdHealth', attempt: 2 },
+    { activity: 'prepareOs', attempt: 2 },
+  ]);
+  const p: OperationProgress = {
+    ...snapshot('done'),
+    status: 'completed',
+    decisions: [{ approved: true, by: 'ops', reason: 'incident 42', at: at(5) }],
+    warnings: ['cgroup controllers are read-only'],
+  };
+  p.phases[1] = { ...p.phases[1], status: 'done', endedAt: at(40) };
+  p.phases[2] = { ...p.phases[2], status: 'skipped' };
+  assert.deepEqual(summaryLines(p, retries, new Date(at(45))), [
+    'summary: install prod completed in 40s',
+    '  phases: certs 12s, etcd 28s',
+    '  skipped: nodes',
+    '  retries: 3 (checkEtcdHealth ×2, prepareOs ×1)',
+    '  approved by ops: incident 42',
+    '  warning: cgroup controllers are read-only',
+  ]);
+  assert.ok(summaryLines(snapshot('running'), new Map(), new Date(at(45))).includes('  retries: none'));
 });

@@ -34,6 +34,7 @@ import { killWorker, startedWorkerProcess, type WorkerProcess } from '../helpers
 import { REPO_ROOT } from '../helpers/temp-home';
 import type { OperationProgress } from '../../cluster/progress';
 import { registerEtcdBackupTests } from './lab/etcd-backup';
+import { registerKubeconfigTests } from './lab/kubeconfig';
 import { registerEtcdRestoreTests } from './lab/etcd-restore';
 import { kubectl, scheduledActivities, type InstalledLab } from './lab/installed-lab';
 
@@ -281,5 +282,6 @@ test('running install again is a no-op that verifies health; no private key in t
   assert.equal(progress.status, 'completed');
 });
 
+registerKubeconfigTests(installed);
 registerEtcdBackupTests(installed);
 registerEtcdRestoreTests(installed);

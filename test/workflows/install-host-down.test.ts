@@ -1,5 +1,6 @@
 // A host that does not answer: the install's steps on it retry with backoff (ConnectionRefused
-// is retryable), nothing fails, and `hakube status` shows the attempt and why it is waiting.
+// is retryable), nothing fails, and `hakube status` shows the attempt and why it is waiting;
+// `hakube watch` and the Temporal Web UI (in a headless browser) show the same.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -15,6 +16,7 @@ import type { Cluster } from '../../cluster/spec';
 import { eventually, startWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/temporal';
 import { freePort } from '../helpers/ports';
 import { REPO_ROOT } from '../helpers/temp-home';
+import { openBrowser, screenshot } from '../helpers/web-ui';
 
 const TASK_QUEUE = 'hakube-test-host-down';
 let env: WorkflowTestEnv;
@@ -90,6 +92,46 @@ test('steps on a host that is down retry with backoff, and status says why', asy
   );
   assert.match(out, /phase preflight: running/);
   assert.match(out, /preflight\/facts\/node-1 @node-1: started/);
+
+  // The Web UI, as a person follows the install without the CLI: found by its search attribute,
+  // its summary and the current details (the phase being retried) on the workflow's page.
+  const browser = await openBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const query = encodeURIComponent(
+      `HakubeCluster="${cluster.metadata.name}" AND HakubeOperation="install"`,
+    );
+    await page.goto(`${env.server.status.uiUrl}/namespaces/default/workflows?query=${query}`);
+    await page.getByRole('link', { name: workflowId, exact: true }).first().click();
+    // The workflow's page opens on its timeline; its "User Metadata" tab holds the details.
+    await page.waitForURL(/\/workflows\/[^/]+\/[^/]+\/\w+/);
+    await page.goto(page.url().replace(/\/[a-z-]+$/, '/user-metadata'));
+    // The UI renders summary and details (markdown) in frames of their own: read every frame.
+    const pageText = async () =>
+      (
+        await Promise.all(
+          // evaluate, not a locator: a frame being replaced must not hold the poll for 30 s.
+          page
+            .frames()
+            .map((f) => f.evaluate<string>('document.body ? document.body.innerText : ""').catch(() => '')),
+        )
+      ).join('\n');
+    for (const shown of [
+      `install ${cluster.metadata.name}: 1 host, Kubernetes`,
+      'Preflight checks: running (preflight/facts/node-1)',
+    ])
+      await eventually(async () => (await pageText()).includes(shown), 30_000, `"${shown}" in the Web UI`);
+    const shot = await screenshot(page, 'web-ui-install-current-details');
+    process.stderr.write(`  [web-ui] ${shot}\n`);
+  } catch (err) {
+    const [page] = browser.contexts()[0]?.pages() ?? [];
+    if (page)
+      process.stderr.write(`  [web-ui] at ${page.url()}: ${await screenshot(page, 'web-ui-failure')}\n`);
+    throw err;
+  } finally {
+    await browser.close();
+  }
+
   execFileSync(ensureTemporalBinary(), [
     'workflow',
     'terminate',

@@ -124,7 +124,7 @@ export function registerEtcdBackupTests(ctx: InstalledLab): void {
   );
 
   test(
-    'the backup schedule: created, updated in place, triggered runs store snapshots, paused and deleted',
+    'the backup schedule: created, updated in place, triggered runs store snapshots and keep exactly N, paused and deleted',
     inFreshFolder(async (dir) => {
       const name = ctx.cluster.metadata.name;
       const spec = withBackupsIn(ctx.cluster, dir, 1);
@@ -144,8 +144,26 @@ export function registerEtcdBackupTests(ctx: InstalledLab): void {
         30_000,
         'a run',
       );
-      await ctx.client.result(firstRun.workflowId);
+      const first = await ctx.client.result<BackupResult>(firstRun.workflowId);
       await eventually(async () => (await localStore(dir).list()).length === 1, 10_000, 'a stored snapshot');
+      // A second run, kept 1: exactly its snapshot remains. (A run's id carries its start
+      // second: trigger it in the next one.)
+      await new Promise((r) => setTimeout(r, 1100));
+      await changeBackupSchedule(ctx.client, name, 'trigger');
+      const secondRun = await eventually(
+        async () =>
+          (await describeBackupSchedule(ctx.client, spec)).recentRuns.find(
+            (r) => r.workflowId !== firstRun.workflowId,
+          ),
+        30_000,
+        'a second run',
+      );
+      const second = await ctx.client.result<BackupResult>(secondRun.workflowId);
+      assert.deepEqual(second.deleted, [first.snapshot.id]);
+      assert.deepEqual(
+        (await localStore(dir).list()).map((m) => m.id),
+        [second.snapshot.id],
+      );
       await changeBackupSchedule(ctx.client, name, 'pause');
       state = await describeBackupSchedule(ctx.client, spec);
       assert.equal(state.paused, true);

@@ -18,6 +18,7 @@ import { ensureTemporalBinary } from '../../../client/server/temporal-binary';
 import type { BackupResult } from '../../../workflows/etcd-backup';
 import type { RestoreResult } from '../../../workflows/etcd-restore';
 import type { RollbackResult } from '../../../workflows/etcd-restore-rollback';
+import { outcomeOf } from '../../../client/history';
 import { REPO_ROOT } from '../../helpers/temp-home';
 import { eventually, workflowHistoryJson } from '../../helpers/temporal';
 import {
@@ -244,5 +245,19 @@ export function registerEtcdRestoreTests(ctx: InstalledLab): void {
       true,
     );
     await ctx.on('worker-1').run(`rm -rf ${SFTP_DIR}`);
+  });
+
+  test('the history of the restores: each run with its own outcome', async () => {
+    const want = ['rejected', 'timed-out', 'completed', 'failed'];
+    const outcomes = await eventually(
+      async () => {
+        const ops = await ctx.client.list({ cluster: ctx.cluster.metadata.name, operation: 'restore' });
+        const seen = ops.filter((o) => o.type === 'etcdRestore').map(outcomeOf);
+        return want.every((w) => seen.includes(w)) ? seen : undefined;
+      },
+      20_000,
+      'restore outcomes in the visibility store',
+    );
+    assert.deepEqual([...outcomes].reverse(), want);
   });
 }
