@@ -14,6 +14,7 @@ import { createAddonActivities } from './addons/apply-addons';
 import { createBackupActivities } from './backup/etcd-snapshot';
 import { createRestoreActivities } from './backup/etcd-restore';
 import { createServiceControlActivities } from './host/service-control';
+import { createCertificateCheckActivities } from './pki/check-certificates';
 import { withTypedFailures } from './typed-failures';
 import { withLivenessHeartbeats } from './liveness';
 
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createBackupActivities(deps),
       ...createRestoreActivities(deps),
       ...createServiceControlActivities(deps),
+      ...createCertificateCheckActivities(deps),
     }),
   );
 }

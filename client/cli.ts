@@ -15,6 +15,7 @@ import { registerWatchCommand } from './commands/watch';
 import { registerBackupCommand } from './commands/backup';
 import { registerRestoreCommand } from './commands/restore';
 import { registerKubeconfigCommand } from './commands/kubeconfig';
+import { registerCertsCommand } from './commands/certs';
 import { registerBundleCommands } from './commands/bundle';
 import { BundleInputError, ChecksumParseError } from '../cluster/bundle';
 import { PortInUseError } from './server/dev-server';
@@ -36,6 +37,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerBackupCommand(program, setExit);
   registerRestoreCommand(program, setExit);
   registerKubeconfigCommand(program);
+  registerCertsCommand(program, setExit);
   registerLabCommands(program);
   registerBundleCommands(program);
   // exitOverride is not inherited by subcommands created before it was set: apply it everywhere.

@@ -18,6 +18,7 @@ import type { InstallInput } from '../workflows/install-cluster';
 import type { BackupInput } from '../workflows/etcd-backup';
 import type { RestoreInput } from '../workflows/etcd-restore';
 import type { RollbackInput } from '../workflows/etcd-restore-rollback';
+import type { CertsCheckInput } from '../workflows/check-certificates';
 
 export interface HakubeClientOptions {
   address?: string;
@@ -74,7 +75,11 @@ export class HakubeClient {
     const address = opts.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
     const connection = await Connection.connect({ address });
     const namespace = opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
-    return new HakubeClient(new Client({ connection, namespace }), connection, opts.taskQueue ?? TASK_QUEUE);
+    return new HakubeClient(
+      new Client({ connection, namespace }),
+      connection,
+      opts.taskQueue ?? process.env.HAKUBE_TASK_QUEUE ?? TASK_QUEUE,
+    );
   }
 
   async close(): Promise<void> {
@@ -101,11 +106,7 @@ export class HakubeClient {
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       staticSummary: params.summary,
       staticDetails: params.details,
-      typedSearchAttributes: new TypedSearchAttributes([
-        { key: HakubeCluster, value: params.cluster },
-        { key: HakubeOperation, value: params.operation },
-        { key: HakubePhase, value: 'starting' },
-      ]),
+      typedSearchAttributes: operationSearchAttributes(params.cluster, params.operation),
     });
     return { workflowId, runId: handle.firstExecutionRunId, started: !wasRunning };
   }
@@ -205,6 +206,19 @@ export class HakubeClient {
     });
   }
 
+  /** Starts `certs-check-<cluster>` (or attaches to the one running). */
+  startCertsCheck(input: CertsCheckInput): Promise<StartedOperation> {
+    const c = input.cluster;
+    return this.startOperation<[CertsCheckInput]>({
+      workflowType: 'checkCertificates',
+      operation: 'certs-check',
+      cluster: c.metadata.name,
+      args: [input],
+      summary: `certificate check of ${c.metadata.name}: ${c.spec.hosts.length} hosts`,
+      details: `Every certificate on every host against the certificate table and the cluster CAs; renew before ${c.spec.certificates.renewBeforeDays} days.`,
+    });
+  }
+
   /** Starts `install-<cluster>` (or attaches to the one running). */
   startInstall(input: InstallInput): Promise<StartedOperation> {
     const c = input.cluster;
@@ -274,6 +288,15 @@ export class HakubeClient {
     }
     return out;
   }
+}
+
+/** What the Web UI and `hakube ls` filter operations by; the workflow moves the phase on. */
+export function operationSearchAttributes(cluster: string, operation: Operation): TypedSearchAttributes {
+  return new TypedSearchAttributes([
+    { key: HakubeCluster, value: cluster },
+    { key: HakubeOperation, value: operation },
+    { key: HakubePhase, value: 'starting' },
+  ]);
 }
 
 /** A heartbeat's details as activities report them (activities/liveness.ts); anything else is ignored. */

@@ -27,6 +27,7 @@ export const ErrorTypes = {
   SnapshotNotFound: 'SnapshotNotFound',
   SnapshotCorrupted: 'SnapshotCorrupted',
   RestoreFailed: 'RestoreFailed',
+  CertificatesNeedAttention: 'CertificatesNeedAttention',
   // Gates (retried until healthy)
   ServiceFailed: 'ServiceFailed',
   EtcdUnhealthy: 'EtcdUnhealthy',
@@ -53,6 +54,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorTypes.SnapshotNotFound,
   ErrorTypes.SnapshotCorrupted,
   ErrorTypes.RestoreFailed,
+  ErrorTypes.CertificatesNeedAttention,
   ErrorTypes.ApprovalRejected,
   ErrorTypes.ApprovalTimedOut,
 ];

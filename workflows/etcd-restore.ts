@@ -5,6 +5,7 @@
 // A failure after the first service was stopped ends the run with what to roll back.
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import {
+  memberRestorePaths,
   restoreMismatches,
   restorePlan,
   restoreStamp,
@@ -149,10 +150,13 @@ async function removeCopies({ t, cluster, meta }: RestoreRun) {
   );
 }
 
+const keptAs = (cluster: Cluster, stamp: string) =>
+  memberRestorePaths(cluster.spec.etcd.dataDir, stamp).aside;
+
 /** What a person needs when the run stops with the cluster changed. */
 function rollbackHint(cluster: Cluster, stamp: string): string {
   return (
-    `data dirs from before the restore are kept as ${cluster.spec.etcd.dataDir}.before-restore-${stamp} ` +
+    `data dirs from before the restore are kept as ${keptAs(cluster, stamp)} ` +
     `on the members; put them back with: hakube restore -f <spec> --rollback ${workflowInfo().workflowId}`
   );
 }
@@ -183,9 +187,7 @@ export async function etcdRestore(input: RestoreInput): Promise<RestoreResult> {
       startControlPlaneAndGate(t, 'control-plane', cluster, run.healthTimeoutMs),
     );
     await t.phase('cleanup', () => removeCopies(run));
-    t.progress.warnings.push(
-      `the data dirs from before the restore are kept as ${cluster.spec.etcd.dataDir}.before-restore-${stamp}`,
-    );
+    t.progress.warnings.push(`the data dirs from before the restore are kept as ${keptAs(cluster, stamp)}`);
     t.finish('completed');
     return { snapshot: meta, stamp, members, checks, decision: gate.lastDecision };
   } catch (err) {

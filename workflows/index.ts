@@ -4,3 +4,4 @@ export { installCluster } from './install-cluster';
 export { etcdBackup } from './etcd-backup';
 export { etcdRestore } from './etcd-restore';
 export { etcdRestoreRollback } from './etcd-restore-rollback';
+export { checkCertificates } from './check-certificates';

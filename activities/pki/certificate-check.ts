@@ -1,6 +1,6 @@
 // What activities report about a certificate (never a key), and the checks that decide whether
 // an existing certificate can be kept or must be reissued.
-import * as x509 from '@peculiar/x509';
+// ./x509 first: it loads the Reflect polyfill @peculiar/x509 needs.
 import {
   DAY_MS,
   distinguishedName,
@@ -10,6 +10,7 @@ import {
   keyUsageFlags,
   type LeafRequest,
 } from './x509';
+import * as x509 from '@peculiar/x509';
 
 export interface CertFacts {
   subject: string;

@@ -9,6 +9,12 @@ import { InputError } from '../exit-codes';
 import { printJson, printLines, table } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
 import { watchOperation } from './watch';
+import {
+  scheduleChange,
+  scheduleLines,
+  withScheduleChangeFlags,
+  type ScheduleChangeFlags,
+} from './schedule-flags';
 
 function loadForBackup(file: string): Cluster {
   const { cluster } = loadClusterOrThrow(file);
@@ -75,40 +81,25 @@ export function registerBackupCommand(program: Command, setExit: (code: number) 
       );
     });
 
-  backup
-    .command('schedule')
+  withScheduleChangeFlags(backup.command('schedule'), ' (snapshots stay)')
     .description(
       'create or update the backup schedule (a Temporal Schedule), or pause/resume/delete/trigger it',
     )
     .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
     .option('--cron <expr>', 'cron expression (default: spec.etcd.backup.schedule)')
     .option('--keep <n>', 'verified snapshots to keep (default: spec.etcd.backup.keep)')
-    .option('--pause', 'pause it')
-    .option('--resume', 'resume it')
-    .option('--delete', 'delete it (snapshots stay)')
-    .option('--trigger', 'start one run now (skipped if one is running)')
     .option('--json', 'print JSON')
     .action(
       async (
-        opts: {
-          file: string;
-          cron?: string;
-          keep?: string;
-          pause?: boolean;
-          resume?: boolean;
-          delete?: boolean;
-          trigger?: boolean;
-          json?: boolean;
-        },
+        opts: ScheduleChangeFlags & { file: string; cron?: string; keep?: string; json?: boolean },
         cmd: Command,
       ) => {
-        const changes = (['pause', 'resume', 'delete', 'trigger'] as const).filter((c) => opts[c]);
-        if (changes.length > 1) throw new InputError(`choose one of --${changes.join(', --')}`);
+        const change = scheduleChange(opts);
         const cluster = withKeep(loadForBackup(opts.file), opts.keep);
         await withClient(cmd, async (client) => {
-          if (changes.length === 1) {
-            await changeBackupSchedule(client, cluster.metadata.name, changes[0]);
-            if (changes[0] === 'delete') {
+          if (change) {
+            await changeBackupSchedule(client, cluster.metadata.name, change);
+            if (change === 'delete') {
               if (opts.json) printJson({ deleted: true });
               else printLines([`backup schedule of ${cluster.metadata.name} deleted (snapshots stay)`]);
               return;
@@ -121,11 +112,7 @@ export function registerBackupCommand(program: Command, setExit: (code: number) 
           }
           const state = await describeBackupSchedule(client, cluster);
           if (opts.json) return printJson(state);
-          printLines([
-            `schedule ${state.id}: ${state.paused ? 'PAUSED' : 'active'}, cron ${state.cron.join(' ') || '?'}, keep ${state.keep}`,
-            ...state.nextRuns.slice(0, 3).map((t) => `  next: ${t}`),
-            ...state.recentRuns.slice(-3).map((r) => `  ran:  ${r.scheduledAt} ${r.workflowId}`),
-          ]);
+          printLines(scheduleLines(state, `, keep ${state.keep}`));
         });
       },
     );

@@ -35,6 +35,7 @@ import { REPO_ROOT } from '../helpers/temp-home';
 import type { OperationProgress } from '../../cluster/progress';
 import { registerEtcdBackupTests } from './lab/etcd-backup';
 import { registerKubeconfigTests } from './lab/kubeconfig';
+import { registerCertsCheckTests } from './lab/certs-check';
 import { registerEtcdRestoreTests } from './lab/etcd-restore';
 import { kubectl, scheduledActivities, type InstalledLab } from './lab/installed-lab';
 
@@ -69,6 +70,7 @@ const installed: InstalledLab = {
   get serverAddress() {
     return server.address;
   },
+  taskQueue: TASK_QUEUE,
   on,
   restartWorker,
 };
@@ -283,5 +285,6 @@ test('running install again is a no-op that verifies health; no private key in t
 });
 
 registerKubeconfigTests(installed);
+registerCertsCheckTests(installed);
 registerEtcdBackupTests(installed);
 registerEtcdRestoreTests(installed);

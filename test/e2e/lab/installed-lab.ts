@@ -12,6 +12,7 @@ export interface InstalledLab {
   readonly cluster: Cluster;
   readonly client: HakubeClient;
   readonly serverAddress: string;
+  readonly taskQueue: string;
   on(host: string): RemoteHost;
   /** SIGKILLs the worker process and starts a new one. */
   restartWorker(why: string): Promise<void>;
