@@ -59,6 +59,8 @@ Try next:
   node bin/hakube.js restore -f $spec --snapshot <ID from backup list>        # shows the plan, waits:
   node bin/hakube.js watch restore-$LAB                      #   ...and in another terminal:
   node bin/hakube.js approve restore-$LAB --reason "drill"   #   (or reject ... --reason, or the Web UI's "Send signal")
+  node bin/hakube.js certs check -f $spec                    # every certificate on every host
+  node bin/hakube.js certs schedule -f $spec                 # the daily check, as a Temporal Schedule
   node bin/hakube.js selftest --cluster $LAB --approval      # then: node bin/hakube.js approve selftest-$LAB --reason "looks good"
   node bin/hakube.js lab stop $LAB worker-1 && node bin/hakube.js lab start $LAB worker-1
   ssh -i $key root@$m1 kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes
