@@ -6,7 +6,8 @@ import type { Cluster, HostSpec } from '../cluster/spec';
 import type { HostProvider } from './context';
 import { RemoteHost, SshPool, type SshTarget } from './ssh';
 
-function expand(path: string): string {
+/** A path from the spec: `~` is the home folder, a relative path is taken from the working folder. */
+export function expandPath(path: string): string {
   if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
   return isAbsolute(path) ? path : join(process.cwd(), path);
 }
@@ -19,9 +20,9 @@ export function sshTargetFor(cluster: Cluster, host: HostSpec): SshTarget {
     address: host.address,
     port: host.ssh?.port ?? ssh.port,
     user,
-    privateKeyPath: expand(host.ssh?.privateKeyPath ?? ssh.privateKeyPath),
+    privateKeyPath: expandPath(host.ssh?.privateKeyPath ?? ssh.privateKeyPath),
     sudo: ssh.sudo ?? user !== 'root',
-    knownHostsPath: expand(ssh.knownHosts.path),
+    knownHostsPath: expandPath(ssh.knownHosts.path),
     hostKeyPolicy: ssh.knownHosts.policy,
     connectTimeoutMs: ssh.connectTimeoutSeconds * 1000,
     bastion: ssh.bastion
@@ -29,7 +30,7 @@ export function sshTargetFor(cluster: Cluster, host: HostSpec): SshTarget {
           address: ssh.bastion.address,
           port: ssh.bastion.port,
           user: ssh.bastion.user ?? user,
-          privateKeyPath: expand(ssh.bastion.privateKeyPath ?? ssh.privateKeyPath),
+          privateKeyPath: expandPath(ssh.bastion.privateKeyPath ?? ssh.privateKeyPath),
         }
       : undefined,
   };
@@ -37,4 +38,14 @@ export function sshTargetFor(cluster: Cluster, host: HostSpec): SshTarget {
 
 export function createSshHostProvider(pool: SshPool): HostProvider {
   return { hostFor: (cluster, host) => new RemoteHost(pool, sshTargetFor(cluster, host)) };
+}
+
+/** A host provider on a pool of its own for one piece of work (a CLI command); the pool is closed after. */
+export async function withSshHostProvider<T>(run: (hosts: HostProvider) => Promise<T>): Promise<T> {
+  const pool = new SshPool();
+  try {
+    return await run(createSshHostProvider(pool));
+  } finally {
+    pool.closeAll();
+  }
 }

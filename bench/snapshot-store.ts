@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { localStore } from '../activities/backup/snapshot-store';
 import { RemoteHost, SshPool } from '../activities/ssh';
 import type { SnapshotMeta } from '../cluster/backup/snapshots';
-import { removeLocalSshd, startLocalSshd } from '../test/helpers/local-sshd';
+import { localSshdTarget, removeLocalSshd, startLocalSshd } from '../test/helpers/local-sshd';
 
 async function writeRandomFile(path: string, mib: number): Promise<string> {
   const hash = createHash('sha256');
@@ -45,15 +45,7 @@ async function main(): Promise<void> {
   const sshd = await startLocalSshd();
   const pool = new SshPool();
   try {
-    const member = new RemoteHost(pool, {
-      name: 'member',
-      address: sshd.address,
-      port: sshd.port,
-      user: 'root',
-      privateKeyPath: sshd.clientKeyPath,
-      knownHostsPath: join(dir, 'known_hosts'),
-      hostKeyPolicy: 'trust-on-first-use',
-    });
+    const member = new RemoteHost(pool, localSshdTarget(sshd, 'member', join(dir, 'known_hosts')));
     mkdirSync(join(dir, 'member'));
     const onMember = join(dir, 'member', 'snapshot.db');
     const sha256 = await writeRandomFile(onMember, mib);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RemoteHost, SshPool, type SshTarget } from '../activities/ssh';
 import { labDown, labUp } from '../lab';
-import { removeLocalSshd, startLocalSshd } from '../test/helpers/local-sshd';
+import { localSshdTarget, removeLocalSshd, startLocalSshd } from '../test/helpers/local-sshd';
 
 const UPLOAD_MIB = 100;
 
@@ -44,15 +44,7 @@ async function openTarget(
     return { target, close: () => labDown({ name: 'bench-ssh' }) };
   }
   const sshd = await startLocalSshd();
-  const target: SshTarget = {
-    name: 'local-sshd',
-    address: sshd.address,
-    port: sshd.port,
-    user: 'root',
-    privateKeyPath: sshd.clientKeyPath,
-    knownHostsPath: join(dir, 'known_hosts'),
-    hostKeyPolicy: 'trust-on-first-use',
-  };
+  const target = localSshdTarget(sshd, 'local-sshd', join(dir, 'known_hosts'));
   return { target, close: () => removeLocalSshd(sshd) };
 }
 

@@ -3,19 +3,16 @@
 // one for a named user with a client certificate of its own, signed there by the cluster CA
 // read into this process's memory only.
 import { ApplicationFailure } from '@temporalio/common';
-import { pki, kubeconfigs } from '../cluster/layout';
+import { kubeconfigs } from '../cluster/layout';
 import type { Cluster } from '../cluster/spec';
 import { apiEndpoint, primaryControlPlane } from '../cluster/topology';
 import { renderEmbeddedKubeconfig } from '../cluster/render/kubeconfig';
-import { createSshHostProvider } from '../activities/ssh-hosts';
-import { SshPool, type Host } from '../activities/ssh';
-import {
-  importPrivateKey,
-  issueLeaf,
-  keyAlgorithmOf,
-  parseCertificate,
-  privateKeyPem,
-} from '../activities/pki/x509';
+import { withSshHostProvider } from '../activities/ssh-hosts';
+import type { Host } from '../activities/ssh';
+import { createLeaf, privateKeyPem } from '../activities/pki/x509';
+import { loadCa } from '../activities/pki/ca-store';
+import { pkiInputFromCluster } from '../cluster/pki/input';
+import { caProfile } from '../cluster/pki/profiles';
 import { InputError } from './exit-codes';
 
 export interface UserKubeconfigRequest {
@@ -25,15 +22,12 @@ export interface UserKubeconfigRequest {
 }
 
 async function onFirstControlPlane<T>(cluster: Cluster, run: (host: Host) => Promise<T>): Promise<T> {
-  const pool = new SshPool();
   try {
-    return await run(createSshHostProvider(pool).hostFor(cluster, primaryControlPlane(cluster)));
+    return await withSshHostProvider((hosts) => run(hosts.hostFor(cluster, primaryControlPlane(cluster))));
   } catch (err) {
     // SSH and missing-file failures are facts about the cluster the user must look at.
     if (err instanceof ApplicationFailure) throw new InputError(err.message);
     throw err;
-  } finally {
-    pool.closeAll();
   }
 }
 
@@ -51,30 +45,24 @@ export function adminKubeconfig(cluster: Cluster): Promise<string> {
 /** A kubeconfig for `user` (groups as Organizations), with a new key and a client cert from the cluster CA. */
 export function userKubeconfig(cluster: Cluster, req: UserKubeconfigRequest, now: Date): Promise<string> {
   return onFirstControlPlane(cluster, async (host) => {
-    const caPem = await readRequired(host, pki.ca.cert);
-    const caCert = parseCertificate(caPem);
-    const caKey = await importPrivateKey(await readRequired(host, pki.ca.key), keyAlgorithmOf(caCert));
-    const { cert, keys } = await issueLeaf(
+    const ca = await loadCa(host, caProfile(pkiInputFromCluster(cluster), 'kubernetes-ca'));
+    const { cert, keys } = await createLeaf(
       {
         commonName: req.user,
         organizations: req.groups,
         dnsNames: [],
         ipAddresses: [],
-        keyAlgorithm: cluster.spec.certificates.keyAlgorithm,
-        keyUsages:
-          cluster.spec.certificates.keyAlgorithm === 'rsa'
-            ? ['digitalSignature', 'keyEncipherment']
-            : ['digitalSignature'],
-        extendedKeyUsages: ['clientAuth'],
+        usages: ['clientAuth'],
         validityDays: req.validityDays,
       },
-      { cert: caCert, key: caKey },
+      ca,
+      cluster.spec.certificates.keyAlgorithm,
       now,
     );
     return renderEmbeddedKubeconfig({
       cluster: cluster.metadata.name,
       server: apiEndpoint(cluster).url,
-      caPem,
+      caPem: ca.certPem,
       userName: req.user,
       certPem: cert.toString('pem'),
       keyPem: await privateKeyPem(keys.privateKey),

@@ -2,26 +2,22 @@
 // writes, reached from this machine (an SFTP target over SSH with the spec's settings).
 import { ApplicationFailure } from '@temporalio/common';
 import { storeFor, type SnapshotStore } from '../activities/backup/snapshot-store';
-import { createSshHostProvider } from '../activities/ssh-hosts';
-import { SshPool } from '../activities/ssh';
+import { withSshHostProvider } from '../activities/ssh-hosts';
 import type { Cluster } from '../cluster/spec';
 import { InputError } from './exit-codes';
 
-export async function withSnapshotStore<T>(
+export function withSnapshotStore<T>(
   cluster: Cluster,
   run: (store: SnapshotStore) => Promise<T>,
 ): Promise<T> {
-  const pool = new SshPool();
-  try {
+  return withSshHostProvider((hosts) => {
     let store: SnapshotStore;
     try {
-      store = storeFor(cluster, createSshHostProvider(pool));
+      store = storeFor(cluster, hosts);
     } catch (err) {
       if (err instanceof ApplicationFailure) throw new InputError(err.message);
       throw err;
     }
-    return await run(store);
-  } finally {
-    pool.closeAll();
-  }
+    return run(store);
+  });
 }

@@ -1,6 +1,9 @@
 // etcdctl invocations and parsing of their JSON output (pure; the activities run them).
 import { BIN_DIR, pki } from './layout';
 
+/** The member on this host, as every etcd host listens on loopback too (cluster/render/etcd.ts). */
+export const LOCAL_ETCD = 'https://127.0.0.1:2379';
+
 export function etcdctl(endpoints: string, args: string): string {
   return [
     // The v3 API is etcdctl's default since 3.4; 3.7 warns about ETCDCTL_API in the environment.

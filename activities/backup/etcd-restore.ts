@@ -16,14 +16,12 @@ import {
 } from '../../cluster/backup/restore';
 import { parseEndpointStatus, type SnapshotMeta } from '../../cluster/backup/snapshots';
 import { ErrorTypes } from '../../cluster/errors';
-import { etcdctl } from '../../cluster/etcdctl';
+import { etcdctl, LOCAL_ETCD } from '../../cluster/etcdctl';
 import type { Cluster } from '../../cluster/spec';
 import { heartbeatOutput, resolveHost, type HostInput, type HostProvider } from '../context';
 import type { Host } from '../ssh';
 import { shq } from '../ssh/shell';
 import { storeFor } from './snapshot-store';
-
-const LOCAL_ETCD = 'https://127.0.0.1:2379';
 
 export interface MemberRestoreInput extends HostInput {
   /** The restore run's id: names the marker file on each member. */
@@ -70,7 +68,7 @@ export function createRestoreActivities(deps: { hosts: HostProvider }) {
     /** The stored snapshot's metadata, once its sha256 (read as a stream) matches it. */
     async verifyStoredSnapshot(input: { cluster: Cluster; snapshotId: string }): Promise<SnapshotMeta> {
       const store = storeFor(input.cluster, deps.hosts);
-      const meta = (await store.list()).find((m) => m.id === input.snapshotId);
+      const meta = await store.find(input.snapshotId);
       const sha256 = meta && (await store.sha256(meta.id));
       if (!meta || !sha256)
         throw ApplicationFailure.create({

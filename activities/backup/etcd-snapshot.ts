@@ -15,7 +15,7 @@ import {
 } from '../../cluster/backup/snapshots';
 import { parseCountFields } from '../../cluster/backup/restore';
 import { ErrorTypes } from '../../cluster/errors';
-import { etcdctl } from '../../cluster/etcdctl';
+import { etcdctl, LOCAL_ETCD } from '../../cluster/etcdctl';
 import { BIN_DIR } from '../../cluster/layout';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { shq } from '../ssh/shell';
@@ -37,7 +37,7 @@ export function createBackupActivities(deps: { hosts: HostProvider }) {
     /** Status of every member, as this member's etcdctl sees the cluster. */
     async etcdMemberStatus(input: HostInput): Promise<MemberStatus[]> {
       const { host } = resolveHost(deps.hosts, input);
-      const r = await host.exec(etcdctl('https://127.0.0.1:2379', 'endpoint status --cluster -w json'));
+      const r = await host.exec(etcdctl(LOCAL_ETCD, 'endpoint status --cluster -w json'));
       if (r.exitCode !== 0)
         throw ApplicationFailure.create({
           type: ErrorTypes.EtcdUnhealthy,
@@ -55,7 +55,7 @@ export function createBackupActivities(deps: { hosts: HostProvider }) {
       if (s.exitCode !== 0) {
         // Not there or not whole (a crash mid-save): take it again; etcdctl writes a temp file and renames.
         await host.run(`rm -f ${shq(file)} ${shq(`${file}.part`)}`);
-        await host.run(etcdctl('https://127.0.0.1:2379', `snapshot save ${shq(file)}`));
+        await host.run(etcdctl(LOCAL_ETCD, `snapshot save ${shq(file)}`));
         s = await status();
       }
       if (s.exitCode !== 0)
@@ -72,10 +72,7 @@ export function createBackupActivities(deps: { hosts: HostProvider }) {
       // The key space at the snapshot's revision, read from this member alone: what a restore
       // of this snapshot must show. Unknown when compaction already passed that revision.
       const live = await host.exec(
-        etcdctl(
-          'https://127.0.0.1:2379',
-          `get '' --from-key --count-only -w fields --consistency=s --rev=${st.revision}`,
-        ),
+        etcdctl(LOCAL_ETCD, `get '' --from-key --count-only -w fields --consistency=s --rev=${st.revision}`),
       );
       const liveKeys = live.exitCode === 0 ? parseCountFields(live.stdout) : undefined;
       return {

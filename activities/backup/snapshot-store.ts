@@ -5,16 +5,17 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import { join, posix } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { META_SUFFIX, SNAPSHOT_SUFFIX, type SnapshotMeta } from '../../cluster/backup/snapshots';
+import { META_SUFFIX, newestFirst, SNAPSHOT_SUFFIX, type SnapshotMeta } from '../../cluster/backup/snapshots';
 import { ErrorTypes } from '../../cluster/errors';
 import type { Cluster, HostSpec } from '../../cluster/spec';
 import { parseCredentialsFile } from './sigv4';
 import { sha256File } from '../bundle/files';
 import type { HostProvider } from '../context';
+import { expandPath } from '../ssh-hosts';
 import type { Host } from '../ssh';
 import { shq } from '../ssh/shell';
 import { S3Client } from './s3-client';
@@ -24,6 +25,8 @@ export interface SnapshotStore {
   readonly where: string;
   /** Verified snapshots, newest first. */
   list(): Promise<SnapshotMeta[]>;
+  /** One verified snapshot's metadata (undefined when it is not there). */
+  find(id: string): Promise<SnapshotMeta | undefined>;
   /** Streams `file` from `member` into the store, checks it against `meta.sha256`, then writes `meta`. */
   put(member: Host, file: string, meta: SnapshotMeta): Promise<{ path: string; bytes: number }>;
   /** sha256 of the stored snapshot file, read as a stream (undefined when it is missing). */
@@ -34,9 +37,9 @@ export interface SnapshotStore {
   remove(id: string): Promise<void>;
 }
 
-function newestFirst(metas: SnapshotMeta[]): SnapshotMeta[] {
-  return metas.sort((a, b) => b.takenAt.localeCompare(a.takenAt) || b.id.localeCompare(a.id));
-}
+const metadataText = (meta: SnapshotMeta) => `${JSON.stringify(meta, null, 2)}\n`;
+const parseMetadata = (text: string | undefined) =>
+  text === undefined ? undefined : (JSON.parse(text) as SnapshotMeta);
 
 /** A scratch folder on the worker for a file passing between two hosts; always removed. */
 async function viaScratch<T>(run: (file: string) => Promise<T>): Promise<T> {
@@ -58,17 +61,18 @@ export function localStore(dir: string): SnapshotStore {
       const metas = await Promise.all(
         names
           .filter((n) => n.endsWith(META_SUFFIX))
-          .map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as SnapshotMeta),
+          .map(async (n) => parseMetadata(await readFile(join(dir, n), 'utf8')) as SnapshotMeta),
       );
       return newestFirst(metas);
     },
+    find: async (id) => parseMetadata(await readFile(metaFile(id), 'utf8').catch(() => undefined)),
     async put(member, file, meta) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const stored = (await this.list()).find((m) => m.id === meta.id);
+      const stored = await this.find(meta.id);
       if (stored?.sha256 === meta.sha256) return { path: db(meta.id), bytes: 0 };
       // download() writes `<file>.partial` and renames it only once the sha256 matches.
       const { bytes } = await member.download(file, db(meta.id), meta.sha256);
-      await writeFile(`${metaFile(meta.id)}.partial`, `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 });
+      await writeFile(`${metaFile(meta.id)}.partial`, metadataText(meta), { mode: 0o600 });
       await rename(`${metaFile(meta.id)}.partial`, metaFile(meta.id));
       return { path: db(meta.id), bytes };
     },
@@ -94,15 +98,14 @@ export function sftpStore(target: Host, dir: string): SnapshotStore {
       const found = await target.exec(`find ${shq(dir)} -maxdepth 1 -type f -name '*${META_SUFFIX}'`);
       const files = found.stdout.split('\n').filter((l) => l.trim() !== '');
       const metas = await Promise.all(
-        files.map(
-          async (f) => JSON.parse((await target.readFile(f))?.toString('utf8') ?? 'null') as SnapshotMeta,
-        ),
+        files.map(async (f) => parseMetadata((await target.readFile(f))?.toString('utf8'))),
       );
-      return newestFirst(metas.filter((m) => m !== null));
+      return newestFirst(metas.filter((m) => m !== undefined));
     },
+    find: async (id) => parseMetadata((await target.readFile(metaFile(id)))?.toString('utf8')),
     async put(member, file, meta) {
       await target.ensureDir(dir, { mode: 0o700 });
-      const stored = (await this.list()).find((m) => m.id === meta.id);
+      const stored = await this.find(meta.id);
       if (stored?.sha256 === meta.sha256)
         return { path: `${this.where}/${meta.id}${SNAPSHOT_SUFFIX}`, bytes: 0 };
       const bytes = await viaScratch(async (scratch) => {
@@ -112,9 +115,7 @@ export function sftpStore(target: Host, dir: string): SnapshotStore {
         ).bytesTransferred;
       });
       // ensureFile writes a temp name and renames: the metadata appears whole or not at all.
-      await target.ensureFile(metaFile(meta.id), Buffer.from(`${JSON.stringify(meta, null, 2)}\n`), {
-        mode: 0o600,
-      });
+      await target.ensureFile(metaFile(meta.id), Buffer.from(metadataText(meta)), { mode: 0o600 });
       return { path: `${this.where}/${meta.id}${SNAPSHOT_SUFFIX}`, bytes };
     },
     sha256: (id) => target.sha256(db(id)),
@@ -142,20 +143,19 @@ export function s3Store(s3: S3Client, prefix: string): SnapshotStore {
       const keys = (await s3.listKeys(prefix)).filter(
         (k) => k.endsWith(META_SUFFIX) && !k.slice(prefix.length).includes('/'),
       );
-      const metas = await Promise.all(
-        keys.map(async (k) => JSON.parse((await s3.getText(k)) ?? 'null') as SnapshotMeta),
-      );
-      return newestFirst(metas.filter((m) => m !== null));
+      const metas = await Promise.all(keys.map(async (k) => parseMetadata(await s3.getText(k))));
+      return newestFirst(metas.filter((m) => m !== undefined));
     },
+    find: async (id) => parseMetadata(await s3.getText(metaKey(id))),
     async put(member, file, meta) {
-      const stored = (await this.list()).find((m) => m.id === meta.id);
+      const stored = await this.find(meta.id);
       if (stored?.sha256 === meta.sha256) return { path: s3.describe(db(meta.id)), bytes: 0 };
       const bytes = await viaScratch(async (scratch) => {
         await member.download(file, scratch, meta.sha256);
         // The store checks the body against the sha256 it is signed with; an object appears whole or not at all.
         return s3.putFile(db(meta.id), scratch, meta.sha256);
       });
-      await s3.putBytes(metaKey(meta.id), Buffer.from(`${JSON.stringify(meta, null, 2)}\n`));
+      await s3.putBytes(metaKey(meta.id), Buffer.from(metadataText(meta)));
       return { path: s3.describe(db(meta.id)), bytes };
     },
     async sha256(id) {
@@ -187,7 +187,7 @@ export function s3Store(s3: S3Client, prefix: string): SnapshotStore {
 }
 
 function s3Credentials(file: string) {
-  const path = file === '~' || file.startsWith('~/') ? `${homedir()}${file.slice(1)}` : file;
+  const path = expandPath(file);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -3,6 +3,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
   etcdctl,
+  LOCAL_ETCD,
   etcdHealthProblems,
   parseEndpointHealth,
   parseMemberList,
@@ -44,8 +45,7 @@ export function createEtcdActivities(deps: { hosts: HostProvider }) {
     /** Healthy when every member of the cluster answers; run from `host` against the local member. */
     async checkEtcdHealth(input: HostInput & { expectMembers?: number }): Promise<EtcdHealth> {
       const { host } = resolveHost(deps.hosts, input);
-      const local = 'https://127.0.0.1:2379';
-      const list = await host.exec(etcdctl(local, 'member list -w json'), { timeoutMs: 30_000 });
+      const list = await host.exec(etcdctl(LOCAL_ETCD, 'member list -w json'), { timeoutMs: 30_000 });
       if (list.exitCode !== 0) {
         throw ApplicationFailure.create({
           type: EtcdUnhealthy,
@@ -53,7 +53,7 @@ export function createEtcdActivities(deps: { hosts: HostProvider }) {
         });
       }
       const members = parseMemberList(list.stdout);
-      const health = await host.exec(etcdctl(local, 'endpoint health --cluster -w json'), {
+      const health = await host.exec(etcdctl(LOCAL_ETCD, 'endpoint health --cluster -w json'), {
         timeoutMs: 30_000,
       });
       const endpoints = health.stdout.trim().startsWith('[') ? parseEndpointHealth(health.stdout) : [];

@@ -6,6 +6,7 @@ import type { Cluster } from '../../cluster/spec';
 import { hostByName } from '../../cluster/topology';
 import { toPkiInput, type PkiClusterInput } from '../../cluster/pki/input';
 import {
+  caProfile,
   caProfiles,
   findProfile,
   kubeconfigProfilesFor,
@@ -76,7 +77,7 @@ export function createPkiActivities(deps: PkiDeps) {
     hostFor: (n: string) => Host,
     ca: CaName,
   ): Promise<LoadedCa> => {
-    const profile = caProfiles(input).find((p) => p.ca === ca) as CaProfile;
+    const profile = caProfile(input, ca);
     return loadCa(hostFor(profile.sourceHost), profile);
   };
 

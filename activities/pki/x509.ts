@@ -203,7 +203,7 @@ export function createCa(commonName: string, kind: PkiKeyAlgorithm, validityDays
   );
 }
 
-/** An ad-hoc leaf (tests): `usages` are the extended key usages. */
+/** A leaf outside the certificate table (a person's kubeconfig, tests): `usages` are the extended key usages. */
 export function createLeaf(
   req: Omit<SubjectRequest, 'keyUsages' | 'extendedKeyUsages'> & {
     usages: ExtendedKeyUsage[];

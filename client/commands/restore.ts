@@ -33,18 +33,12 @@ function durationFlag(value: string, flag: string): number {
 /** The snapshot must be at the target: say which ones are, rather than start a run that fails. */
 async function requireStoredSnapshot(cluster: Cluster, id: string) {
   return withSnapshotStore(cluster, async (store) => {
-    const stored = await store.list();
-    const meta = stored.find((m) => m.id === id);
-    if (!meta)
-      throw new InputError(
-        `no verified snapshot ${id} at ${store.where}; newest: ${
-          stored
-            .slice(0, 3)
-            .map((m) => m.id)
-            .join(', ') || 'none'
-        }`,
-      );
-    return meta;
+    const meta = await store.find(id);
+    if (meta) return meta;
+    const newest = (await store.list()).slice(0, 3).map((m) => m.id);
+    throw new InputError(
+      `no verified snapshot ${id} at ${store.where}; newest: ${newest.join(', ') || 'none'}`,
+    );
   });
 }
 

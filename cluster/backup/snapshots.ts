@@ -94,8 +94,10 @@ export function parseSnapshotStatus(json: string): SnapshotStatus {
  * with metadata) are counted or deleted; the newest one is never deleted.
  */
 export function retentionPlan(stored: SnapshotMeta[], keep: number): SnapshotMeta[] {
-  const newestFirst = [...stored].sort(
-    (a, b) => b.takenAt.localeCompare(a.takenAt) || b.id.localeCompare(a.id),
-  );
-  return newestFirst.slice(Math.max(1, keep));
+  return newestFirst(stored).slice(Math.max(1, keep));
+}
+
+/** Snapshots ordered by when they were taken, newest first (ids break ties). */
+export function newestFirst(metas: SnapshotMeta[]): SnapshotMeta[] {
+  return [...metas].sort((a, b) => b.takenAt.localeCompare(a.takenAt) || b.id.localeCompare(a.id));
 }

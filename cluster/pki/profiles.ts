@@ -96,6 +96,13 @@ export function caProfiles(input: PkiClusterInput): CaProfile[] {
   ];
 }
 
+/** The profile of one CA (every cluster has all three). */
+export function caProfile(input: PkiClusterInput, ca: CaName): CaProfile {
+  const profile = caProfiles(input).find((p) => p.ca === ca);
+  if (!profile) throw new Error(`no CA profile ${ca}`);
+  return profile;
+}
+
 export function serviceAccountProfile(input: PkiClusterInput): KeyPairProfile {
   return {
     kind: 'keypair',

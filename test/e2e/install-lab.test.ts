@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { loadClusterOrThrow } from '../../client/spec-file';
 import type { HakubeClient } from '../../client/hakube-client';
 import type { Cluster } from '../../cluster/spec';
-import { etcdctl, parseMemberList } from '../../cluster/etcdctl';
+import { etcdctl, LOCAL_ETCD, parseMemberList } from '../../cluster/etcdctl';
 import { RemoteHost, SshPool } from '../../activities/ssh';
 import { sshTargetFor } from '../../activities/ssh-hosts';
 import { hostByName } from '../../cluster/topology';
@@ -156,11 +156,11 @@ test('install survives three worker kills: etcd with TLS, the VIP, the control p
   // The lab runs machines with read-only cgroup controllers on a cgroup v1 host: said, not hidden.
   assert.ok(result.warnings.some((w) => /cgroup controllers are read-only/.test(w)));
   const members = parseMemberList(
-    (await on('master-2').run(etcdctl('https://127.0.0.1:2379', 'member list -w json'))).stdout,
+    (await on('master-2').run(etcdctl(LOCAL_ETCD, 'member list -w json'))).stdout,
   );
   assert.deepEqual(members.map((m) => m.name).sort(), ['master-1', 'master-2', 'master-3']);
   assert.ok(members.every((m) => m.clientURLs[0]?.startsWith('https://')));
-  const health = await on('master-3').run(etcdctl('https://127.0.0.1:2379', 'endpoint health --cluster'));
+  const health = await on('master-3').run(etcdctl(LOCAL_ETCD, 'endpoint health --cluster'));
   // etcdctl prints endpoint health on stderr.
   assert.equal(((health.stdout + health.stderr).match(/is healthy/g) ?? []).length, 3);
 });
@@ -204,7 +204,7 @@ test('etcd refuses a client certificate from another CA', async () => {
     '/usr/local/bin/etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/tmp/intruder.crt --key=/tmp/intruder.key --command-timeout=5s get foo',
   );
   assert.notEqual(r.exitCode, 0);
-  const ok = await m1.exec(etcdctl('https://127.0.0.1:2379', 'put hakube-check ok'));
+  const ok = await m1.exec(etcdctl(LOCAL_ETCD, 'put hakube-check ok'));
   assert.equal(ok.exitCode, 0, ok.stderr);
 });
 
@@ -271,12 +271,12 @@ test('stopping kube-apiserver on the VIP holder keeps /readyz ok through the VIP
 
 test('running install again is a no-op that verifies health; no private key in the history', async () => {
   const before = parseMemberList(
-    (await on('master-1').run(etcdctl('https://127.0.0.1:2379', 'member list -w json'))).stdout,
+    (await on('master-1').run(etcdctl(LOCAL_ETCD, 'member list -w json'))).stdout,
   );
   const again = await client.startInstall({ cluster });
   await client.result(again.workflowId);
   const after = parseMemberList(
-    (await on('master-1').run(etcdctl('https://127.0.0.1:2379', 'member list -w json'))).stdout,
+    (await on('master-1').run(etcdctl(LOCAL_ETCD, 'member list -w json'))).stdout,
   );
   assert.deepEqual(after.map((m) => m.id).sort(), before.map((m) => m.id).sort());
   assert.doesNotMatch(workflowHistoryJson(server.address, again.workflowId), /PRIVATE KEY|BEGIN [A-Z ]*KEY/);

@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { freePort } from './ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SshTarget } from '../../activities/ssh';
 
 export const SSHD_PATH = '/usr/sbin/sshd';
 const SFTP_SERVER = ['/usr/lib/openssh/sftp-server', '/usr/lib/sftp-server', '/usr/libexec/sftp-server'];
@@ -24,6 +25,19 @@ export interface LocalSshd {
   restart(): Promise<void>;
   /** New host key, then a restart: clients that pinned the old one must refuse it. */
   regenerateHostKey(): Promise<void>;
+}
+
+/** Root on this server, its host key trusted on first use into `knownHostsPath`. */
+export function localSshdTarget(sshd: LocalSshd, name: string, knownHostsPath: string): SshTarget {
+  return {
+    name,
+    address: sshd.address,
+    port: sshd.port,
+    user: 'root',
+    privateKeyPath: sshd.clientKeyPath,
+    knownHostsPath,
+    hostKeyPolicy: 'trust-on-first-use',
+  };
 }
 
 export function sshdAvailable(): boolean {

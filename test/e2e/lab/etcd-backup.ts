@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { etcdctl } from '../../../cluster/etcdctl';
+import { etcdctl, LOCAL_ETCD } from '../../../cluster/etcdctl';
 import { hostByName } from '../../../cluster/topology';
 import { parseEndpointStatus } from '../../../cluster/backup/snapshots';
 import { localStore } from '../../../activities/backup/snapshot-store';
@@ -16,7 +16,7 @@ import {
 } from '../../../client/backup-schedule';
 import type { BackupResult } from '../../../workflows/etcd-backup';
 import { eventually } from '../../helpers/temporal';
-import { LOCAL_ETCD, putKeys, sha256Of, withBackupsIn, type InstalledLab } from './installed-lab';
+import { putKeys, sha256Of, withBackupsIn, type InstalledLab } from './installed-lab';
 
 function inFreshFolder(run: (dir: string) => Promise<void>): () => Promise<void> {
   return async () => {

@@ -12,7 +12,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { RESTORE_BUMP_REVISION } from '../../../cluster/backup/restore';
 import type { SnapshotMeta } from '../../../cluster/backup/snapshots';
-import { etcdctl, parseMemberList } from '../../../cluster/etcdctl';
+import { etcdctl, LOCAL_ETCD, parseMemberList } from '../../../cluster/etcdctl';
 import type { Cluster } from '../../../cluster/spec';
 import { ensureTemporalBinary } from '../../../client/server/temporal-binary';
 import type { BackupResult } from '../../../workflows/etcd-backup';
@@ -21,14 +21,7 @@ import type { RollbackResult } from '../../../workflows/etcd-restore-rollback';
 import { outcomeOf } from '../../../client/history';
 import { REPO_ROOT } from '../../helpers/temp-home';
 import { eventually, workflowHistoryJson } from '../../helpers/temporal';
-import {
-  keysUnder,
-  kubectl,
-  LOCAL_ETCD,
-  putKeys,
-  scheduledActivities,
-  type InstalledLab,
-} from './installed-lab';
+import { keysUnder, kubectl, putKeys, scheduledActivities, type InstalledLab } from './installed-lab';
 
 const MASTERS = ['master-1', 'master-2', 'master-3'];
 const SFTP_DIR = '/var/backups/hakube-e2e';

@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import type { HakubeClient } from '../../../client/hakube-client';
 import type { RemoteHost } from '../../../activities/ssh';
-import { etcdctl } from '../../../cluster/etcdctl';
+import { etcdctl, LOCAL_ETCD } from '../../../cluster/etcdctl';
+
 import type { Cluster } from '../../../cluster/spec';
 import type { LabInfo } from '../../../lab';
 
@@ -17,8 +18,6 @@ export interface InstalledLab {
   /** SIGKILLs the worker process and starts a new one. */
   restartWorker(why: string): Promise<void>;
 }
-
-export const LOCAL_ETCD = 'https://127.0.0.1:2379';
 
 export const kubectl = (args: string) =>
   `/usr/local/bin/kubectl --kubeconfig=/etc/kubernetes/admin.conf --request-timeout=10s ${args}`;
