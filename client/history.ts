@@ -8,9 +8,14 @@ export function outcomeOf(o: OperationSummary): string {
   return o.status.toLowerCase();
 }
 
+/** Finished operations (list order, newest first), at most `limit`. */
+export function finishedOperations(ops: OperationSummary[], limit: number): OperationSummary[] {
+  return ops.filter((o) => o.status !== 'RUNNING').slice(0, limit);
+}
+
 export function historyRows(ops: OperationSummary[], limit: number): string[][] {
   const rows = [['STARTED', 'OPERATION', 'OUTCOME', 'TOOK', 'WORKFLOW ID']];
-  for (const o of ops.filter((x) => x.status !== 'RUNNING').slice(0, limit))
+  for (const o of finishedOperations(ops, limit))
     rows.push([
       o.startTime.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       o.operation ?? o.type,

@@ -8,7 +8,7 @@ import type { Cluster } from '../cluster/spec';
 import { apiEndpoint, primaryControlPlane } from '../cluster/topology';
 import { renderEmbeddedKubeconfig } from '../cluster/render/kubeconfig';
 import { withSshHostProvider } from '../activities/ssh-hosts';
-import type { Host } from '../activities/ssh';
+import { readText, type Host } from '../activities/ssh';
 import { createLeaf, privateKeyPem } from '../activities/pki/x509';
 import { loadCa } from '../activities/pki/ca-store';
 import { pkiInputFromCluster } from '../cluster/pki/input';
@@ -32,7 +32,7 @@ async function onFirstControlPlane<T>(cluster: Cluster, run: (host: Host) => Pro
 }
 
 async function readRequired(host: Host, path: string): Promise<string> {
-  const text = (await host.readFile(path))?.toString('utf8');
+  const text = await readText(host, path);
   if (!text) throw new InputError(`${host.name}: ${path} is missing (is the cluster installed?)`);
   return text;
 }

@@ -21,6 +21,7 @@ import type { Cluster } from '../../cluster/spec';
 import { heartbeatOutput, resolveHost, type HostInput, type HostProvider } from '../context';
 import type { Host } from '../ssh';
 import { shq } from '../ssh/shell';
+import { unitState } from '../host/ensure-service';
 import { storeFor } from './snapshot-store';
 
 export interface MemberRestoreInput extends HostInput {
@@ -58,7 +59,7 @@ async function exists(host: Host, path: string): Promise<boolean> {
 
 /** The data dir may only be touched while etcd is down: a running member would write into it. */
 async function requireEtcdStopped(host: Host, name: string): Promise<void> {
-  const state = (await host.exec('systemctl is-active etcd')).stdout.trim();
+  const state = await unitState(host, 'etcd');
   if (state === 'active' || state === 'activating' || state === 'deactivating')
     throw restoreFailed(`${name}: etcd is ${state}; its data dir is not touched while it runs`);
 }

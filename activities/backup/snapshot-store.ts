@@ -16,7 +16,7 @@ import { parseCredentialsFile } from './sigv4';
 import { sha256File } from '../bundle/files';
 import type { HostProvider } from '../context';
 import { expandPath } from '../ssh-hosts';
-import type { Host } from '../ssh';
+import { readText, type Host } from '../ssh';
 import { shq } from '../ssh/shell';
 import { S3Client } from './s3-client';
 
@@ -97,12 +97,10 @@ export function sftpStore(target: Host, dir: string): SnapshotStore {
     async list() {
       const found = await target.exec(`find ${shq(dir)} -maxdepth 1 -type f -name '*${META_SUFFIX}'`);
       const files = found.stdout.split('\n').filter((l) => l.trim() !== '');
-      const metas = await Promise.all(
-        files.map(async (f) => parseMetadata((await target.readFile(f))?.toString('utf8'))),
-      );
+      const metas = await Promise.all(files.map(async (f) => parseMetadata(await readText(target, f))));
       return newestFirst(metas.filter((m) => m !== undefined));
     },
-    find: async (id) => parseMetadata((await target.readFile(metaFile(id)))?.toString('utf8')),
+    find: async (id) => parseMetadata(await readText(target, metaFile(id))),
     async put(member, file, meta) {
       await target.ensureDir(dir, { mode: 0o700 });
       const stored = await this.find(meta.id);

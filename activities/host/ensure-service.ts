@@ -3,6 +3,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { unitPath } from '../../cluster/layout';
 import type { Host } from '../ssh';
+import { shq } from '../ssh/shell';
 
 export interface ServiceFile {
   path: string;
@@ -26,6 +27,11 @@ export interface ServiceResult {
 
 export const ServiceFailed = 'ServiceFailed';
 
+/** `systemctl is-active`: active, activating, deactivating, inactive, failed, ... */
+export async function unitState(host: Host, unit: string): Promise<string> {
+  return (await host.exec(`systemctl is-active ${shq(unit)}`)).stdout.trim();
+}
+
 async function journalTail(host: Host, unit: string): Promise<string> {
   const r = await host.exec(`journalctl -u ${unit} -n 25 --no-pager -o cat 2>/dev/null`);
   return r.stdout.trim();
@@ -45,7 +51,7 @@ export async function ensureService(host: Host, spec: ServiceSpec): Promise<Serv
     await host.run('systemctl daemon-reload');
   }
   await host.run(`systemctl enable ${spec.unit} >/dev/null 2>&1 || systemctl enable ${spec.unit}`);
-  const active = (await host.exec(`systemctl is-active ${spec.unit}`)).stdout.trim();
+  const active = await unitState(host, spec.unit);
   const block = spec.noBlock ? ' --no-block' : '';
   let action: ServiceResult['action'] = 'none';
   if (active !== 'active' && active !== 'activating') {
@@ -66,7 +72,7 @@ export async function verifyActive(host: Host, unit: string, timeoutMs = 30_000)
   const deadline = Date.now() + timeoutMs;
   let state = '';
   while (Date.now() < deadline) {
-    state = (await host.exec(`systemctl is-active ${unit}`)).stdout.trim();
+    state = await unitState(host, unit);
     if (state === 'active') return;
     await new Promise((r) => setTimeout(r, 1000));
   }

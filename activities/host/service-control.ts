@@ -1,16 +1,12 @@
 // Stopping and starting units that are already installed (a restore, a rolling restart):
 // idempotent, and starting does not wait for readiness; the caller's health gate does.
-import type { Host } from '../ssh';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { reportProgress } from '../liveness';
 import { shq } from '../ssh/shell';
+import { unitState } from './ensure-service';
 
 export interface UnitsInput extends HostInput {
   units: string[];
-}
-
-async function unitState(host: Host, unit: string): Promise<string> {
-  return (await host.exec(`systemctl is-active ${shq(unit)}`)).stdout.trim();
 }
 
 export function createServiceControlActivities(deps: { hosts: HostProvider }) {

@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type * as x509 from '@peculiar/x509';
 import { ErrorTypes } from '../../cluster/errors';
 import type { CaProfile } from '../../cluster/pki/profiles';
-import type { Host } from '../ssh';
+import { readText, type Host } from '../ssh';
 import { importPrivateKey, keyAlgorithmOf, parseCertificate, type CryptoKey } from './x509';
 
 export interface LoadedCa {
@@ -17,10 +17,6 @@ export interface LoadedCa {
 
 export function configInvalid(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: ErrorTypes.ConfigInvalid, message, nonRetryable: true });
-}
-
-export async function readText(host: Host, path: string): Promise<string | undefined> {
-  return (await host.readFile(path))?.toString('utf8');
 }
 
 /** Loads a CA (certificate and key) from its source host; fails clearly when it is not there yet. */

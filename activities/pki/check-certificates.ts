@@ -10,7 +10,7 @@ import { ETCD_PKI_DIR, KUBE_DIR, PKI_DIR } from '../../cluster/layout';
 import { ErrorTypes } from '../../cluster/errors';
 import { hostByName } from '../../cluster/topology';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
-import type { Host } from '../ssh';
+import { readText, type Host } from '../ssh';
 import { shq } from '../ssh/shell';
 import { certFacts } from './certificate-check';
 import { parseCertificate } from './x509';
@@ -57,7 +57,7 @@ export function createCertificateCheckActivities(deps: { hosts: HostProvider; no
       const cas = new Map<string, x509.X509Certificate>();
       for (const profile of caProfiles(pki)) {
         const source = deps.hosts.hostFor(input.cluster, hostByName(input.cluster, profile.sourceHost));
-        const pem = (await source.readFile(profile.certPath))?.toString('utf8');
+        const pem = await readText(source, profile.certPath);
         if (!pem)
           throw ApplicationFailure.create({
             type: ErrorTypes.ConfigInvalid,

@@ -1,9 +1,9 @@
 // CAs and the service-account key pair: created once on the first control-plane host (kept
 // when present, never silently replaced), then copied to the hosts that need them.
 import type { CaProfile, KeyPairProfile } from '../../cluster/pki/profiles';
-import type { Host } from '../ssh';
+import { readText, type Host } from '../ssh';
 import { certFacts, type CertFacts } from './certificate-check';
-import { configInvalid, loadCa, readText } from './ca-store';
+import { configInvalid, loadCa } from './ca-store';
 import { issueCa, generateKeys, keyMatches, parseCertificate, privateKeyPem, publicKeyPem } from './x509';
 
 export const KEY_MODE = 0o600;

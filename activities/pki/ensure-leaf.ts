@@ -2,9 +2,9 @@
 // signed by the current CA, outside renewBefore, key matching); otherwise issued anew.
 import type { KubeconfigProfile, LeafProfile } from '../../cluster/pki/profiles';
 import { readEmbeddedKubeconfig, renderEmbeddedKubeconfig } from '../../cluster/render/kubeconfig';
-import type { Host } from '../ssh';
+import { readText, type Host } from '../ssh';
 import { certFacts, reasonToReissue } from './certificate-check';
-import { readText, type LoadedCa } from './ca-store';
+import type { LoadedCa } from './ca-store';
 import { KEY_MODE, ROOT, writeKeyThenCert, type IssuedCert } from './ensure-ca';
 import { issueLeaf, parseCertificate, privateKeyPem } from './x509';
 

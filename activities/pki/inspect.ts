@@ -2,9 +2,8 @@
 // embedded in each kubeconfig. Metadata only: keys are never read.
 import { ETCD_PKI_DIR, KUBE_DIR, PKI_DIR } from '../../cluster/layout';
 import { readEmbeddedKubeconfig } from '../../cluster/render/kubeconfig';
-import type { Host } from '../ssh';
+import { readText, type Host } from '../ssh';
 import { certFacts, type CertFacts } from './certificate-check';
-import { readText } from './ca-store';
 import { parseCertificate } from './x509';
 
 export interface CertificateInfo extends CertFacts {

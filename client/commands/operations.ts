@@ -8,7 +8,7 @@ import { withClient } from '../connect';
 import { printJson, printLines, table } from '../output';
 import { DecisionRefusedError, type HakubeClient } from '../hakube-client';
 import { retryingLines } from '../watch-view';
-import { historyRows } from '../history';
+import { finishedOperations, historyRows } from '../history';
 import { userInfo } from 'node:os';
 
 export function progressLines(p: OperationProgress): string[] {
@@ -170,8 +170,7 @@ export function registerOperationCommands(program: Command, setExit: (code: numb
       if (!/^[1-9]\d*$/.test(opts.limit)) throw new InputError(`--limit must be a whole number >= 1`);
       await withClient(cmd, async (client) => {
         const ops = await client.list({ cluster, limit: 1000 });
-        if (opts.json)
-          return printJson(ops.filter((o) => o.status !== 'RUNNING').slice(0, Number(opts.limit)));
+        if (opts.json) return printJson(finishedOperations(ops, Number(opts.limit)));
         const rows = historyRows(ops, Number(opts.limit));
         printLines(rows.length > 1 ? table(rows) : [`no finished operations of ${cluster}`]);
       });
