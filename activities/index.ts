@@ -3,17 +3,20 @@
 import type { HostProvider } from './context';
 import { createWorkerInfoActivities } from './worker-info';
 import { createGatherFacts } from './host/gather-facts';
-import { createPrepareOs } from './host/prepare-os';
+import { createHostsFileActivity, createPrepareOs } from './host/prepare-os';
 import { createArtifactActivities } from './artifacts/ensure-binaries';
 import { createPkiActivities } from './pki/pki-activities';
 import { createEtcdActivities } from './etcd/ensure-member';
+import { createEtcdMembershipActivities } from './etcd/membership';
 import { createEndpointActivities } from './lb/endpoint';
 import { createControlPlaneActivities } from './controlplane/control-plane';
 import { createNodeActivities } from './node/node-components';
+import { createNodeLifecycleActivities } from './node/node-lifecycle';
 import { createAddonActivities } from './addons/apply-addons';
 import { createBackupActivities } from './backup/etcd-snapshot';
 import { createRestoreActivities } from './backup/etcd-restore';
 import { createServiceControlActivities } from './host/service-control';
+import { createResetActivities } from './host/reset-host';
 import { createCertificateCheckActivities } from './pki/check-certificates';
 import { withTypedFailures } from './typed-failures';
 import { withLivenessHeartbeats } from './liveness';
@@ -29,16 +32,20 @@ export function createActivities(deps: ActivityDeps) {
       ...createWorkerInfoActivities(deps),
       gatherFacts: createGatherFacts(deps),
       prepareOs: createPrepareOs(deps),
+      ...createHostsFileActivity(deps),
       ...createArtifactActivities(deps),
       ...createPkiActivities(deps),
       ...createEtcdActivities(deps),
+      ...createEtcdMembershipActivities(deps),
       ...createEndpointActivities(deps),
       ...createControlPlaneActivities(deps),
       ...createNodeActivities(deps),
+      ...createNodeLifecycleActivities(deps),
       ...createAddonActivities(deps),
       ...createBackupActivities(deps),
       ...createRestoreActivities(deps),
       ...createServiceControlActivities(deps),
+      ...createResetActivities(deps),
       ...createCertificateCheckActivities(deps),
     }),
   );

@@ -14,9 +14,11 @@ import { registerInstallCommand } from './commands/install';
 import { registerWatchCommand } from './commands/watch';
 import { registerBackupCommand } from './commands/backup';
 import { registerRestoreCommand } from './commands/restore';
+import { registerResetCommand } from './commands/reset';
 import { registerKubeconfigCommand } from './commands/kubeconfig';
 import { registerCertsCommand } from './commands/certs';
 import { registerBundleCommands } from './commands/bundle';
+import { registerNodeCommands } from './commands/node';
 import { BundleInputError, ChecksumParseError } from '../cluster/bundle';
 import { PortInUseError } from './server/dev-server';
 import { LabInputError } from '../lab/names';
@@ -36,8 +38,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerWatchCommand(program, setExit);
   registerBackupCommand(program, setExit);
   registerRestoreCommand(program, setExit);
+  registerResetCommand(program, setExit);
   registerKubeconfigCommand(program);
   registerCertsCommand(program, setExit);
+  registerNodeCommands(program, setExit);
   registerLabCommands(program);
   registerBundleCommands(program);
   // exitOverride is not inherited by subcommands created before it was set: apply it everywhere.

@@ -19,6 +19,9 @@ import type { BackupInput } from '../workflows/etcd-backup';
 import type { RestoreInput } from '../workflows/etcd-restore';
 import type { RollbackInput } from '../workflows/etcd-restore-rollback';
 import type { CertsCheckInput } from '../workflows/check-certificates';
+import type { ResetInput } from '../workflows/reset-cluster';
+import type { AddNodesInput } from '../workflows/add-nodes';
+import type { RemoveNodeInput } from '../workflows/remove-node';
 
 export interface HakubeClientOptions {
   address?: string;
@@ -206,6 +209,23 @@ export class HakubeClient {
     });
   }
 
+  /** Starts `reset-<cluster>` (or attaches to the one running): it waits for approval unless approvedBy. */
+  startReset(input: ResetInput): Promise<StartedOperation> {
+    const c = input.cluster;
+    const hosts = input.nodes?.length ? input.nodes : c.spec.hosts.map((h) => h.name);
+    const all = hosts.length === c.spec.hosts.length;
+    return this.startOperation<[ResetInput]>({
+      workflowType: 'resetCluster',
+      operation: 'reset',
+      cluster: c.metadata.name,
+      args: [input],
+      summary: `reset ${all ? 'every host of ' : ''}${c.metadata.name}${all ? '' : `: ${hosts.join(', ')}`}`,
+      details: `**Hosts** ${hosts.join(', ')}  \n**Approval** ${
+        input.approvedBy ? `given in advance by ${input.approvedBy}` : 'required before anything is stopped'
+      }  \nServices stop and their units go; configs and data are moved aside (\`<path>.reset-<stamp>\`), never deleted.`,
+    });
+  }
+
   /** Starts `certs-check-<cluster>` (or attaches to the one running). */
   startCertsCheck(input: CertsCheckInput): Promise<StartedOperation> {
     const c = input.cluster;
@@ -216,6 +236,38 @@ export class HakubeClient {
       args: [input],
       summary: `certificate check of ${c.metadata.name}: ${c.spec.hosts.length} hosts`,
       details: `Every certificate on every host against the certificate table and the cluster CAs; renew before ${c.spec.certificates.renewBeforeDays} days.`,
+    });
+  }
+
+  /** Starts `join-<cluster>` (or attaches to the one running): one child workflow per node. */
+  startAddNodes(input: AddNodesInput): Promise<StartedOperation> {
+    const c = input.cluster;
+    const nodes = c.spec.hosts
+      .filter((h) => input.nodes.includes(h.name))
+      .map((h) => `${h.name} (${h.address}, ${h.roles.join('+')})`);
+    return this.startOperation<[AddNodesInput]>({
+      workflowType: 'addNodes',
+      operation: 'join',
+      cluster: c.metadata.name,
+      args: [input],
+      summary: `add ${input.nodes.length} node${input.nodes.length === 1 ? '' : 's'} to ${c.metadata.name}`,
+      details: `**Nodes** ${nodes.join(', ')}  \nControl-plane hosts join one at a time, workers ${input.parallel ?? 5} at a time; each in its own workflow \`join-${c.metadata.name}-<node>\`.`,
+    });
+  }
+
+  /** Starts `remove-<cluster>-<node>` (or attaches to the one running): it waits for approval unless approvedBy. */
+  startRemoveNode(input: RemoveNodeInput): Promise<StartedOperation> {
+    const c = input.cluster;
+    return this.startOperation<[RemoveNodeInput]>({
+      workflowType: 'removeNode',
+      operation: 'remove',
+      cluster: c.metadata.name,
+      workflowId: workflowIdFor('remove', c.metadata.name, input.node),
+      args: [input],
+      summary: `remove ${input.node} from ${c.metadata.name}`,
+      details: `**Node** ${input.node}  \n**Approval** ${
+        input.approvedBy ? `given in advance by ${input.approvedBy}` : 'required before anything changes'
+      }  \nIts data is moved aside on the host, never deleted.`,
     });
   }
 

@@ -28,6 +28,11 @@ export const ErrorTypes = {
   SnapshotCorrupted: 'SnapshotCorrupted',
   RestoreFailed: 'RestoreFailed',
   CertificatesNeedAttention: 'CertificatesNeedAttention',
+  ResetFailed: 'ResetFailed',
+  EtcdMembershipBlocked: 'EtcdMembershipBlocked',
+  NodeRemovalRefused: 'NodeRemovalRefused',
+  DrainTimedOut: 'DrainTimedOut',
+  JoinFailed: 'JoinFailed',
   // Gates (retried until healthy)
   ServiceFailed: 'ServiceFailed',
   EtcdUnhealthy: 'EtcdUnhealthy',
@@ -55,6 +60,11 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorTypes.SnapshotCorrupted,
   ErrorTypes.RestoreFailed,
   ErrorTypes.CertificatesNeedAttention,
+  ErrorTypes.ResetFailed,
+  ErrorTypes.EtcdMembershipBlocked,
+  ErrorTypes.NodeRemovalRefused,
+  ErrorTypes.DrainTimedOut,
+  ErrorTypes.JoinFailed,
   ErrorTypes.ApprovalRejected,
   ErrorTypes.ApprovalTimedOut,
 ];

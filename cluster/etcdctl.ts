@@ -22,6 +22,8 @@ export interface EtcdMember {
   name: string;
   peerURLs: string[];
   clientURLs: string[];
+  /** A learner replicates but does not vote until promoted (a join adds members as learners). */
+  isLearner: boolean;
 }
 
 export interface EndpointHealth {
@@ -34,13 +36,20 @@ export interface EndpointHealth {
 export function parseMemberList(json: string): EtcdMember[] {
   const safe = json.replace(/"(ID|id|cluster_id|member_id)":\s*(\d+)/g, '"$1":"$2"');
   const parsed = JSON.parse(safe) as {
-    members?: { ID: string; name?: string; peerURLs?: string[]; clientURLs?: string[] }[];
+    members?: {
+      ID: string;
+      name?: string;
+      peerURLs?: string[];
+      clientURLs?: string[];
+      isLearner?: boolean;
+    }[];
   };
   return (parsed.members ?? []).map((m) => ({
     id: BigInt(m.ID).toString(16),
     name: m.name ?? '',
     peerURLs: m.peerURLs ?? [],
     clientURLs: m.clientURLs ?? [],
+    isLearner: m.isLearner === true,
   }));
 }
 

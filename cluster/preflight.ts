@@ -52,11 +52,21 @@ export function requiredPorts(c: Cluster, host: HostSpec): { port: number; owner
 
 const MAX_SKEW_MS = 2000;
 
-export function evaluatePreflight(c: Cluster, gathered: Record<string, GatheredFacts>): PreflightReport {
+export interface PreflightOptions {
+  /** Hosts joining a running cluster: only they are checked, and the VIP is expected to answer. */
+  joining?: string[];
+}
+
+export function evaluatePreflight(
+  c: Cluster,
+  gathered: Record<string, GatheredFacts>,
+  opts: PreflightOptions = {},
+): PreflightReport {
   const errors: PreflightIssue[] = [];
   const warnings: PreflightIssue[] = [];
   const hostnames = new Map<string, string>();
-  for (const host of c.spec.hosts) {
+  const checked = opts.joining ? c.spec.hosts.filter((h) => opts.joining?.includes(h.name)) : c.spec.hosts;
+  for (const host of checked) {
     const g = gathered[host.name];
     if (!g) {
       errors.push({ host: host.name, check: 'reachable', message: 'no facts gathered' });
@@ -115,7 +125,7 @@ export function evaluatePreflight(c: Cluster, gathered: Record<string, GatheredF
     if (spread > MAX_SKEW_MS)
       errors.push({ check: 'time', message: `clocks of the hosts differ by up to ${Math.round(spread)} ms` });
   }
-  vipCheck(c, gathered, errors);
+  if (!opts.joining) vipCheck(c, gathered, errors);
   return { errors, warnings };
 }
 

@@ -61,6 +61,9 @@ Try next:
   node bin/hakube.js approve restore-$LAB --reason "drill"   #   (or reject ... --reason, or the Web UI's "Send signal")
   node bin/hakube.js certs check -f $spec                    # every certificate on every host
   node bin/hakube.js certs schedule -f $spec                 # the daily check, as a Temporal Schedule
+  node bin/hakube.js lab up --name $LAB --masters 3 --workers 3 --out $spec   # a 3rd worker machine, in the spec
+  node bin/hakube.js node add -f $spec --node worker-3 --wait                 # joins it (its own workflow, time reported)
+  node bin/hakube.js node remove -f $spec --node worker-3                     # drain + reset after approval
   node bin/hakube.js selftest --cluster $LAB --approval      # then: node bin/hakube.js approve selftest-$LAB --reason "looks good"
   node bin/hakube.js lab stop $LAB worker-1 && node bin/hakube.js lab start $LAB worker-1
   ssh -i $key root@$m1 kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes

@@ -21,6 +21,7 @@ import { startControlPlaneAndGate, startEtcdAndGate, stopControlPlaneAndEtcd } f
 import { acts, runOnEach, runStep } from './shared/activities';
 import { ApprovalGate } from './shared/approval';
 import { workflowNow } from './shared/clock';
+import { failedPhase, failureText, notApproved, outcomeOf } from './shared/outcome';
 import { OperationTracker } from './shared/tracker';
 
 export const RESTORE_PHASES = [
@@ -82,16 +83,8 @@ async function approve(gate: ApprovalGate, input: RestoreInput, run: RestoreRun)
     input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
     input.approvedBy,
   );
-  if (outcome === 'approved') return;
-  const d = gate.lastDecision;
-  throw ApplicationFailure.create({
-    type: outcome === 'rejected' ? ErrorTypes.ApprovalRejected : ErrorTypes.ApprovalTimedOut,
-    message:
-      outcome === 'rejected'
-        ? `rejected by ${d?.by}: ${d?.reason}; nothing was changed`
-        : 'nobody approved in time; nothing was changed',
-    nonRetryable: true,
-  });
+  const failure = notApproved(outcome, gate.lastDecision);
+  if (failure) throw failure;
 }
 
 async function copySnapshot({ t, cluster, meta }: RestoreRun) {
@@ -206,23 +199,4 @@ export async function etcdRestore(input: RestoreInput): Promise<RestoreResult> {
       cause: err instanceof Error ? err : undefined,
     });
   }
-}
-
-/** The messages down the cause chain: an activity failure's own message says only which activity. */
-function failureText(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause)
-    if (e.message && !parts.includes(e.message)) parts.push(e.message);
-  return parts.join(': ') || String(err);
-}
-
-function outcomeOf(err: unknown): 'rejected' | 'timed-out' | 'failed' {
-  const type = err instanceof ApplicationFailure ? err.type : undefined;
-  if (type === ErrorTypes.ApprovalRejected) return 'rejected';
-  if (type === ErrorTypes.ApprovalTimedOut) return 'timed-out';
-  return 'failed';
-}
-
-function failedPhase(t: OperationTracker): string {
-  return t.progress.phases.find((p) => p.status === 'failed')?.name ?? 'unknown';
 }

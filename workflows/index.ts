@@ -5,3 +5,7 @@ export { etcdBackup } from './etcd-backup';
 export { etcdRestore } from './etcd-restore';
 export { etcdRestoreRollback } from './etcd-restore-rollback';
 export { checkCertificates } from './check-certificates';
+export { resetCluster } from './reset-cluster';
+export { joinNode } from './join-node';
+export { addNodes } from './add-nodes';
+export { removeNode } from './remove-node';

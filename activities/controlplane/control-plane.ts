@@ -8,7 +8,7 @@ import {
   renderSchedulerUnit,
 } from '../../cluster/render/control-plane';
 import { renderBootstrapRbac } from '../../cluster/manifests/rbac';
-import { apiEndpoint } from '../../cluster/topology';
+import { apiEndpoint, apiserverPort } from '../../cluster/topology';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { ensureService, type ServiceResult } from '../host/ensure-service';
 
@@ -45,10 +45,18 @@ export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
       ];
     },
 
-    /** GET /readyz through the API endpoint (the VIP or external LB), from a control-plane host. */
-    async checkApiserverReady(input: HostInput): Promise<{ url: string; body: string }> {
+    /**
+     * GET /readyz through the API endpoint (the VIP or external LB), from a control-plane host;
+     * with `local`, of that host's own apiserver (the gate of a rolling restart).
+     */
+    async checkApiserverReady(
+      input: HostInput & { local?: boolean },
+    ): Promise<{ url: string; body: string }> {
       const { host } = resolveHost(deps.hosts, input);
-      const url = `${apiEndpoint(input.cluster).url}/readyz`;
+      const base = input.local
+        ? `https://127.0.0.1:${apiserverPort(input.cluster)}`
+        : apiEndpoint(input.cluster).url;
+      const url = `${base}/readyz`;
       const r = await host.exec(`curl -sk --max-time 5 ${url}`);
       if (r.exitCode !== 0 || r.stdout.trim() !== 'ok') {
         throw ApplicationFailure.create({

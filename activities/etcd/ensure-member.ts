@@ -1,5 +1,7 @@
 // ensureEtcdMember: the member's unit with TLS flags, started (not awaited: a forming cluster's
 // members wait for each other; the health gate follows). checkEtcdHealth: the gate.
+// The bootstrap environment file is written only while the member has no data: afterwards etcd
+// ignores it, and rewriting it would restart a running member for nothing.
 import { ApplicationFailure } from '@temporalio/common';
 import {
   etcdctl,
@@ -10,14 +12,17 @@ import {
   type EndpointHealth,
   type EtcdMember,
 } from '../../cluster/etcdctl';
-import { renderEtcdUnit, type EtcdMemberOptions } from '../../cluster/render/etcd';
+import { renderEtcdBootstrapEnv, renderEtcdUnit, type EtcdMemberOptions } from '../../cluster/render/etcd';
+import { X509Certificate } from 'node:crypto';
+import { files, pki } from '../../cluster/layout';
+import { readText, type Host } from '../ssh';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { ensureService, type ServiceResult } from '../host/ensure-service';
 
 export interface EnsureEtcdMemberInput extends HostInput {
   state: EtcdMemberOptions['state'];
-  /** Names of the initial cluster's members (default: every etcd host of the spec). */
-  members?: string[];
+  /** `name=peerURL,...` for a member joining a running cluster (default: every etcd host of the spec). */
+  initialCluster?: string;
 }
 
 export interface EtcdHealth {
@@ -27,17 +32,35 @@ export interface EtcdHealth {
 
 export const EtcdUnhealthy = 'EtcdUnhealthy';
 
+/**
+ * A new cluster's token names its etcd CA (the same on every member): the cluster id etcd derives
+ * from token and peer URLs is then new whenever the CA is, e.g. after `hakube reset`, so a
+ * member of the old cluster can never be mistaken for one of the new.
+ */
+async function clusterTokenFromCa(host: Host, cluster: string): Promise<string> {
+  const pem = await readText(host, pki.etcdCa.cert);
+  if (!pem) throw new Error(`${host.name}: no etcd CA at ${pki.etcdCa.cert} (the certs phase puts it there)`);
+  const fingerprint = new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
+  return `hakube-${cluster}-${fingerprint.slice(0, 12)}`;
+}
+
 export function createEtcdActivities(deps: { hosts: HostProvider }) {
   return {
     async ensureEtcdMember(input: EnsureEtcdMemberInput): Promise<ServiceResult> {
       const { spec, host } = resolveHost(deps.hosts, input);
-      const members = input.members
-        ?.map((n) => input.cluster.spec.hosts.find((h) => h.name === n))
-        .filter((h) => h !== undefined);
-      await host.ensureDir(input.cluster.spec.etcd.dataDir, { mode: 0o700 });
+      const { dataDir } = input.cluster.spec.etcd;
+      await host.ensureDir(dataDir, { mode: 0o700 });
+      await host.ensureDir('/etc/etcd', { mode: 0o755 });
+      const hasData = (await host.stat(`${dataDir}/member`)) !== undefined;
+      const bootstrap = renderEtcdBootstrapEnv(input.cluster, {
+        state: input.state,
+        initialCluster: input.initialCluster,
+        clusterToken: hasData ? undefined : await clusterTokenFromCa(host, input.cluster.metadata.name),
+      });
       return ensureService(host, {
         unit: 'etcd',
-        unitContent: renderEtcdUnit(input.cluster, spec, { state: input.state, members }),
+        unitContent: renderEtcdUnit(input.cluster, spec),
+        files: hasData ? [] : [{ path: files.etcdEnv, content: bootstrap }],
         noBlock: true,
       });
     },

@@ -120,3 +120,15 @@ export function createPrepareOs(deps: { hosts: HostProvider }) {
     return out;
   };
 }
+
+/** Only the cluster's block of /etc/hosts: after a join or removal, on the hosts that stay. */
+export function createHostsFileActivity(deps: { hosts: HostProvider }) {
+  return {
+    async ensureHostsFile(input: HostInput): Promise<PrepareOsResult> {
+      const { host } = resolveHost(deps.hosts, input);
+      const out: PrepareOsResult = { changed: [], warnings: [] };
+      await ensureEtcHosts(input.cluster, host, out);
+      return out;
+    },
+  };
+}

@@ -9,6 +9,8 @@ import { printJson, printLines, table } from '../output';
 import { DecisionRefusedError, type HakubeClient } from '../hakube-client';
 import { retryingLines } from '../watch-view';
 import { finishedOperations, historyRows } from '../history';
+// watch.ts imports waitForOutcome from here: a cycle used only at run time, never at load.
+import { watchOperation } from './watch';
 import { userInfo } from 'node:os';
 
 export function progressLines(p: OperationProgress): string[] {
@@ -68,7 +70,7 @@ export function registerOperationCommands(program: Command, setExit: (code: numb
     .description('run the self-test workflow: proves server, worker and activities work end to end')
     .option('--cluster <name>', 'cluster name to tag it with', 'selftest')
     .option('--approval', 'wait for `hakube approve` before finishing')
-    .option('--wait', 'wait for the result')
+    .option('--wait', 'follow it live (as `hakube watch`) until it ends')
     .option('--json', 'print JSON')
     .action(
       async (opts: { cluster: string; approval?: boolean; wait?: boolean; json?: boolean }, cmd: Command) => {
@@ -80,7 +82,7 @@ export function registerOperationCommands(program: Command, setExit: (code: numb
           if (opts.json && !opts.wait) printJson(started);
           else if (!opts.json)
             printLines([`${started.started ? 'started' : 'attached to'} ${started.workflowId}`]);
-          if (opts.wait) setExit(await waitForOutcome(client, started.workflowId, !!opts.json));
+          if (opts.wait) setExit(await watchOperation(client, started.workflowId, { json: opts.json }));
         });
       },
     );

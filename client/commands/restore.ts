@@ -1,16 +1,17 @@
 // hakube restore -f cluster.yaml --snapshot ID [--yes] [--wait]: restore etcd from a stored
 // snapshot behind an approval; hakube restore -f cluster.yaml --rollback ID: undo a restore.
 import type { Command } from 'commander';
-import { parseDuration } from '../../cluster/duration';
+import { durationFlag } from './duration-flag';
 import type { Cluster } from '../../cluster/spec';
 import { withSnapshotStore } from '../snapshot-store';
 import { withClient } from '../connect';
-import { InputError } from '../exit-codes';
 import type { HakubeClient } from '../hakube-client';
+import { InputError } from '../exit-codes';
 import { printJson, printLines } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
 import { whoAmI } from './operations';
 import { watchOperation } from './watch';
+import { approvalPlanLines } from './approval-plan';
 
 interface RestoreFlags {
   file: string;
@@ -23,13 +24,6 @@ interface RestoreFlags {
   healthTimeout: string;
 }
 
-function durationFlag(value: string, flag: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0)
-    throw new InputError(`${flag}: not a duration: "${value}" (e.g. 30m, 90s)`);
-  return ms;
-}
-
 /** The snapshot must be at the target: say which ones are, rather than start a run that fails. */
 async function requireStoredSnapshot(cluster: Cluster, id: string) {
   return withSnapshotStore(cluster, async (store) => {
@@ -40,27 +34,6 @@ async function requireStoredSnapshot(cluster: Cluster, id: string) {
       `no verified snapshot ${id} at ${store.where}; newest: ${newest.join(', ') || 'none'}`,
     );
   });
-}
-
-/** The plan as the run itself shows it (its folder names carry the run's time stamp). */
-async function planOf(client: HakubeClient, id: string, snapshotId: string): Promise<string[]> {
-  for (let i = 0; i < 30; i++) {
-    const p = await client.progress(id).catch(() => undefined);
-    const asked = p?.waiting ?? p?.decisions.at(-1);
-    if (asked?.plan) {
-      const lines = asked.plan.map((l) => `  plan: ${l}`);
-      if (p?.waiting)
-        lines.push(
-          `  waiting for approval until ${p.waiting.deadline}:`,
-          `    hakube approve ${id}    or    hakube reject ${id} --reason "..."`,
-        );
-      else lines.push('  approved in advance (--yes)');
-      return lines;
-    }
-    if (p && p.status !== 'running') break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return [`  restore of ${snapshotId}: see hakube status ${id}`];
 }
 
 async function follow(client: HakubeClient, id: string, flags: RestoreFlags, setExit: (c: number) => void) {
@@ -118,7 +91,7 @@ export function registerRestoreCommand(program: Command, setExit: (code: number)
         if (flags.json && !flags.wait) printJson(started);
         else if (!flags.json && !flags.wait) {
           printLines([`${started.started ? 'started' : 'attached to running'} ${started.workflowId}`]);
-          printLines(await planOf(client, started.workflowId, meta.id));
+          printLines(await approvalPlanLines(client, started.workflowId, `restore of ${meta.id}`));
         }
         return follow(client, started.workflowId, flags, setExit);
       });

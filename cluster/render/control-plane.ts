@@ -23,6 +23,9 @@ export function apiserverFlags(c: Cluster, host: HostSpec): Flags {
     ['kubelet-client-certificate', pki.apiserverKubeletClient.cert],
     ['kubelet-client-key', pki.apiserverKubeletClient.key],
     ['kubelet-preferred-address-types', 'InternalIP,Hostname,ExternalIP'],
+    // Close watches when stopping (clients reconnect through the VIP to another apiserver):
+    // otherwise open watches hold a stop, and every rolling restart, for the 60 s request timeout.
+    ['shutdown-watch-termination-grace-period', '10s'],
     ['etcd-servers', etcdClientUrls(c)],
     ['etcd-cafile', pki.etcdCa.cert],
     ['etcd-certfile', pki.apiserverEtcdClient.cert],

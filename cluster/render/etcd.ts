@@ -1,23 +1,22 @@
 // The etcd member unit: TLS for clients and peers with client-cert auth on both, as in the
 // binary-install runbooks. `state` is "new" while the cluster forms, "existing" for a join.
+// The bootstrap settings (initial cluster, state, token) live in an environment file written
+// only before the member first starts: etcd ignores them afterwards, and keeping them out of
+// the unit means a membership change never rewrites (and so restarts) the other members.
 import type { Cluster, HostSpec } from '../spec';
-import { BIN_DIR, pki } from '../layout';
+import { BIN_DIR, files, pki } from '../layout';
 import { etcdInitialCluster, etcdHosts } from '../topology';
 import { renderUnit } from './systemd';
 
 export interface EtcdMemberOptions {
   state: 'new' | 'existing';
-  /** Members of the initial cluster (all etcd hosts for "new"; current members + this one for a join). */
-  members?: HostSpec[];
+  /** `name=peerURL,...` of the initial cluster: every etcd host for "new"; the current members and this one for a join. */
+  initialCluster?: string;
   /** Token that keeps members of different clusters apart; a restore uses a fresh one. */
   clusterToken?: string;
 }
 
-export function etcdFlags(
-  c: Cluster,
-  host: HostSpec,
-  opts: EtcdMemberOptions,
-): [string, string | number | boolean][] {
+export function etcdFlags(c: Cluster, host: HostSpec): [string, string | number | boolean][] {
   const ip = host.address;
   return [
     ['name', host.name],
@@ -26,9 +25,6 @@ export function etcdFlags(
     ['advertise-client-urls', `https://${ip}:2379`],
     ['listen-peer-urls', `https://${ip}:2380`],
     ['initial-advertise-peer-urls', `https://${ip}:2380`],
-    ['initial-cluster', etcdInitialCluster(c, opts.members ?? etcdHosts(c))],
-    ['initial-cluster-token', opts.clusterToken ?? `hakube-${c.metadata.name}`],
-    ['initial-cluster-state', opts.state],
     ['cert-file', pki.etcdServer.cert],
     ['key-file', pki.etcdServer.key],
     ['trusted-ca-file', pki.etcdCa.cert],
@@ -46,7 +42,18 @@ export function etcdFlags(
   ];
 }
 
-export function renderEtcdUnit(c: Cluster, host: HostSpec, opts: EtcdMemberOptions): string {
+/** The environment file with the bootstrap settings, read by etcd only when its data dir is empty. */
+export function renderEtcdBootstrapEnv(c: Cluster, opts: EtcdMemberOptions): string {
+  return [
+    '# Rendered by hakube before this member first started; etcd ignores it once it has data.',
+    `ETCD_INITIAL_CLUSTER=${opts.initialCluster ?? etcdInitialCluster(c, etcdHosts(c))}`,
+    `ETCD_INITIAL_CLUSTER_STATE=${opts.state}`,
+    `ETCD_INITIAL_CLUSTER_TOKEN=${opts.clusterToken ?? `hakube-${c.metadata.name}`}`,
+    '',
+  ].join('\n');
+}
+
+export function renderEtcdUnit(c: Cluster, host: HostSpec): string {
   return renderUnit({
     description: `etcd member ${host.name} (hakube)`,
     documentation: 'https://etcd.io/docs/',
@@ -54,7 +61,8 @@ export function renderEtcdUnit(c: Cluster, host: HostSpec, opts: EtcdMemberOptio
     wants: ['network-online.target'],
     type: 'notify',
     execStart: `${BIN_DIR}/etcd`,
-    flags: etcdFlags(c, host, opts),
+    environmentFile: files.etcdEnv,
+    flags: etcdFlags(c, host),
     limitNoFile: 65536,
   });
 }

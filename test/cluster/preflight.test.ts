@@ -168,3 +168,26 @@ test('a re-run finds its own services on their ports and its own VIP: no errors'
   });
   assert.deepEqual(r.errors, []);
 });
+
+test('a join checks only the joining host, and the VIP answering is expected then', () => {
+  const joining = { 'worker-1': healthy('worker-1', { vipAnswers: true }) };
+  assert.deepEqual(evaluatePreflight(cluster(), joining, { joining: ['worker-1'] }), {
+    errors: [],
+    warnings: [],
+  });
+  // The same facts for an install: master-1 was not reached and the VIP answers for someone else.
+  const install = evaluatePreflight(cluster(), joining);
+  assert.deepEqual(install.errors.map((e) => `${e.host ?? '*'}:${e.check}`).sort(), [
+    '*:vip',
+    'master-1:reachable',
+  ]);
+  const bad = evaluatePreflight(
+    cluster(),
+    { 'worker-1': healthy('worker-1', { memoryMiB: 100 }) },
+    { joining: ['worker-1'] },
+  );
+  assert.deepEqual(
+    bad.errors.map((e) => `${e.host}:${e.check}`),
+    ['worker-1:memory'],
+  );
+});

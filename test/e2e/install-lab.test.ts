@@ -4,7 +4,8 @@
 // every kubelet registered. The worker (a real `hakube worker` process) is killed with SIGKILL
 // three times during that install and started again; the install still completes, and no
 // completed step ran twice. Then the failovers the runbooks promise, a no-op re-run, and on the
-// same lab etcd backup (lab/etcd-backup.ts) and restore (lab/etcd-restore.ts).
+// same lab etcd backup (lab/etcd-backup.ts) and restore (lab/etcd-restore.ts), nodes joining and
+// leaving (lab/nodes.ts), and a reset followed by a new install (lab/reset.ts).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ import { registerEtcdBackupTests } from './lab/etcd-backup';
 import { registerKubeconfigTests } from './lab/kubeconfig';
 import { registerCertsCheckTests } from './lab/certs-check';
 import { registerEtcdRestoreTests } from './lab/etcd-restore';
+import { registerNodeTests } from './lab/nodes';
+import { registerResetTests } from './lab/reset';
 import { kubectl, scheduledActivities, type InstalledLab } from './lab/installed-lab';
 
 const LAB = 't-install';
@@ -72,6 +75,9 @@ const installed: InstalledLab = {
   },
   taskQueue: TASK_QUEUE,
   on,
+  useCluster: (c: Cluster) => {
+    cluster = c;
+  },
   restartWorker,
 };
 
@@ -288,3 +294,6 @@ registerKubeconfigTests(installed);
 registerCertsCheckTests(installed);
 registerEtcdBackupTests(installed);
 registerEtcdRestoreTests(installed);
+registerNodeTests(installed);
+// Last: it resets the whole cluster and installs a new one on the same hosts.
+registerResetTests(installed);

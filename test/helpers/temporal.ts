@@ -112,6 +112,7 @@ export async function eventually<T>(
   fn: () => Promise<T | undefined | false>,
   timeoutMs = 15_000,
   what = 'condition',
+  intervalMs = 200,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -122,7 +123,7 @@ export async function eventually<T>(
     } catch (err) {
       last = err;
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }

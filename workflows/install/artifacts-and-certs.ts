@@ -4,28 +4,56 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { primaryControlPlane } from '../../cluster/topology';
 import { ErrorTypes } from '../../cluster/errors';
 import { acts, runStep } from '../shared/activities';
+import type { Cluster } from '../../cluster/spec';
+import type { OperationTracker } from '../shared/tracker';
 import { onEachHost, type InstallContext } from './context';
 
-export async function distributeBinaries(ctx: InstallContext): Promise<void> {
-  const { artifacts } = ctx.cluster.spec;
+/** The offline bundle folder on the worker's machine (the client resolves it before starting). */
+export function bundleDirOf(cluster: Cluster): string {
+  const { artifacts } = cluster.spec;
   if (artifacts.source !== 'bundle' || !artifacts.bundleDir) {
-    // The client resolves bundleDir before starting; a mirror source is fetched on hosts by a later release.
+    // A mirror source is fetched on hosts by a later release.
     throw ApplicationFailure.create({
       type: ErrorTypes.BundleInvalid,
       message: 'spec.artifacts needs a bundle folder (source: bundle, bundleDir)',
       nonRetryable: true,
     });
   }
-  const bundleDir = artifacts.bundleDir;
-  await onEachHost(ctx.cluster.spec.hosts, (h) =>
-    runStep(
-      ctx.tracker,
-      'artifacts',
-      { key: `artifacts/binaries/${h.name}`, title: 'upload the binaries its roles need', host: h.name },
-      acts.ensureBinaries,
-      [{ cluster: ctx.cluster, host: h.name, bundleDir }],
-      { startToCloseTimeout: '1 hour' },
-    ),
+  return artifacts.bundleDir;
+}
+
+/** Uploads the binaries `host`'s roles need (skipped when it has the same bytes). */
+export function ensureBinariesOn(
+  tracker: OperationTracker,
+  cluster: Cluster,
+  host: string,
+): Promise<unknown> {
+  return runStep(
+    tracker,
+    'artifacts',
+    { key: `artifacts/binaries/${host}`, title: 'upload the binaries its roles need', host },
+    acts.ensureBinaries,
+    [{ cluster, host, bundleDir: bundleDirOf(cluster) }],
+    { startToCloseTimeout: '1 hour' },
+  );
+}
+
+export async function distributeBinaries(ctx: InstallContext): Promise<void> {
+  await onEachHost(ctx.cluster.spec.hosts, (h) => ensureBinariesOn(ctx.tracker, ctx.cluster, h.name));
+}
+
+/** A host's certificates and kubeconfigs, issued from the CAs on the first control-plane host. */
+export function ensureCertificatesOn(
+  tracker: OperationTracker,
+  cluster: Cluster,
+  host: string,
+): Promise<unknown> {
+  return runStep(
+    tracker,
+    'certs',
+    { key: `certs/host/${host}`, title: 'certificates and kubeconfigs', host },
+    acts.ensureHostCertificates,
+    [{ cluster, host }],
   );
 }
 
@@ -42,13 +70,5 @@ export async function issueCertificates(ctx: InstallContext): Promise<void> {
     acts.ensureAuthorities,
     [{ cluster: ctx.cluster }],
   );
-  await onEachHost(ctx.cluster.spec.hosts, (h) =>
-    runStep(
-      ctx.tracker,
-      'certs',
-      { key: `certs/host/${h.name}`, title: 'certificates and kubeconfigs', host: h.name },
-      acts.ensureHostCertificates,
-      [{ cluster: ctx.cluster, host: h.name }],
-    ),
-  );
+  await onEachHost(ctx.cluster.spec.hosts, (h) => ensureCertificatesOn(ctx.tracker, ctx.cluster, h.name));
 }

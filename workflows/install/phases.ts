@@ -1,7 +1,9 @@
 // The install phases after preflight, in runbook order. Each is a short function; each step is
 // one activity on one host, named as in the plan (cluster/plan/install.ts).
 import { controlPlaneHosts, etcdHosts, nodeHosts, primaryControlPlane } from '../../cluster/topology';
+import type { Cluster } from '../../cluster/spec';
 import { acts, runStep } from '../shared/activities';
+import type { OperationTracker } from '../shared/tracker';
 import { oneHostAtATime, onEachHost, type InstallContext } from './context';
 
 const on = (ctx: InstallContext, host: string) => ({ cluster: ctx.cluster, host });
@@ -110,30 +112,38 @@ export async function startControlPlane(ctx: InstallContext): Promise<void> {
   );
 }
 
+/** containerd, kubelet (TLS bootstrap) and kube-proxy on one host, as one step of `phase`. */
+export async function ensureNodeComponents(
+  tracker: OperationTracker,
+  phase: string,
+  cluster: Cluster,
+  host: string,
+): Promise<void> {
+  const step = {
+    key: `${phase}/join/${host}`,
+    title: 'containerd, kubelet (TLS bootstrap), kube-proxy',
+    host,
+  };
+  await tracker.step(phase, step, async () => {
+    const summary = (what: string) => ({ summary: `${step.key}: ${what}` });
+    const input = { cluster, host };
+    await acts.ensureContainerd.executeWithOptions(
+      { ...summary('containerd'), startToCloseTimeout: '5 minutes' },
+      [input],
+    );
+    await acts.ensureKubelet.executeWithOptions({ ...summary('kubelet'), startToCloseTimeout: '5 minutes' }, [
+      input,
+    ]);
+    await acts.ensureKubeProxy.executeWithOptions(
+      { ...summary('kube-proxy'), startToCloseTimeout: '5 minutes' },
+      [input],
+    );
+  });
+}
+
 export async function joinNodes(ctx: InstallContext): Promise<void> {
   const nodes = nodeHosts(ctx.cluster);
-  await onEachHost(nodes, async (h) => {
-    const step = {
-      key: `nodes/join/${h.name}`,
-      title: 'containerd, kubelet (TLS bootstrap), kube-proxy',
-      host: h.name,
-    };
-    await ctx.tracker.step('nodes', step, async () => {
-      const summary = (what: string) => ({ summary: `${step.key}: ${what}` });
-      await acts.ensureContainerd.executeWithOptions(
-        { ...summary('containerd'), startToCloseTimeout: '5 minutes' },
-        [on(ctx, h.name)],
-      );
-      await acts.ensureKubelet.executeWithOptions(
-        { ...summary('kubelet'), startToCloseTimeout: '5 minutes' },
-        [on(ctx, h.name)],
-      );
-      await acts.ensureKubeProxy.executeWithOptions(
-        { ...summary('kube-proxy'), startToCloseTimeout: '5 minutes' },
-        [on(ctx, h.name)],
-      );
-    });
-  });
+  await onEachHost(nodes, (h) => ensureNodeComponents(ctx.tracker, 'nodes', ctx.cluster, h.name));
   await ctx.tracker.step('nodes', { key: 'nodes/registered', title: 'every node registered' }, async () => {
     for (const h of nodes) {
       await acts.checkNodeRegistered.executeWithOptions(

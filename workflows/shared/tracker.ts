@@ -52,9 +52,10 @@ export class OperationTracker {
     }
   }
 
-  skipPhase(name: string, reason: string): void {
+  /** Marks a phase skipped; `notApplicable` (e.g. etcd on a worker) is not worth a warning. */
+  skipPhase(name: string, reason: string, notApplicable = false): void {
     endPhase(this.progress, name, 'skipped', workflowNow());
-    this.progress.warnings.push(`${name} skipped: ${reason}`);
+    if (!notApplicable) this.progress.warnings.push(`${name} skipped: ${reason}`);
     this.publish();
   }
 

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { validateClusterSpec } from '../../../cluster/validate';
 import type { Cluster } from '../../../cluster/spec';
 import { hostByName } from '../../../cluster/topology';
-import { renderEtcdUnit } from '../../../cluster/render/etcd';
+import { renderEtcdBootstrapEnv, renderEtcdUnit } from '../../../cluster/render/etcd';
 import { renderHaproxyConfig } from '../../../cluster/render/haproxy';
 import {
   keepalivedPriority,
@@ -55,7 +55,8 @@ const w1 = hostByName(c, 'worker-1');
 
 test('rendered files match their snapshots', () => {
   const rendered: Record<string, string> = {
-    'etcd.service': renderEtcdUnit(c, m1, { state: 'new' }),
+    'etcd.service': renderEtcdUnit(c, m1),
+    'etcd-bootstrap.env': renderEtcdBootstrapEnv(c, { state: 'new' }),
     'haproxy.cfg': renderHaproxyConfig(c),
     'keepalived.conf': renderKeepalivedConfig(c, m1),
     'check-apiserver-lb.sh': renderKeepalivedCheckScript(c),
@@ -77,14 +78,31 @@ test('rendered files match their snapshots', () => {
 });
 
 test('etcd: every member in the initial cluster, TLS with client-cert auth for clients and peers', () => {
-  const unit = renderEtcdUnit(c, m1, { state: 'new' });
+  const env = renderEtcdBootstrapEnv(c, { state: 'new' });
   assert.match(
-    unit,
-    /--initial-cluster=master-1=https:\/\/10\.1\.1\.11:2380,master-2=https:\/\/10\.1\.1\.12:2380,master-3=https:\/\/10\.1\.1\.13:2380/,
+    env,
+    /^ETCD_INITIAL_CLUSTER=master-1=https:\/\/10\.1\.1\.11:2380,master-2=https:\/\/10\.1\.1\.12:2380,master-3=https:\/\/10\.1\.1\.13:2380$/m,
   );
+  assert.match(env, /^ETCD_INITIAL_CLUSTER_STATE=new$/m);
+  const unit = renderEtcdUnit(c, m1);
   assert.match(unit, /--client-cert-auth=true/);
   assert.match(unit, /--peer-client-cert-auth=true/);
-  assert.match(renderEtcdUnit(c, m1, { state: 'existing' }), /--initial-cluster-state=existing/);
+  assert.match(unit, /^EnvironmentFile=-\/etc\/etcd\/hakube-etcd\.env$/m);
+  const joining = renderEtcdBootstrapEnv(c, {
+    state: 'existing',
+    initialCluster: 'master-1=https://10.1.1.11:2380',
+  });
+  assert.match(joining, /^ETCD_INITIAL_CLUSTER_STATE=existing$/m);
+  assert.match(joining, /^ETCD_INITIAL_CLUSTER=master-1=https:\/\/10\.1\.1\.11:2380$/m);
+});
+
+test('etcd: the unit does not depend on the membership, so a join or removal never rewrites it', () => {
+  const grown = {
+    ...c,
+    spec: { ...c.spec, hosts: [...c.spec.hosts, { ...m1, name: 'master-9', address: '10.1.1.19' }] },
+  };
+  assert.equal(renderEtcdUnit(grown, m1), renderEtcdUnit(c, m1));
+  assert.doesNotMatch(renderEtcdUnit(c, m1), /initial-cluster/);
 });
 
 test('haproxy balances to every apiserver with a /readyz check', () => {

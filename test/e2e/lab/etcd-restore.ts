@@ -6,8 +6,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { RESTORE_BUMP_REVISION } from '../../../cluster/backup/restore';
@@ -19,9 +17,8 @@ import type { BackupResult } from '../../../workflows/etcd-backup';
 import type { RestoreResult } from '../../../workflows/etcd-restore';
 import type { RollbackResult } from '../../../workflows/etcd-restore-rollback';
 import { outcomeOf } from '../../../client/history';
-import { REPO_ROOT } from '../../helpers/temp-home';
-import { eventually, workflowHistoryJson } from '../../helpers/temporal';
-import { keysUnder, kubectl, putKeys, scheduledActivities, type InstalledLab } from './installed-lab';
+import { eventually } from '../../helpers/temporal';
+import { keysUnder, kubectl, putKeys, checkedHistory, type InstalledLab } from './installed-lab';
 
 const MASTERS = ['master-1', 'master-2', 'master-3'];
 const SFTP_DIR = '/var/backups/hakube-e2e';
@@ -172,16 +169,7 @@ export function registerEtcdRestoreTests(ctx: InstalledLab): void {
     }
     assert.equal((await ctx.on('master-2').run(kubectl('get --raw /readyz'))).stdout.trim(), 'ok');
 
-    const history = workflowHistoryJson(ctx.serverAddress, started.workflowId);
-    assert.doesNotMatch(history, /PRIVATE KEY/);
-    const scheduled = scheduledActivities(history);
-    assert.deepEqual(
-      scheduled.filter((a, i) => scheduled.indexOf(a) !== i),
-      [],
-      'an activity was scheduled twice',
-    );
-    if (process.env.HAKUBE_RECORD_HISTORIES === '1')
-      writeFileSync(join(REPO_ROOT, 'test', 'histories', 'etcd-restore-lab.json'), history);
+    checkedHistory(ctx, started.workflowId, 'etcd-restore-lab.json');
   });
 
   test('a restore that fails after the data dirs moved says how to roll back; the rollback puts the old data back', async () => {

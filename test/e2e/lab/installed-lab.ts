@@ -1,6 +1,11 @@
 // What the lab e2e file shares with the topic modules it registers (backup, restore): the
 // installed cluster, the client, SSH to its hosts, and a way to crash the worker.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { workflowHistoryJson } from '../../helpers/temporal';
+import { REPO_ROOT } from '../../helpers/temp-home';
 import type { HakubeClient } from '../../../client/hakube-client';
 import type { RemoteHost } from '../../../activities/ssh';
 import { etcdctl, LOCAL_ETCD } from '../../../cluster/etcdctl';
@@ -15,6 +20,8 @@ export interface InstalledLab {
   readonly serverAddress: string;
   readonly taskQueue: string;
   on(host: string): RemoteHost;
+  /** From now on the tests (and `on`) work with this cluster (after nodes joined or left). */
+  useCluster(cluster: Cluster): void;
   /** SIGKILLs the worker process and starts a new one. */
   restartWorker(why: string): Promise<void>;
 }
@@ -61,4 +68,25 @@ export function scheduledActivities(historyJson: string): string[] {
       const text = summary ? (JSON.parse(Buffer.from(summary, 'base64').toString()) as string) : '';
       return `${e.activityTaskScheduledEventAttributes?.activityType.name} ${text}`;
     });
+}
+
+/**
+ * A finished operation's history, checked: no private key in it and no activity scheduled twice
+ * (unless `allowTwice`, for a step a worker kill interrupted). With HAKUBE_RECORD_HISTORIES=1 it
+ * is also kept for the replay test as test/histories/`recordAs`.
+ */
+export function checkedHistory(
+  ctx: InstalledLab,
+  workflowId: string,
+  recordAs?: string,
+  allowTwice = 0,
+): string {
+  const history = workflowHistoryJson(ctx.serverAddress, workflowId);
+  assert.doesNotMatch(history, /PRIVATE KEY/, `${workflowId}: a private key in the history`);
+  const scheduled = scheduledActivities(history);
+  const twice = scheduled.filter((a, i) => scheduled.indexOf(a) !== i);
+  assert.ok(twice.length <= allowTwice, `${workflowId}: scheduled twice: ${twice.join(', ')}`);
+  if (recordAs && process.env.HAKUBE_RECORD_HISTORIES === '1')
+    writeFileSync(join(REPO_ROOT, 'test', 'histories', recordAs), history);
+  return history;
 }

@@ -1,0 +1,189 @@
+// hakube node add -f cluster.yaml --node NAME [--node NAME ...] [--parallel N] [--wait]
+// hakube node remove -f cluster.yaml --node NAME [--yes] [--drain-timeout 5m] [--wait]
+import type { Command } from 'commander';
+import { WorkflowFailedError } from '@temporalio/client';
+import { joinRequestProblems } from '../../cluster/plan/join';
+import { removalRefusals } from '../../cluster/plan/remove';
+import { ROLES, type Cluster, type Role } from '../../cluster/spec';
+import { validateClusterSpec } from '../../cluster/validate';
+import type { AddNodesResult, NodeJoinOutcome } from '../../workflows/add-nodes';
+import { withResolvedBundleDir } from '../bundle-dir';
+import { withClient } from '../connect';
+import { InputError } from '../exit-codes';
+import type { HakubeClient } from '../hakube-client';
+import { printJson, printLines, table } from '../output';
+import { loadClusterOrThrow } from '../spec-file';
+import { approvalPlanLines } from './approval-plan';
+import { durationFlag } from './duration-flag';
+import { whoAmI } from './operations';
+import { watchOperation } from './watch';
+
+interface AddFlags {
+  file: string;
+  node: string[];
+  nodeAddress?: string;
+  role: string[];
+  parallel: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+interface RemoveFlags {
+  file: string;
+  node: string;
+  yes?: boolean;
+  drainTimeout: string;
+  approvalTimeout: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** A node given on the command line (`--node-address`, `--role`) instead of in the spec file. */
+function withNodeFromFlags(cluster: Cluster, flags: AddFlags): Cluster {
+  if (!flags.nodeAddress) {
+    if (flags.role.length) throw new InputError('--role goes with --node-address (a node not in the spec)');
+    return cluster;
+  }
+  if (flags.node.length !== 1) throw new InputError('--node-address describes exactly one --node');
+  const [name] = flags.node;
+  if (cluster.spec.hosts.some((h) => h.name === name))
+    throw new InputError(`${name} is already in the spec; drop --node-address and --role`);
+  const roles = flags.role.length ? flags.role : ['worker'];
+  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (unknown.length)
+    throw new InputError(`--role: unknown ${unknown.join(', ')} (roles: ${ROLES.join(', ')})`);
+  const grown: Cluster = {
+    ...cluster,
+    spec: {
+      ...cluster.spec,
+      hosts: [...cluster.spec.hosts, { name, address: flags.nodeAddress, roles: roles as Role[] }],
+    },
+  };
+  const problems = validateClusterSpec(grown).problems.filter((p) => p.severity === 'error');
+  if (problems.length)
+    throw new InputError(
+      `with ${name} added the spec is invalid: ${problems.map((p) => p.message).join('; ')}`,
+    );
+  return grown;
+}
+
+function outcomeRows(outcomes: NodeJoinOutcome[]): string[] {
+  return table([
+    ['NODE', 'STATUS', 'TIME', 'ETCD MEMBER', 'READY', 'ERROR'],
+    ...outcomes.map((o) => [
+      o.node,
+      o.status,
+      o.durationMs === undefined ? '' : `${(o.durationMs / 1000).toFixed(1)} s`,
+      o.result?.etcdMemberId ?? '',
+      o.result?.ready ?? '',
+      o.error ?? '',
+    ]),
+  ]);
+}
+
+/** After --wait: the per-node table (from the result, or from the failure's details). */
+async function printOutcomes(client: HakubeClient, id: string, json?: boolean): Promise<void> {
+  let outcomes: NodeJoinOutcome[] | undefined;
+  try {
+    outcomes = (await client.result<AddNodesResult>(id)).outcomes;
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const details = (err.cause as { details?: unknown[] } | undefined)?.details?.[0] as
+      { outcomes?: NodeJoinOutcome[] } | undefined;
+    outcomes = details?.outcomes;
+  }
+  if (!outcomes) return;
+  if (json) printJson({ workflowId: id, outcomes });
+  else printLines(outcomeRows(outcomes));
+}
+
+export function registerNodeCommands(program: Command, setExit: (code: number) => void): void {
+  const node = program.command('node').description('add nodes to a running cluster, or remove one');
+  node
+    .command('add')
+    .description('join nodes: control-plane hosts one at a time, workers in parallel, each its own workflow')
+    .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
+    .option(
+      '--node <name>',
+      'a host to join (repeatable); it is in spec.hosts, or described by --node-address',
+      collect,
+      [],
+    )
+    .option(
+      '--node-address <address>',
+      'address of a single --node that is not in the spec file (the global --address is the Temporal server)',
+    )
+    .option('--role <role>', `its role (repeatable; ${ROLES.join(', ')}; default worker)`, collect, [])
+    .option('--parallel <n>', 'how many workers join at once', '5')
+    .option('--wait', 'follow it live until it ends, then print the time per node')
+    .option('--json', 'print JSON')
+    .action(async (flags: AddFlags, cmd: Command) => {
+      const parallel = Number(flags.parallel);
+      if (!Number.isInteger(parallel) || parallel < 1 || parallel > 50)
+        throw new InputError(`--parallel: a whole number 1-50, not "${flags.parallel}"`);
+      const cluster = withNodeFromFlags(loadClusterOrThrow(flags.file).cluster, flags);
+      const problems = joinRequestProblems(cluster, flags.node);
+      if (problems.length) throw new InputError(problems.join('; '));
+      await withClient(cmd, async (client) => {
+        const started = await client.startAddNodes({
+          cluster: withResolvedBundleDir(cluster),
+          nodes: flags.node,
+          parallel,
+        });
+        if (flags.json && !flags.wait) printJson(started);
+        else if (!flags.json)
+          printLines([
+            `${started.started ? 'started' : 'attached to running'} ${started.workflowId} (${flags.node.join(', ')})`,
+            `  follow: hakube watch ${started.workflowId}`,
+          ]);
+        if (!flags.wait) return;
+        setExit(await watchOperation(client, started.workflowId, { json: flags.json }));
+        await printOutcomes(client, started.workflowId, flags.json);
+      });
+    });
+
+  node
+    .command('remove')
+    .description(
+      'remove a node after approval: drain, etcd member, load balancers, then its services and data (moved aside)',
+    )
+    .requiredOption('-f, --file <file>', 'cluster spec (YAML) that still lists the node')
+    .requiredOption('--node <name>', 'the host to remove')
+    .option('--yes', 'approve in advance: do not wait for `hakube approve`')
+    .option(
+      '--drain-timeout <duration>',
+      'how long the drain may take; then the removal stops (node cordoned)',
+      '5m',
+    )
+    .option(
+      '--approval-timeout <duration>',
+      'how long to wait for a decision; then nothing is changed',
+      '30m',
+    )
+    .option('--wait', 'follow it live until it ends')
+    .option('--json', 'print JSON')
+    .action(async (flags: RemoveFlags, cmd: Command) => {
+      const { cluster } = loadClusterOrThrow(flags.file);
+      const refusals = removalRefusals(cluster, flags.node);
+      if (refusals.length) throw new InputError(refusals.join('; '));
+      const drainTimeoutSeconds = Math.ceil(durationFlag(flags.drainTimeout, '--drain-timeout') / 1000);
+      const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
+      await withClient(cmd, async (client) => {
+        const started = await client.startRemoveNode({
+          cluster,
+          node: flags.node,
+          approvedBy: flags.yes ? whoAmI() : undefined,
+          approvalTimeoutMs,
+          drainTimeoutSeconds,
+        });
+        if (flags.json && !flags.wait) printJson(started);
+        else if (!flags.json && !flags.wait) {
+          printLines([`${started.started ? 'started' : 'attached to running'} ${started.workflowId}`]);
+          printLines(await approvalPlanLines(client, started.workflowId, `removal of ${flags.node}`));
+        }
+        if (flags.wait) setExit(await watchOperation(client, started.workflowId, { json: flags.json }));
+      });
+    });
+}

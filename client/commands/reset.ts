@@ -1,0 +1,67 @@
+// hakube reset -f cluster.yaml [--node NAME]... [--yes] [--wait]: take hakube off the hosts
+// behind an approval (services stopped, units removed, configs and data moved aside).
+import type { Command } from 'commander';
+import { unknownHosts } from '../../cluster/plan/reset';
+import { withClient } from '../connect';
+import { InputError } from '../exit-codes';
+import { printJson, printLines } from '../output';
+import { loadClusterOrThrow } from '../spec-file';
+import { approvalPlanLines } from './approval-plan';
+import { durationFlag } from './duration-flag';
+import { whoAmI } from './operations';
+import { watchOperation } from './watch';
+
+interface ResetFlags {
+  file: string;
+  node: string[];
+  yes?: boolean;
+  wait?: boolean;
+  json?: boolean;
+  approvalTimeout: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerResetCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('reset')
+    .description(
+      'stop everything hakube installed on the hosts, remove its units, move configs and data aside (after approval)',
+    )
+    .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
+    .option('--node <name>', 'reset only this host (repeatable); default: every host', collect, [])
+    .option('--yes', 'approve in advance: do not wait for `hakube approve`')
+    .option(
+      '--approval-timeout <duration>',
+      'how long to wait for a decision; then nothing is changed',
+      '30m',
+    )
+    .option('--wait', 'follow it live until it ends')
+    .option('--json', 'print JSON')
+    .action(async (flags: ResetFlags, cmd: Command) => {
+      const { cluster } = loadClusterOrThrow(flags.file);
+      const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
+      const unknown = unknownHosts(cluster, flags.node);
+      if (unknown.length)
+        throw new InputError(
+          `--node: no host ${unknown.join(', ')} in ${flags.file}; hosts are ${cluster.spec.hosts.map((h) => h.name).join(', ')}`,
+        );
+      const nodes = [...new Set(flags.node)];
+      await withClient(cmd, async (client) => {
+        const started = await client.startReset({
+          cluster,
+          nodes: nodes.length ? nodes : undefined,
+          approvedBy: flags.yes ? whoAmI() : undefined,
+          approvalTimeoutMs,
+        });
+        if (flags.json && !flags.wait) printJson(started);
+        else if (!flags.json && !flags.wait) {
+          printLines([`${started.started ? 'started' : 'attached to running'} ${started.workflowId}`]);
+          printLines(
+            await approvalPlanLines(client, started.workflowId, `reset of ${cluster.metadata.name}`),
+          );
+        }
+        if (flags.wait) setExit(await watchOperation(client, started.workflowId, { json: flags.json }));
+      });
+    });
+}

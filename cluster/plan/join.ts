@@ -1,0 +1,91 @@
+// Joining nodes to a running cluster: which phases a host's roles need, the order in which a
+// batch of nodes joins (control-plane hosts one at a time, then workers in parallel), and the
+// view of the cluster each join sees (hosts still waiting their turn are left out, so haproxy
+// backends and apiservers' etcd lists only name members that exist). Pure.
+import type { Cluster, HostSpec } from '../spec';
+import { primaryControlPlane } from '../topology';
+
+export const JOIN_PHASES = [
+  { name: 'preflight', title: 'Preflight of the new host' },
+  { name: 'os', title: 'OS preparation' },
+  { name: 'artifacts', title: 'Binaries' },
+  { name: 'certs', title: 'Certificates and kubeconfigs' },
+  { name: 'etcd', title: 'Join etcd (a learner first, a voter once caught up)' },
+  { name: 'control-plane', title: 'Control plane on the new host' },
+  { name: 'endpoint', title: 'Load balancer backends and VRRP peers (one host at a time)' },
+  { name: 'apiservers', title: 'Apiservers learn the new etcd member (one host at a time)' },
+  { name: 'node', title: 'containerd, kubelet (TLS bootstrap), kube-proxy' },
+] as const;
+
+/** The phases of `hakube node add`: the joins themselves are child workflows (one per node). */
+export const ADD_NODES_PHASES = [
+  { name: 'control-plane', title: 'Control-plane and etcd hosts, one at a time' },
+  { name: 'workers', title: 'Workers, in parallel' },
+  { name: 'hosts-file', title: '/etc/hosts on every host' },
+] as const;
+
+export type JoinPhase = (typeof JOIN_PHASES)[number]['name'];
+
+export const joinsEtcd = (h: HostSpec): boolean => h.roles.includes('etcd');
+export const joinsControlPlane = (h: HostSpec): boolean => h.roles.includes('control-plane');
+export const runsKubelet = (h: HostSpec): boolean =>
+  h.roles.includes('worker') || h.roles.includes('control-plane');
+
+/** Why a phase does not apply to this host (undefined when it runs). */
+export function joinPhaseSkipped(c: Cluster, host: HostSpec, phase: JoinPhase): string | undefined {
+  switch (phase) {
+    case 'etcd':
+      return joinsEtcd(host) ? undefined : 'not an etcd host';
+    case 'control-plane':
+      return joinsControlPlane(host) ? undefined : 'not a control-plane host';
+    case 'endpoint':
+      if (!joinsControlPlane(host)) return 'not a control-plane host';
+      return c.spec.controlPlaneEndpoint.mode === 'keepalived' ? undefined : 'external load balancer';
+    case 'apiservers':
+      return joinsEtcd(host) ? undefined : 'etcd membership unchanged';
+    case 'node':
+      return runsKubelet(host) ? undefined : 'runs no kubelet';
+    default:
+      return undefined;
+  }
+}
+
+/** The spec without some hosts (the view of a cluster in which they have not joined yet, or have left). */
+export function withoutHosts(c: Cluster, names: string[]): Cluster {
+  return { ...c, spec: { ...c.spec, hosts: c.spec.hosts.filter((h) => !names.includes(h.name)) } };
+}
+
+export interface JoinBatch {
+  /** Hosts with etcd or control-plane roles: membership changes go one at a time. */
+  serial: string[];
+  /** Workers: in parallel, up to the concurrency limit. */
+  parallel: string[];
+}
+
+/** Problems with the requested nodes (unknown, repeated, the first control-plane host); empty when fine. */
+export function joinRequestProblems(c: Cluster, nodes: string[]): string[] {
+  const problems: string[] = [];
+  if (nodes.length === 0) problems.push('name at least one node (--node NAME)');
+  const seen = new Set<string>();
+  for (const n of nodes) {
+    if (seen.has(n)) problems.push(`${n} is named twice`);
+    seen.add(n);
+    const h = c.spec.hosts.find((x) => x.name === n);
+    if (!h) problems.push(`${n} is not a host of the spec (add it to spec.hosts first)`);
+    else if (h.name === primaryControlPlane(c)?.name)
+      problems.push(`${n} is the first control-plane host: it is set up by \`hakube install\`, not joined`);
+  }
+  return problems;
+}
+
+export function joinBatch(c: Cluster, nodes: string[]): JoinBatch {
+  const hosts = c.spec.hosts.filter((h) => nodes.includes(h.name));
+  const serial = hosts.filter((h) => joinsEtcd(h) || joinsControlPlane(h)).map((h) => h.name);
+  return { serial, parallel: hosts.filter((h) => !serial.includes(h.name)).map((h) => h.name) };
+}
+
+/** The cluster as the join of `node` sees it: serial joins still waiting after it are left out. */
+export function clusterForJoin(c: Cluster, batch: JoinBatch, node: string): Cluster {
+  const i = batch.serial.indexOf(node);
+  return i < 0 ? c : withoutHosts(c, batch.serial.slice(i + 1));
+}

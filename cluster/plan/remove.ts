@@ -1,0 +1,80 @@
+// Removing a node from a running cluster: the phases, what a person approves, and the
+// requests that are refused before anything starts. Pure.
+import type { Cluster, HostSpec } from '../spec';
+import { controlPlaneHosts, primaryControlPlane } from '../topology';
+import { joinsControlPlane, joinsEtcd, runsKubelet, withoutHosts } from './join';
+
+export const REMOVE_PHASES = [
+  { name: 'check', title: 'Check that the removal is safe (etcd quorum)' },
+  { name: 'approval', title: 'Wait for approval' },
+  { name: 'drain', title: 'Cordon and drain the node' },
+  { name: 'endpoint', title: 'Load balancers without it (one host at a time)' },
+  { name: 'control-plane', title: 'Stop its control plane' },
+  { name: 'etcd', title: 'Remove its etcd member (leadership moved off first)' },
+  { name: 'apiservers', title: 'Apiservers forget the member (one host at a time)' },
+  { name: 'host', title: 'Delete the Node; stop its services, move its data aside' },
+  { name: 'hosts-file', title: '/etc/hosts on the hosts that stay' },
+] as const;
+
+export type RemovePhase = (typeof REMOVE_PHASES)[number]['name'];
+
+export function removePhaseSkipped(c: Cluster, host: HostSpec, phase: RemovePhase): string | undefined {
+  switch (phase) {
+    case 'drain':
+      return runsKubelet(host) ? undefined : 'runs no kubelet';
+    case 'endpoint':
+      if (!joinsControlPlane(host)) return 'not a control-plane host';
+      return c.spec.controlPlaneEndpoint.mode === 'keepalived' ? undefined : 'external load balancer';
+    case 'control-plane':
+      return joinsControlPlane(host) ? undefined : 'not a control-plane host';
+    case 'etcd':
+    case 'apiservers':
+      return joinsEtcd(host) ? undefined : 'not an etcd host';
+    default:
+      return undefined;
+  }
+}
+
+/** Why `node` cannot be removed (empty when it can). */
+export function removalRefusals(c: Cluster, node: string): string[] {
+  const host = c.spec.hosts.find((h) => h.name === node);
+  if (!host) return [`${node} is not a host of the spec`];
+  if (host.name === primaryControlPlane(c)?.name)
+    return [
+      `${node} is the first control-plane host: it keeps the CA keys hakube issues certificates from; it cannot be removed`,
+    ];
+  if (joinsControlPlane(host) && controlPlaneHosts(c).length <= 1)
+    return [`${node} is the last control-plane host`];
+  return [];
+}
+
+/** The cluster after the removal. */
+export const clusterWithout = (c: Cluster, node: string): Cluster => withoutHosts(c, [node]);
+
+/** What a person approves, in order. */
+export function removalPlan(
+  c: Cluster,
+  node: HostSpec,
+  stamp: string,
+  drainTimeoutSeconds: number,
+): string[] {
+  const lines: string[] = [];
+  const rest = controlPlaneHosts(clusterWithout(c, node.name)).map((h) => h.name);
+  if (runsKubelet(node))
+    lines.push(`cordon and drain ${node.name} (at most ${drainTimeoutSeconds} s; DaemonSet pods stay)`);
+  if (joinsControlPlane(node) && c.spec.controlPlaneEndpoint.mode === 'keepalived')
+    lines.push(`haproxy and keepalived on ${rest.join(', ')} without ${node.name}, one host at a time`);
+  if (joinsControlPlane(node))
+    lines.push(`stop kube-scheduler, kube-controller-manager, kube-apiserver on ${node.name}`);
+  if (joinsEtcd(node))
+    lines.push(
+      `etcdctl member remove ${node.name} (leadership moved off it first), then every remaining member healthy`,
+      `restart the apiservers on ${rest.join(', ')} one at a time with the shorter --etcd-servers`,
+    );
+  if (runsKubelet(node)) lines.push(`kubectl delete node ${node.name}`);
+  lines.push(
+    `on ${node.name}: stop and disable every hakube service, remove its units, move its data and configs aside to <path>.reset-${stamp} (nothing is deleted)`,
+    `then remove ${node.name} from spec.hosts in your cluster file`,
+  );
+  return lines;
+}
