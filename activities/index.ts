@@ -18,6 +18,7 @@ import { createRestoreActivities } from './backup/etcd-restore';
 import { createServiceControlActivities } from './host/service-control';
 import { createResetActivities } from './host/reset-host';
 import { createCertificateCheckActivities } from './pki/check-certificates';
+import { createRotationActivities } from './pki/rotate';
 import { withTypedFailures } from './typed-failures';
 import { withLivenessHeartbeats } from './liveness';
 
@@ -47,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createServiceControlActivities(deps),
       ...createResetActivities(deps),
       ...createCertificateCheckActivities(deps),
+      ...createRotationActivities(deps),
     }),
   );
 }

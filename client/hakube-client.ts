@@ -21,6 +21,7 @@ import type { RollbackInput } from '../workflows/etcd-restore-rollback';
 import type { CertsCheckInput } from '../workflows/check-certificates';
 import type { ResetInput } from '../workflows/reset-cluster';
 import type { AddNodesInput } from '../workflows/add-nodes';
+import type { RotateInput } from '../workflows/rotate-certificates';
 import type { RemoveNodeInput } from '../workflows/remove-node';
 
 export interface HakubeClientOptions {
@@ -236,6 +237,21 @@ export class HakubeClient {
       args: [input],
       summary: `certificate check of ${c.metadata.name}: ${c.spec.hosts.length} hosts`,
       details: `Every certificate on every host against the certificate table and the cluster CAs; renew before ${c.spec.certificates.renewBeforeDays} days.`,
+    });
+  }
+
+  /** Starts `certs-rotate-<cluster>` (or attaches to the one running): it waits for approval unless approvedBy. */
+  startCertsRotate(input: RotateInput): Promise<StartedOperation> {
+    const c = input.cluster;
+    return this.startOperation<[RotateInput]>({
+      workflowType: 'rotateCertificates',
+      operation: 'certs-rotate',
+      cluster: c.metadata.name,
+      args: [input],
+      summary: `certificate rotation on ${c.metadata.name}${input.force ? ' (all leaves)' : ''}`,
+      details: `Leaf certificates ${input.force ? '(all)' : `inside renewBefore (${c.spec.certificates.renewBeforeDays} days)`}${
+        input.only?.length ? `, only ${input.only.join(', ')}` : ''
+      } renewed from the same CAs, one host at a time behind health gates; previous ones kept on each host.`,
     });
   }
 

@@ -33,6 +33,7 @@ export const ErrorTypes = {
   NodeRemovalRefused: 'NodeRemovalRefused',
   DrainTimedOut: 'DrainTimedOut',
   JoinFailed: 'JoinFailed',
+  RotationFailed: 'RotationFailed',
   // Gates (retried until healthy)
   ServiceFailed: 'ServiceFailed',
   EtcdUnhealthy: 'EtcdUnhealthy',
@@ -65,6 +66,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorTypes.NodeRemovalRefused,
   ErrorTypes.DrainTimedOut,
   ErrorTypes.JoinFailed,
+  ErrorTypes.RotationFailed,
   ErrorTypes.ApprovalRejected,
   ErrorTypes.ApprovalTimedOut,
 ];

@@ -9,3 +9,4 @@ export { resetCluster } from './reset-cluster';
 export { joinNode } from './join-node';
 export { addNodes } from './add-nodes';
 export { removeNode } from './remove-node';
+export { rotateCertificates } from './rotate-certificates';

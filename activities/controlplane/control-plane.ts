@@ -75,18 +75,34 @@ export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
       return { applied: r.stdout.trim() };
     },
 
-    async leaderStatus(input: HostInput): Promise<LeaderStatus> {
+    /**
+     * Who holds the controller-manager and scheduler leases, counting only a lease renewed within
+     * its duration (a stopped leader's lease stays behind until it expires). With `require`, a
+     * gate: fails (retried) until both are held.
+     */
+    async leaderStatus(input: HostInput & { require?: boolean }): Promise<LeaderStatus> {
       const { host } = resolveHost(deps.hosts, input);
       const holder = async (lease: string) => {
         const r = await host.exec(
-          kubectl(`-n kube-system get lease ${lease} -o jsonpath={.spec.holderIdentity}`),
+          kubectl(
+            `-n kube-system get lease ${lease} -o jsonpath='{.spec.holderIdentity} {.spec.renewTime} {.spec.leaseDurationSeconds}'`,
+          ) + '; echo " $(date -u +%s)"',
         );
-        return r.exitCode === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+        const [who, renewed, duration, nowS] = r.stdout.trim().split(/\s+/);
+        const age = Number(nowS) - Date.parse(renewed ?? '') / 1000;
+        return r.exitCode === 0 && who && age <= Number(duration) + 2 ? who : undefined;
       };
-      return {
+      const status = {
         controllerManager: await holder('kube-controller-manager'),
         scheduler: await holder('kube-scheduler'),
       };
+      if (input.require && (!status.controllerManager || !status.scheduler)) {
+        throw ApplicationFailure.create({
+          type: ApiserverNotReady,
+          message: `no current leader for ${!status.controllerManager ? 'kube-controller-manager' : 'kube-scheduler'} yet`,
+        });
+      }
+      return status;
     },
   };
 }

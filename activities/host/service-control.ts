@@ -3,7 +3,7 @@
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { reportProgress } from '../liveness';
 import { shq } from '../ssh/shell';
-import { unitState } from './ensure-service';
+import { unitState, verifyActive } from './ensure-service';
 
 export interface UnitsInput extends HostInput {
   units: string[];
@@ -27,6 +27,17 @@ export function createServiceControlActivities(deps: { hosts: HostProvider }) {
           throw new Error(`${input.host}: ${unit} is still ${after} after systemctl stop`);
       }
       return { stopped };
+    },
+
+    /** Restarts each unit in order and waits for each to be active again (a rolling restart's step). */
+    async restartServices(input: UnitsInput): Promise<{ restarted: string[] }> {
+      const { host } = resolveHost(deps.hosts, input);
+      for (const unit of input.units) {
+        reportProgress({ step: `restart/${input.host}`, output: `systemctl restart ${unit}` });
+        await host.run(`systemctl restart ${shq(unit)}`, { timeoutMs: 120_000 });
+        await verifyActive(host, unit);
+      }
+      return { restarted: input.units };
     },
 
     /** Starts each unit that is not running, without waiting (etcd members wait for each other). */

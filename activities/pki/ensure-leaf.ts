@@ -8,16 +8,18 @@ import type { LoadedCa } from './ca-store';
 import { KEY_MODE, ROOT, writeKeyThenCert, type IssuedCert } from './ensure-ca';
 import { issueLeaf, parseCertificate, privateKeyPem } from './x509';
 
+/** `rotate`: issue a new certificate even when the present one is valid (a rotation). */
 export async function ensureCertificate(
   host: Host,
   profile: LeafProfile,
   ca: LoadedCa,
   now: Date,
+  rotate = false,
 ): Promise<IssuedCert> {
   const result = { profile: profile.name, host: host.name, path: profile.certPath };
   const certPem = await readText(host, profile.certPath);
-  let reason = 'absent';
-  if (certPem) {
+  let reason = rotate ? 'rotation' : 'absent';
+  if (certPem && !rotate) {
     const existing = parseCertificate(certPem);
     const keyPem = await readText(host, profile.keyPath);
     const why = await reasonToReissue(existing, keyPem, profile, ca.cert, now);
@@ -61,10 +63,11 @@ export async function ensureKubeconfig(
   profile: KubeconfigProfile,
   ca: LoadedCa,
   now: Date,
+  rotate = false,
 ): Promise<IssuedCert> {
   const result = { profile: profile.name, host: host.name, path: profile.path };
   const current = await readText(host, profile.path);
-  const reason = await kubeconfigReason(current, profile, ca, now);
+  const reason = rotate ? 'rotation' : await kubeconfigReason(current, profile, ca, now);
   if (current && !reason) {
     const certPem = readEmbeddedKubeconfig(current).certPem ?? '';
     const fixed = await host.ensureFile(profile.path, Buffer.from(current), { mode: KEY_MODE, owner: ROOT });

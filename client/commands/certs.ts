@@ -10,6 +10,7 @@ import { certsScheduleId, DEFAULT_CERTS_CHECK_CRON, ensureCertsCheckSchedule } f
 import { changeSchedule, describeSchedule } from '../operation-schedule';
 import { cronProblem } from '../../cluster/cron';
 import { InputError } from '../exit-codes';
+import { registerCertsRotateCommand } from './certs-rotate';
 import {
   scheduleChange,
   scheduleLines,
@@ -33,7 +34,9 @@ export function certRows(rows: CertReportRow[]): string[][] {
 }
 
 export function registerCertsCommand(program: Command, setExit: (code: number) => void): void {
-  const certs = program.command('certs').description('certificates: check, and the daily scheduled check');
+  const certs = program
+    .command('certs')
+    .description('certificates: check, rotate, and the daily scheduled check');
   certs
     .command('check')
     .description(
@@ -58,6 +61,8 @@ export function registerCertsCommand(program: Command, setExit: (code: number) =
         setExit(result.attention ? ExitCode.FAILED : ExitCode.OK);
       });
     });
+
+  registerCertsRotateCommand(certs, setExit);
 
   withScheduleChangeFlags(certs.command('schedule'))
     .description(

@@ -13,7 +13,10 @@ export const JOIN_PHASES = [
   { name: 'etcd', title: 'Join etcd (a learner first, a voter once caught up)' },
   { name: 'control-plane', title: 'Control plane on the new host' },
   { name: 'endpoint', title: 'Load balancer backends and VRRP peers (one host at a time)' },
-  { name: 'apiservers', title: 'Apiservers learn the new etcd member (one host at a time)' },
+  {
+    name: 'apiservers',
+    title: 'Other apiservers: certificate SANs and etcd members updated (one host at a time)',
+  },
   { name: 'node', title: 'containerd, kubelet (TLS bootstrap), kube-proxy' },
 ] as const;
 
@@ -42,7 +45,7 @@ export function joinPhaseSkipped(c: Cluster, host: HostSpec, phase: JoinPhase): 
       if (!joinsControlPlane(host)) return 'not a control-plane host';
       return c.spec.controlPlaneEndpoint.mode === 'keepalived' ? undefined : 'external load balancer';
     case 'apiservers':
-      return joinsEtcd(host) ? undefined : 'etcd membership unchanged';
+      return joinsEtcd(host) || joinsControlPlane(host) ? undefined : 'neither SANs nor etcd members change';
     case 'node':
       return runsKubelet(host) ? undefined : 'runs no kubelet';
     default:

@@ -11,7 +11,10 @@ export const REMOVE_PHASES = [
   { name: 'endpoint', title: 'Load balancers without it (one host at a time)' },
   { name: 'control-plane', title: 'Stop its control plane' },
   { name: 'etcd', title: 'Remove its etcd member (leadership moved off first)' },
-  { name: 'apiservers', title: 'Apiservers forget the member (one host at a time)' },
+  {
+    name: 'apiservers',
+    title: 'Apiservers: certificate SANs and etcd members without it (one host at a time)',
+  },
   { name: 'host', title: 'Delete the Node; stop its services, move its data aside' },
   { name: 'hosts-file', title: '/etc/hosts on the hosts that stay' },
 ] as const;
@@ -28,8 +31,9 @@ export function removePhaseSkipped(c: Cluster, host: HostSpec, phase: RemovePhas
     case 'control-plane':
       return joinsControlPlane(host) ? undefined : 'not a control-plane host';
     case 'etcd':
-    case 'apiservers':
       return joinsEtcd(host) ? undefined : 'not an etcd host';
+    case 'apiservers':
+      return joinsEtcd(host) || joinsControlPlane(host) ? undefined : 'neither SANs nor etcd members change';
     default:
       return undefined;
   }
@@ -69,7 +73,10 @@ export function removalPlan(
   if (joinsEtcd(node))
     lines.push(
       `etcdctl member remove ${node.name} (leadership moved off it first), then every remaining member healthy`,
-      `restart the apiservers on ${rest.join(', ')} one at a time with the shorter --etcd-servers`,
+    );
+  if (joinsEtcd(node) || joinsControlPlane(node))
+    lines.push(
+      `on ${rest.join(', ')}, one at a time: apiserver certificate without ${node.name} in its SANs, shorter --etcd-servers, restart`,
     );
   if (runsKubelet(node)) lines.push(`kubectl delete node ${node.name}`);
   lines.push(

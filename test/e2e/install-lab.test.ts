@@ -4,8 +4,9 @@
 // every kubelet registered. The worker (a real `hakube worker` process) is killed with SIGKILL
 // three times during that install and started again; the install still completes, and no
 // completed step ran twice. Then the failovers the runbooks promise, a no-op re-run, and on the
-// same lab etcd backup (lab/etcd-backup.ts) and restore (lab/etcd-restore.ts), nodes joining and
-// leaving (lab/nodes.ts), and a reset followed by a new install (lab/reset.ts).
+// same lab: certificate check and rotation (lab/certs-*.ts), etcd backup and restore
+// (lab/etcd-*.ts), nodes joining and leaving (lab/nodes.ts), and last a reset followed by a new
+// install (lab/reset.ts).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -37,6 +38,7 @@ import type { OperationProgress } from '../../cluster/progress';
 import { registerEtcdBackupTests } from './lab/etcd-backup';
 import { registerKubeconfigTests } from './lab/kubeconfig';
 import { registerCertsCheckTests } from './lab/certs-check';
+import { registerCertsRotateTests } from './lab/certs-rotate';
 import { registerEtcdRestoreTests } from './lab/etcd-restore';
 import { registerNodeTests } from './lab/nodes';
 import { registerResetTests } from './lab/reset';
@@ -292,6 +294,7 @@ test('running install again is a no-op that verifies health; no private key in t
 
 registerKubeconfigTests(installed);
 registerCertsCheckTests(installed);
+registerCertsRotateTests(installed);
 registerEtcdBackupTests(installed);
 registerEtcdRestoreTests(installed);
 registerNodeTests(installed);

@@ -47,11 +47,12 @@ export function ensureCertificatesOn(
   tracker: OperationTracker,
   cluster: Cluster,
   host: string,
+  phase = 'certs',
 ): Promise<unknown> {
   return runStep(
     tracker,
-    'certs',
-    { key: `certs/host/${host}`, title: 'certificates and kubeconfigs', host },
+    phase,
+    { key: `${phase}/host/${host}`, title: 'certificates and kubeconfigs', host },
     acts.ensureHostCertificates,
     [{ cluster, host }],
   );

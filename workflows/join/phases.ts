@@ -183,7 +183,10 @@ export async function updateEndpointOn(
   });
 }
 
-/** The other apiservers get the new etcd member list: one restart at a time, each gated on its /readyz. */
+/**
+ * The other apiservers get serving certificates naming every control-plane host and the new etcd
+ * member list: one restart at a time, each gated on its /readyz.
+ */
 export async function joinApiservers(ctx: JoinContext): Promise<void> {
   const { cluster, node, t } = ctx;
   await rollApiservers(t, 'apiservers', cluster, others(controlPlaneHosts(cluster), node));
@@ -197,6 +200,7 @@ export async function rollApiservers(
 ): Promise<void> {
   await oneHostAtATime(hosts, async (h) => {
     const on = { cluster, host: h.name };
+    await ensureCertificatesOn(t, cluster, h.name, phase);
     await runStep(
       t,
       phase,

@@ -1,27 +1,11 @@
 // The phases a restore and its rollback share: take the control plane and etcd down, bring
 // etcd up behind a health gate, then the control plane behind /readyz through the endpoint.
-import type { ActivityOptions } from '@temporalio/workflow';
-import { NON_RETRYABLE_ERROR_TYPES } from '../../cluster/errors';
 import type { Cluster } from '../../cluster/spec';
 import { controlPlaneHosts, etcdHosts } from '../../cluster/topology';
-import { acts, runOnEach, runStep } from '../shared/activities';
+import { acts, gateOptions, runOnEach, runStep } from '../shared/activities';
 import type { OperationTracker } from '../shared/tracker';
 
 export const CONTROL_PLANE_UNITS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
-
-/** A gate retried every few seconds, and given up after `timeoutMs` so a failure is reported. */
-function gateOptions(timeoutMs: number): Partial<ActivityOptions> {
-  return {
-    scheduleToCloseTimeout: timeoutMs,
-    startToCloseTimeout: '1 minute',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 1.5,
-      maximumInterval: '5 seconds',
-      nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-    },
-  };
-}
 
 /** Control plane first (it is etcd's client), then every etcd member. */
 export async function stopControlPlaneAndEtcd(t: OperationTracker, phase: string, cluster: Cluster) {

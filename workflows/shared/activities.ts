@@ -22,6 +22,20 @@ export const REMOTE_STEP_OPTIONS: ActivityOptions = {
 
 export const acts = proxyActivities<Activities>(REMOTE_STEP_OPTIONS);
 
+/** A health gate: retried every few seconds, and given up after `timeoutMs` so a failure is reported. */
+export function gateOptions(timeoutMs: number): Partial<ActivityOptions> {
+  return {
+    scheduleToCloseTimeout: timeoutMs,
+    startToCloseTimeout: '1 minute',
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 1.5,
+      maximumInterval: '5 seconds',
+      nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+    },
+  };
+}
+
 type ActivityFn = (...args: never[]) => Promise<unknown>;
 type WithOptions<F extends ActivityFn> = F & {
   executeWithOptions(options: ActivityOptions, args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;

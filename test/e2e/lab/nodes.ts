@@ -14,6 +14,7 @@ import { withoutHosts } from '../../../cluster/plan/join';
 import type { Cluster } from '../../../cluster/spec';
 import type { AddNodesResult } from '../../../workflows/add-nodes';
 import type { RemoveNodeResult } from '../../../workflows/remove-node';
+import type { CertsCheckResult } from '../../../workflows/check-certificates';
 import { bootLab } from '../../helpers/lab-fixture';
 import { eventually } from '../../helpers/temporal';
 import { kubectl, checkedHistory, type InstalledLab } from './installed-lab';
@@ -130,6 +131,13 @@ export function registerNodeTests(ctx: InstalledLab): void {
       assert.deepEqual(await haproxyBackends(h), ['master-1', 'master-2', 'master-3', 'master-4'], h);
     assert.equal((await ctx.on('master-2').run(kubectl('get --raw /readyz'))).stdout.trim(), 'ok');
     assert.ok(!(await nodeNames()).includes('master-5'));
+    // Every apiserver's certificate names exactly the control-plane hosts there are now.
+    const check = await ctx.client.startCertsCheck({ cluster: ctx.cluster });
+    const { rows } = await ctx.client.result<CertsCheckResult>(check.workflowId);
+    assert.deepEqual(
+      rows.filter((r) => r.status === 'wrong-sans').map((r) => `${r.host} ${r.path}: ${r.detail}`),
+      [],
+    );
     checkedHistory(ctx, started.workflowId, 'remove-node-lab.json');
   });
 
