@@ -1,5 +1,6 @@
 // The scheduled certificate check of a cluster (`hakube certs schedule`): checkCertificates with
-// failOnFindings, so a run fails (red in the Web UI) when anything needs attention.
+// failOnFindings, so a run fails (red in the Web UI) when anything needs attention, and with
+// approveServingCsrs, so it is also the approver of the kubelets' renewed serving certificates.
 import type { Cluster } from '../cluster/spec';
 import type { HakubeClient } from './hakube-client';
 import { ensureSchedule, type ScheduledOperation } from './operation-schedule';
@@ -14,7 +15,7 @@ function certsCheckOperation(cluster: Cluster): ScheduledOperation {
     workflowId: `certs-check-${cluster.metadata.name}`,
     operation: 'certs-check',
     cluster: cluster.metadata.name,
-    args: [{ cluster, failOnFindings: true }],
+    args: [{ cluster, failOnFindings: true, approveServingCsrs: true }],
     label: `hakube certificate check of ${cluster.metadata.name} (fails when any needs attention)`,
   };
 }

@@ -1,9 +1,12 @@
 // Add-ons applied from the first control-plane host with server-side apply, and approval of
 // kubelet serving-certificate CSRs for the cluster's own nodes (what a serving-cert approver does).
+import { ApplicationFailure } from '@temporalio/common';
 import { renderCoreDns } from '../../cluster/manifests/coredns';
 import { nodeHosts } from '../../cluster/topology';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { kubectl } from '../controlplane/control-plane';
+import { NodeNotRegistered } from '../node/node-components';
+import { requestedSubjectAltNames } from '../pki/x509';
 
 export interface AddonsResult {
   applied: string[];
@@ -14,24 +17,60 @@ export interface AddonsResult {
 interface CsrList {
   items: {
     metadata: { name: string };
-    spec: { signerName: string; username: string };
+    spec: { signerName: string; username: string; request: string };
     status?: { conditions?: { type: string }[] };
   }[];
 }
 
-/** Approves pending kubelet-serving CSRs whose requester is one of the spec's nodes. */
-async function approveServingCsrs(deps: { hosts: HostProvider }, input: HostInput): Promise<string[]> {
+export interface ServingCsrs {
+  approved: string[];
+  /** Pending serving CSRs left alone: a requester outside the spec, or names that are not the node's own. */
+  refused: string[];
+}
+
+/**
+ * Approves pending kubelet-serving CSRs of the spec's nodes whose names are only the node's own
+ * (its name and address): what a serving-cert approver does. With `requireFor`, a gate: fails
+ * (retried) until that node has an approved serving CSR.
+ */
+async function approveServingCsrs(
+  deps: { hosts: HostProvider },
+  input: HostInput & { requireFor?: string },
+): Promise<ServingCsrs> {
   const { host } = resolveHost(deps.hosts, input);
   const list = JSON.parse((await host.run(kubectl('get csr -o json'))).stdout) as CsrList;
-  const nodes = new Set(nodeHosts(input.cluster).map((h) => `system:node:${h.name}`));
-  const pending = list.items.filter(
-    (csr) =>
-      csr.spec.signerName === 'kubernetes.io/kubelet-serving' &&
-      nodes.has(csr.spec.username) &&
-      !(csr.status?.conditions ?? []).some((c) => c.type === 'Approved' || c.type === 'Denied'),
-  );
-  for (const csr of pending) await host.run(kubectl(`certificate approve ${csr.metadata.name}`));
-  return pending.map((c) => c.metadata.name);
+  const nodes = new Map(nodeHosts(input.cluster).map((h) => [`system:node:${h.name}`, h]));
+  const decided = (csr: CsrList['items'][number]) =>
+    (csr.status?.conditions ?? []).some((c) => c.type === 'Approved' || c.type === 'Denied');
+  const serving = list.items.filter((csr) => csr.spec.signerName === 'kubernetes.io/kubelet-serving');
+  const out: ServingCsrs = { approved: [], refused: [] };
+  for (const csr of serving.filter((c) => !decided(c))) {
+    const node = nodes.get(csr.spec.username);
+    const own = node ? new Set([node.name, node.address]) : new Set<string>();
+    if (
+      !node ||
+      !requestedSubjectAltNames(Buffer.from(csr.spec.request, 'base64').toString('utf8')).every((n) =>
+        own.has(n),
+      )
+    ) {
+      out.refused.push(csr.metadata.name);
+      continue;
+    }
+    await host.run(kubectl(`certificate approve ${csr.metadata.name}`));
+    out.approved.push(csr.metadata.name);
+  }
+  if (input.requireFor) {
+    const user = `system:node:${input.requireFor}`;
+    const has = serving.some(
+      (c) => c.spec.username === user && (out.approved.includes(c.metadata.name) || decided(c)),
+    );
+    if (!has)
+      throw ApplicationFailure.create({
+        type: NodeNotRegistered,
+        message: `no serving-certificate request from ${input.requireFor} yet`,
+      });
+  }
+  return out;
 }
 
 export function createAddonActivities(deps: { hosts: HostProvider }) {
@@ -45,9 +84,9 @@ export function createAddonActivities(deps: { hosts: HostProvider }) {
       const applied: string[] = [];
       await apply(renderCoreDns(input.cluster));
       applied.push('coredns');
-      return { applied, approvedCsrs: await approveServingCsrs(deps, input), warnings: [] };
+      return { applied, approvedCsrs: (await approveServingCsrs(deps, input)).approved, warnings: [] };
     },
 
-    approveServingCsrs: (input: HostInput) => approveServingCsrs(deps, input),
+    approveServingCsrs: (input: HostInput & { requireFor?: string }) => approveServingCsrs(deps, input),
   };
 }

@@ -218,3 +218,12 @@ export function createLeaf(
     kind === 'rsa' ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'];
   return issueLeaf({ ...rest, keyAlgorithm: kind, keyUsages, extendedKeyUsages: usages }, ca, now);
 }
+
+/** The DNS names and addresses a certificate signing request (PEM) asks for. */
+export function requestedSubjectAltNames(csrPem: string): string[] {
+  const csr = new x509.Pkcs10CertificateRequest(csrPem);
+  const san = csr.extensions.find(
+    (e): e is x509.SubjectAlternativeNameExtension => e instanceof x509.SubjectAlternativeNameExtension,
+  );
+  return (san?.names.toJSON() ?? []).map((n) => n.value);
+}

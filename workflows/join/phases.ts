@@ -3,7 +3,9 @@
 // a health gate, so the API endpoint keeps answering throughout.
 import { controlPlaneHosts, etcdHosts, primaryControlPlane } from '../../cluster/topology';
 import type { Cluster, HostSpec } from '../../cluster/spec';
-import { acts, runStep } from '../shared/activities';
+import { patched } from '@temporalio/workflow';
+import { acts, gateOptions, runStep } from '../shared/activities';
+import { failureText } from '../shared/outcome';
 import type { OperationTracker } from '../shared/tracker';
 import { ensureBinariesOn, ensureCertificatesOn } from '../install/artifacts-and-certs';
 import { ensureNodeComponents } from '../install/phases';
@@ -230,4 +232,24 @@ export async function joinAsNode(ctx: JoinContext): Promise<void> {
     { startToCloseTimeout: '1 minute' },
   );
   ctx.ready = r.ready;
+  // Joins recorded before this step was added replay without it.
+  if (!patched('join-approves-serving-csr')) return;
+  // Its kubelet asks for a serving certificate (serverTLSBootstrap): approve it like the install's
+  // add-ons step does, so logs and exec reach the new node. Not fatal: the scheduled check approves later ones.
+  const primary = primaryControlPlane(cluster).name;
+  await runStep(
+    t,
+    'node',
+    {
+      key: `node/serving-cert/${node.name}`,
+      title: "approve its kubelet's serving certificate",
+      host: primary,
+    },
+    acts.approveServingCsrs,
+    [{ cluster, host: primary, requireFor: node.name }],
+    gateOptions(2 * 60_000),
+  ).catch((err: unknown) => {
+    ctx.warnings.push(`${node.name}: kubelet serving certificate not approved: ${failureText(err)}`);
+    t.progress.warnings.push(`${node.name}: kubelet serving certificate not approved yet`);
+  });
 }

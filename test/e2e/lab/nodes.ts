@@ -158,6 +158,19 @@ export function registerNodeTests(ctx: InstalledLab): void {
     );
     const nodes = await nodeNames();
     for (const w of NEW_WORKERS) assert.ok(nodes.includes(w), `${w} registered`);
+    // Each join approved its kubelet's serving-certificate request: the kubelet holds the certificate.
+    assert.deepEqual(
+      result.outcomes.flatMap((o) => o.result?.warnings ?? []).filter((w) => /serving/.test(w)),
+      [],
+    );
+    for (const w of ['worker-3', 'worker-11'])
+      await eventually(
+        async () =>
+          (await ctx.on(w).exec('test -s /var/lib/kubelet/pki/kubelet-server-current.pem')).exitCode === 0 ||
+          undefined,
+        60_000,
+        `${w}'s serving certificate`,
+      );
   });
 
   test('nodes: a worker removed with --yes is drained, deleted and reset', async () => {
