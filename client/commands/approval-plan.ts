@@ -1,5 +1,6 @@
 // The plan an operation waits to have approved, as the run itself shows it (its folder names
-// carry the run's time stamp), with the commands that decide.
+// carry the run's time stamp), with the commands that decide; and the flags such operations share.
+import type { Command } from 'commander';
 import type { HakubeClient } from '../hakube-client';
 
 export async function approvalPlanLines(client: HakubeClient, id: string, what: string): Promise<string[]> {
@@ -20,4 +21,17 @@ export async function approvalPlanLines(client: HakubeClient, id: string, what: 
     await new Promise((r) => setTimeout(r, 500));
   }
   return [`  ${what}: see hakube status ${id}`];
+}
+
+/** The flags of every operation behind an approval: --yes, --approval-timeout, --wait, --json. */
+export function withApprovalFlags(command: Command): Command {
+  return command
+    .option('--yes', 'approve in advance: do not wait for `hakube approve`')
+    .option(
+      '--approval-timeout <duration>',
+      'how long to wait for a decision; then nothing is changed',
+      '30m',
+    )
+    .option('--wait', 'follow it live until it ends')
+    .option('--json', 'print JSON');
 }

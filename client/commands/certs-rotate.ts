@@ -6,7 +6,7 @@ import { withClient } from '../connect';
 import { InputError } from '../exit-codes';
 import { printJson, printLines } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
-import { approvalPlanLines } from './approval-plan';
+import { approvalPlanLines, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
 import { whoAmI } from './operations';
 import { watchOperation } from './watch';
@@ -26,27 +26,18 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 const KIND_NAMES = ROTATABLE_KINDS.map((k) => k.replace(/^certs\//, ''));
 
 export function registerCertsRotateCommand(certs: Command, setExit: (code: number) => void): void {
-  certs
-    .command('rotate')
+  withApprovalFlags(certs.command('rotate'))
     .description(
       'renew leaf certificates (inside renewBefore, or all with --force) from the same CAs, one host at a time with health gates, after approval',
     )
     .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
     .option('--only <kind>', `renew only this kind (repeatable): ${KIND_NAMES.join(', ')}`, collect, [])
     .option('--force', 'renew every leaf, not only those inside renewBefore')
-    .option('--yes', 'approve in advance: do not wait for `hakube approve`')
-    .option(
-      '--approval-timeout <duration>',
-      'how long to wait for a decision; then nothing is changed',
-      '30m',
-    )
     .option(
       '--health-timeout <duration>',
       "how long each host's gates may take before it is rolled back",
       '3m',
     )
-    .option('--wait', 'follow it live until it ends')
-    .option('--json', 'print JSON')
     .action(async (flags: RotateFlags, cmd: Command) => {
       const { unknown } = onlyKinds(flags.only);
       if (unknown.length)

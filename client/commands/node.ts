@@ -13,7 +13,7 @@ import { InputError } from '../exit-codes';
 import type { HakubeClient } from '../hakube-client';
 import { printJson, printLines, table } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
-import { approvalPlanLines } from './approval-plan';
+import { approvalPlanLines, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
 import { whoAmI } from './operations';
 import { watchOperation } from './watch';
@@ -144,26 +144,17 @@ export function registerNodeCommands(program: Command, setExit: (code: number) =
       });
     });
 
-  node
-    .command('remove')
+  withApprovalFlags(node.command('remove'))
     .description(
       'remove a node after approval: drain, etcd member, load balancers, then its services and data (moved aside)',
     )
     .requiredOption('-f, --file <file>', 'cluster spec (YAML) that still lists the node')
     .requiredOption('--node <name>', 'the host to remove')
-    .option('--yes', 'approve in advance: do not wait for `hakube approve`')
     .option(
       '--drain-timeout <duration>',
       'how long the drain may take; then the removal stops (node cordoned)',
       '5m',
     )
-    .option(
-      '--approval-timeout <duration>',
-      'how long to wait for a decision; then nothing is changed',
-      '30m',
-    )
-    .option('--wait', 'follow it live until it ends')
-    .option('--json', 'print JSON')
     .action(async (flags: RemoveFlags, cmd: Command) => {
       const { cluster } = loadClusterOrThrow(flags.file);
       const refusals = removalRefusals(cluster, flags.node);

@@ -6,7 +6,7 @@ import { withClient } from '../connect';
 import { InputError } from '../exit-codes';
 import { printJson, printLines } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
-import { approvalPlanLines } from './approval-plan';
+import { approvalPlanLines, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
 import { whoAmI } from './operations';
 import { watchOperation } from './watch';
@@ -23,21 +23,12 @@ interface ResetFlags {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerResetCommand(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('reset')
+  withApprovalFlags(program.command('reset'))
     .description(
       'stop everything hakube installed on the hosts, remove its units, move configs and data aside (after approval)',
     )
     .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
     .option('--node <name>', 'reset only this host (repeatable); default: every host', collect, [])
-    .option('--yes', 'approve in advance: do not wait for `hakube approve`')
-    .option(
-      '--approval-timeout <duration>',
-      'how long to wait for a decision; then nothing is changed',
-      '30m',
-    )
-    .option('--wait', 'follow it live until it ends')
-    .option('--json', 'print JSON')
     .action(async (flags: ResetFlags, cmd: Command) => {
       const { cluster } = loadClusterOrThrow(flags.file);
       const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');

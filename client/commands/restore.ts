@@ -11,7 +11,7 @@ import { printJson, printLines } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
 import { whoAmI } from './operations';
 import { watchOperation } from './watch';
-import { approvalPlanLines } from './approval-plan';
+import { approvalPlanLines, withApprovalFlags } from './approval-plan';
 
 interface RestoreFlags {
   file: string;
@@ -41,25 +41,16 @@ async function follow(client: HakubeClient, id: string, flags: RestoreFlags, set
 }
 
 export function registerRestoreCommand(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('restore')
+  withApprovalFlags(program.command('restore'))
     .description('restore etcd from a stored snapshot, after approval (or roll a restore back)')
     .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
     .option('--snapshot <id>', 'snapshot id (see `hakube backup list`)')
     .option('--rollback <workflow-id>', 'put back the data dirs a restore moved aside (e.g. restore-prod)')
-    .option('--yes', 'approve in advance: do not wait for `hakube approve`')
-    .option(
-      '--approval-timeout <duration>',
-      'how long to wait for a decision; then nothing is changed',
-      '30m',
-    )
     .option(
       '--health-timeout <duration>',
       'how long etcd and the apiservers may take to become healthy',
       '5m',
     )
-    .option('--wait', 'follow it live until it ends')
-    .option('--json', 'print JSON')
     .action(async (flags: RestoreFlags, cmd: Command) => {
       if (!flags.snapshot === !flags.rollback)
         throw new InputError('give exactly one of --snapshot, --rollback');

@@ -1,23 +1,11 @@
 // `hakube node add` and `hakube node remove` refuse bad input before anything starts (exit 2,
 // nothing connected to): unknown or repeated nodes, the first control-plane host, bad flags.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { runCli } from '../helpers/cli';
-import { makeTempHome, REPO_ROOT } from '../helpers/temp-home';
-
-let home = '';
-let spec = '';
-before(() => {
-  home = makeTempHome();
-  spec = join(home, 'cluster.yaml');
-  copyFileSync(join(REPO_ROOT, 'examples', 'cluster.yaml'), spec);
-});
-after(() => rmSync(home, { recursive: true, force: true }));
+import { exampleSpecHome, runCli } from '../helpers/cli';
 
 // No server runs here: each of these must be refused before the CLI connects to one.
-const env = () => ({ HOME: home, HAKUBE_HOME: join(home, '.hakube'), TEMPORAL_ADDRESS: '127.0.0.1:1' });
+const { spec: specPath, env } = exampleSpecHome();
 
 async function refused(args: string[], message: RegExp): Promise<void> {
   const r = await runCli(args, env());
@@ -26,43 +14,57 @@ async function refused(args: string[], message: RegExp): Promise<void> {
 }
 
 test('node add: unknown, repeated and first control-plane nodes are refused', async () => {
-  await refused(['node', 'add', '-f', spec], /name at least one node/);
-  await refused(['node', 'add', '-f', spec, '--node', 'worker-9'], /worker-9 is not a host of the spec/);
+  await refused(['node', 'add', '-f', specPath()], /name at least one node/);
   await refused(
-    ['node', 'add', '-f', spec, '--node', 'worker-1', '--node', 'worker-1'],
+    ['node', 'add', '-f', specPath(), '--node', 'worker-9'],
+    /worker-9 is not a host of the spec/,
+  );
+  await refused(
+    ['node', 'add', '-f', specPath(), '--node', 'worker-1', '--node', 'worker-1'],
     /worker-1 is named twice/,
   );
-  await refused(['node', 'add', '-f', spec, '--node', 'master-1'], /first control-plane host/);
+  await refused(['node', 'add', '-f', specPath(), '--node', 'master-1'], /first control-plane host/);
 });
 
 test('node add: a node on the command line needs a valid address and role, and only one --node', async () => {
   await refused(
-    ['node', 'add', '-f', spec, '--node', 'worker-9', '--role', 'worker'],
+    ['node', 'add', '-f', specPath(), '--node', 'worker-9', '--role', 'worker'],
     /--role goes with --node-address/,
   );
   await refused(
-    ['node', 'add', '-f', spec, '--node', 'worker-9', '--node-address', '192.168.10.29', '--role', 'db'],
+    [
+      'node',
+      'add',
+      '-f',
+      specPath(),
+      '--node',
+      'worker-9',
+      '--node-address',
+      '192.168.10.29',
+      '--role',
+      'db',
+    ],
     /--role: unknown db/,
   );
   await refused(
-    ['node', 'add', '-f', spec, '--node', 'worker-1', '--node-address', '192.168.10.29'],
+    ['node', 'add', '-f', specPath(), '--node', 'worker-1', '--node-address', '192.168.10.29'],
     /worker-1 is already in the spec/,
   );
   await refused(
-    ['node', 'add', '-f', spec, '--node', 'worker-9', '--node-address', '192.168.10.21'],
+    ['node', 'add', '-f', specPath(), '--node', 'worker-9', '--node-address', '192.168.10.21'],
     /with worker-9 added the spec is invalid/,
   );
   await refused(
-    ['node', 'add', '-f', spec, '--node', 'worker-1', '--parallel', '0'],
+    ['node', 'add', '-f', specPath(), '--node', 'worker-1', '--parallel', '0'],
     /--parallel: a whole number/,
   );
 });
 
 test('node remove: the first control-plane host and unknown hosts are refused; durations are checked', async () => {
-  await refused(['node', 'remove', '-f', spec, '--node', 'master-1'], /keeps the CA keys/);
-  await refused(['node', 'remove', '-f', spec, '--node', 'nope'], /nope is not a host of the spec/);
+  await refused(['node', 'remove', '-f', specPath(), '--node', 'master-1'], /keeps the CA keys/);
+  await refused(['node', 'remove', '-f', specPath(), '--node', 'nope'], /nope is not a host of the spec/);
   await refused(
-    ['node', 'remove', '-f', spec, '--node', 'worker-1', '--drain-timeout', 'soon'],
+    ['node', 'remove', '-f', specPath(), '--node', 'worker-1', '--drain-timeout', 'soon'],
     /--drain-timeout: not a duration/,
   );
 });

@@ -1,25 +1,16 @@
 // `hakube reset` refuses bad input before anything starts (exit 2, nothing connected to).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { runCli } from '../helpers/cli';
-import { makeTempHome, REPO_ROOT } from '../helpers/temp-home';
-
-let home = '';
-let spec = '';
-before(() => {
-  home = makeTempHome();
-  spec = join(home, 'cluster.yaml');
-  writeFileSync(spec, readFileSync(join(REPO_ROOT, 'examples', 'cluster.yaml'), 'utf8'));
-});
-after(() => rmSync(home, { recursive: true, force: true }));
+import { exampleSpecHome, runCli } from '../helpers/cli';
 
 // No server runs here: each of these must be refused before the CLI connects to one.
-const env = () => ({ HOME: home, HAKUBE_HOME: join(home, '.hakube'), TEMPORAL_ADDRESS: '127.0.0.1:1' });
+const { spec: specPath, env } = exampleSpecHome();
 
 test('an unknown --node is refused, naming the hosts there are', async () => {
-  const r = await runCli(['reset', '-f', spec, '--node', 'worker-1', '--node', 'worker-9', '--yes'], env());
+  const r = await runCli(
+    ['reset', '-f', specPath(), '--node', 'worker-1', '--node', 'worker-9', '--yes'],
+    env(),
+  );
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.match(
     r.stderr,
@@ -28,7 +19,7 @@ test('an unknown --node is refused, naming the hosts there are', async () => {
 });
 
 test('durations are checked', async () => {
-  const r = await runCli(['reset', '-f', spec, '--approval-timeout', 'soon'], env());
+  const r = await runCli(['reset', '-f', specPath(), '--approval-timeout', 'soon'], env());
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.match(r.stderr, /--approval-timeout: not a duration: "soon"/);
 });
