@@ -19,6 +19,7 @@ import { createServiceControlActivities } from './host/service-control';
 import { createResetActivities } from './host/reset-host';
 import { createCertificateCheckActivities } from './pki/check-certificates';
 import { createRotationActivities } from './pki/rotate';
+import { createCaRotationActivities } from './pki/ca-rotation';
 import { withTypedFailures } from './typed-failures';
 import { withLivenessHeartbeats } from './liveness';
 
@@ -49,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createResetActivities(deps),
       ...createCertificateCheckActivities(deps),
       ...createRotationActivities(deps),
+      ...createCaRotationActivities(deps),
     }),
   );
 }

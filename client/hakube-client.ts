@@ -22,6 +22,7 @@ import type { CertsCheckInput } from '../workflows/check-certificates';
 import type { ResetInput } from '../workflows/reset-cluster';
 import type { AddNodesInput } from '../workflows/add-nodes';
 import type { RotateInput } from '../workflows/rotate-certificates';
+import type { RotateCaInput } from '../workflows/rotate-ca';
 import type { RemoveNodeInput } from '../workflows/remove-node';
 
 export interface HakubeClientOptions {
@@ -252,6 +253,20 @@ export class HakubeClient {
       details: `Leaf certificates ${input.force ? '(all)' : `inside renewBefore (${c.spec.certificates.renewBeforeDays} days)`}${
         input.only?.length ? `, only ${input.only.join(', ')}` : ''
       } renewed from the same CAs, one host at a time behind health gates; previous ones kept on each host.`,
+    });
+  }
+
+  /** Starts `certs-rotate-<cluster>-ca` (or attaches to the one running): it waits for approval unless approvedBy. */
+  startCaRotation(input: RotateCaInput): Promise<StartedOperation> {
+    const c = input.cluster;
+    return this.startOperation<[RotateCaInput]>({
+      workflowType: 'rotateCa',
+      operation: 'certs-rotate',
+      cluster: c.metadata.name,
+      workflowId: workflowIdFor('certs-rotate', c.metadata.name, 'ca'),
+      args: [input],
+      summary: `${input.ca} rotation on ${c.metadata.name}`,
+      details: `A new ${input.ca} trusted next to the old one, its leaves re-issued, then the old one no longer trusted; one host at a time behind health gates.`,
     });
   }
 

@@ -10,3 +10,4 @@ export { joinNode } from './join-node';
 export { addNodes } from './add-nodes';
 export { removeNode } from './remove-node';
 export { rotateCertificates } from './rotate-certificates';
+export { rotateCa } from './rotate-ca';

@@ -53,10 +53,12 @@ export interface RotateResult {
 }
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 30 * 60_000;
-const DEFAULT_HEALTH_TIMEOUT_MS = 3 * 60_000;
+export const DEFAULT_HEALTH_TIMEOUT_MS = 3 * 60_000;
 
-interface Rollout {
+/** A rollout of renewals: the tracker and the phase its host steps belong to. */
+export interface Rollout {
   t: OperationTracker;
+  phase: string;
   input: RotateInput;
   stamp: string;
   result: RotateResult;
@@ -75,8 +77,8 @@ async function readCertificates(t: OperationTracker, cluster: Cluster): Promise<
   return rows.flat();
 }
 
-const hostStep = (host: string, what: string, title: string) => ({
-  key: `rollout/${what}/${host}`,
+const hostStep = (phase: string, host: string, what: string, title: string) => ({
+  key: `${phase}/${what}/${host}`,
   title,
   host,
 });
@@ -91,15 +93,19 @@ function servedBy(cluster: Cluster, host: string): { port: number; profile: stri
 }
 
 /** Restarted components healthy again; then the servers present the renewed serials. */
-async function gateAndVerify(r: Rollout, plan: HostRenewal, renewed: RenewedCert[]): Promise<ServedCert[]> {
+export async function gateAndVerify(
+  r: Rollout,
+  plan: HostRenewal,
+  renewed: RenewedCert[],
+): Promise<ServedCert[]> {
   const { cluster } = r.input;
   const gate = gateOptions(r.input.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS);
   const on = { cluster, host: plan.host };
-  const step = (what: string, title: string) => hostStep(plan.host, what, title);
+  const step = (what: string, title: string) => hostStep(r.phase, plan.host, what, title);
   if (plan.restart.includes('etcd'))
     await runStep(
       r.t,
-      'rollout',
+      r.phase,
       step('etcd-quorum', 'every etcd member healthy'),
       acts.checkEtcdHealth,
       [{ ...on, expectMembers: etcdHosts(cluster).length }],
@@ -108,7 +114,7 @@ async function gateAndVerify(r: Rollout, plan: HostRenewal, renewed: RenewedCert
   if (plan.restart.includes('kube-apiserver'))
     await runStep(
       r.t,
-      'rollout',
+      r.phase,
       step('readyz', 'its apiserver answers /readyz'),
       acts.checkApiserverReady,
       [{ ...on, local: true }],
@@ -117,7 +123,7 @@ async function gateAndVerify(r: Rollout, plan: HostRenewal, renewed: RenewedCert
   if (plan.restart.some((u) => u === 'kube-controller-manager' || u === 'kube-scheduler'))
     await runStep(
       r.t,
-      'rollout',
+      r.phase,
       step('leaders', 'controller-manager and scheduler leaders'),
       acts.leaderStatus,
       [{ ...on, require: true }],
@@ -126,7 +132,7 @@ async function gateAndVerify(r: Rollout, plan: HostRenewal, renewed: RenewedCert
   const primary = primaryControlPlane(cluster).name;
   await runStep(
     r.t,
-    'rollout',
+    r.phase,
     step('endpoint', '/readyz through the endpoint'),
     acts.checkApiserverReady,
     [{ cluster, host: primary }],
@@ -138,7 +144,7 @@ async function gateAndVerify(r: Rollout, plan: HostRenewal, renewed: RenewedCert
   if (expected.length === 0) return [];
   const served = await runStep(
     r.t,
-    'rollout',
+    r.phase,
     step('served', 'the servers present the new serials'),
     acts.servedCertificates,
     [{ ...on, ports: expected.map((e) => e.port) }],
@@ -156,30 +162,48 @@ async function gateAndVerify(r: Rollout, plan: HostRenewal, renewed: RenewedCert
   return served;
 }
 
-async function rotateHost(r: Rollout, plan: HostRenewal, done: string[], after: string[]): Promise<void> {
-  const input = { cluster: r.input.cluster, host: plan.host, profiles: plan.profiles, stamp: r.stamp };
-  const step = (what: string, title: string) => hostStep(plan.host, what, title);
+/** A member about to restart hands leadership on first, so writes never wait for an election. */
+export async function etcdLeadershipOff(r: Rollout, host: string): Promise<void> {
   await runStep(
     r.t,
-    'rollout',
+    r.phase,
+    hostStep(r.phase, host, 'etcd-leader', 'move etcd leadership off it if it leads'),
+    acts.ensureEtcdNotLeader,
+    [{ cluster: r.input.cluster, host }],
+    gateOptions(r.input.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS),
+  );
+}
+
+export async function rotateHost(
+  r: Rollout,
+  plan: HostRenewal,
+  done: string[],
+  after: string[],
+): Promise<void> {
+  const input = { cluster: r.input.cluster, host: plan.host, profiles: plan.profiles, stamp: r.stamp };
+  const step = (what: string, title: string) => hostStep(r.phase, plan.host, what, title);
+  await runStep(
+    r.t,
+    r.phase,
     step('keep', `keep the current ones as *.before-rotate-${r.stamp}`),
     acts.keepCertificatesAside,
     [input],
   );
   const renewed = await runStep(
     r.t,
-    'rollout',
-    step('renew', `renew ${plan.profiles.length} from the same CAs`),
+    r.phase,
+    step('renew', `renew ${plan.profiles.length} from their signing CAs`),
     acts.renewCertificates,
     [input],
   );
   const units = { cluster: r.input.cluster, host: plan.host, units: plan.restart };
   try {
+    if (plan.restart.includes('etcd')) await etcdLeadershipOff(r, plan.host);
     // Bounded like the gates: a host that cannot restart its components in time is rolled back.
     if (plan.restart.length)
       await runStep(
         r.t,
-        'rollout',
+        r.phase,
         step('restart', `restart ${plan.restart.join(', ')}`),
         acts.restartServices,
         [units],
@@ -191,7 +215,7 @@ async function rotateHost(r: Rollout, plan: HostRenewal, done: string[], after: 
     // Back to what worked on this host; the hosts after it are not touched.
     await runStep(
       r.t,
-      'rollout',
+      r.phase,
       step('restore', 'put the previous certificates back'),
       acts.restoreCertificates,
       [input],
@@ -199,7 +223,7 @@ async function rotateHost(r: Rollout, plan: HostRenewal, done: string[], after: 
     if (plan.restart.length)
       await runStep(
         r.t,
-        'rollout',
+        r.phase,
         step('restart-previous', `restart ${plan.restart.join(', ')} on the previous certificates`),
         acts.restartServices,
         [units],
@@ -218,7 +242,7 @@ export async function rotateCertificates(input: RotateInput): Promise<RotateResu
   const t = new OperationTracker('certs-rotate', input.cluster.metadata.name, ROTATE_PHASES);
   const gate = new ApprovalGate(t.progress);
   const stamp = restoreStamp(workflowNow());
-  const r: Rollout = { t, input, stamp, result: { stamp, hosts: [] } };
+  const r: Rollout = { t, phase: 'rollout', input, stamp, result: { stamp, hosts: [] } };
   try {
     const rows = await t.phase('check', () => readCertificates(t, input.cluster));
     const renewals = selectRenewals(input.cluster, rows, input);

@@ -151,6 +151,18 @@ export function createEtcdMembershipActivities(deps: { hosts: HostProvider }) {
       return { memberId: member.id, promoted: true };
     },
 
+    /**
+     * Before a member restarts (a rolling restart): if it leads, leadership moves to a healthy
+     * voter first, so the cluster never waits an election timeout for a new leader.
+     */
+    async ensureEtcdNotLeader(input: HostInput): Promise<{ movedLeaderTo?: string }> {
+      const spec = hostByName(input.cluster, input.host);
+      const { host, members } = await answeringMember(input.cluster, [input.host]);
+      const member = memberOf(members, spec);
+      if (!member) return {};
+      return { movedLeaderTo: await moveLeadershipOff(host, members, member, spec) };
+    },
+
     /** Read-only: what removing the host's member would risk (the check before an approval). */
     async checkEtcdMemberRemoval(input: MembershipInput): Promise<RemovalCheck> {
       const leaving = hostByName(input.cluster, input.host);
@@ -185,7 +197,7 @@ export function createEtcdMembershipActivities(deps: { hosts: HostProvider }) {
   };
 }
 
-/** If the leaving member leads, hands leadership to a healthy voter first (no election gap). */
+/** If the member leads, hands leadership to a healthy voter first (no election gap). */
 async function moveLeadershipOff(
   host: Host,
   members: EtcdMember[],

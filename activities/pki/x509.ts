@@ -89,8 +89,10 @@ export async function keyMatches(keyPem: string, publicKey: x509.PublicKey): Pro
   }
 }
 
+/** The first certificate of a PEM text: a CA file may be a bundle (during a CA rotation), signer first. */
 export function parseCertificate(pemText: string): x509.X509Certificate {
-  return new x509.X509Certificate(pemText);
+  const first = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(pemText)?.[0];
+  return new x509.X509Certificate(first ?? pemText);
 }
 
 /** 16 random bytes, top bit cleared so the DER integer stays positive. */

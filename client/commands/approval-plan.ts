@@ -1,7 +1,9 @@
 // The plan an operation waits to have approved, as the run itself shows it (its folder names
 // carry the run's time stamp), with the commands that decide; and the flags such operations share.
 import type { Command } from 'commander';
-import type { HakubeClient } from '../hakube-client';
+import type { HakubeClient, StartedOperation } from '../hakube-client';
+import { printJson, printLines } from '../output';
+import { watchOperation } from './watch';
 
 export async function approvalPlanLines(client: HakubeClient, id: string, what: string): Promise<string[]> {
   for (let i = 0; i < 30; i++) {
@@ -34,4 +36,24 @@ export function withApprovalFlags(command: Command): Command {
     )
     .option('--wait', 'follow it live until it ends')
     .option('--json', 'print JSON');
+}
+
+/**
+ * After starting an operation behind an approval: its id and the plan it waits to have approved
+ * (or JSON), or with --wait the live view until it ends; sets the exit code of its outcome.
+ */
+export async function followApproval(
+  client: HakubeClient,
+  started: StartedOperation,
+  flags: { wait?: boolean; json?: boolean },
+  what: string,
+  setExit: (code: number) => void,
+): Promise<void> {
+  if (flags.wait) {
+    setExit(await watchOperation(client, started.workflowId, { json: flags.json }));
+    return;
+  }
+  if (flags.json) return printJson(started);
+  printLines([`${started.started ? 'started' : 'attached to running'} ${started.workflowId}`]);
+  printLines(await approvalPlanLines(client, started.workflowId, what));
 }

@@ -1,15 +1,16 @@
 // hakube certs rotate -f cluster.yaml [--only KIND...] [--force] [--yes] [--wait]: renew leaf
 // certificates from the same CAs with a rolling restart behind health gates, after approval.
+// hakube certs rotate-ca -f cluster.yaml --ca etcd [--yes] [--wait]: replace a CA.
 import type { Command } from 'commander';
 import { onlyKinds, ROTATABLE_KINDS } from '../../cluster/pki/rotation';
+import { ROTATABLE_CAS } from '../../cluster/pki/ca-rotation';
+import type { CaName } from '../../cluster/pki/types';
 import { withClient } from '../connect';
 import { InputError } from '../exit-codes';
-import { printJson, printLines } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
-import { approvalPlanLines, withApprovalFlags } from './approval-plan';
+import { followApproval, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
 import { whoAmI } from './operations';
-import { watchOperation } from './watch';
 
 interface RotateFlags {
   file: string;
@@ -54,12 +55,37 @@ export function registerCertsRotateCommand(certs: Command, setExit: (code: numbe
           approvalTimeoutMs,
           healthTimeoutMs,
         });
-        if (flags.json && !flags.wait) printJson(started);
-        else if (!flags.json && !flags.wait) {
-          printLines([`${started.started ? 'started' : 'attached to running'} ${started.workflowId}`]);
-          printLines(await approvalPlanLines(client, started.workflowId, 'certificate rotation'));
-        }
-        if (flags.wait) setExit(await watchOperation(client, started.workflowId, { json: flags.json }));
+        await followApproval(client, started, flags, 'certificate rotation', setExit);
+      });
+    });
+}
+
+const CA_NAMES: Record<string, CaName> = { etcd: 'etcd-ca', 'etcd-ca': 'etcd-ca' };
+
+export function registerCaRotateCommand(certs: Command, setExit: (code: number) => void): void {
+  withApprovalFlags(certs.command('rotate-ca'))
+    .description(
+      'replace a CA: the new one trusted next to the old, its leaves re-issued, then only the new one trusted; one host at a time, after approval',
+    )
+    .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
+    .requiredOption('--ca <name>', `the CA to replace (${ROTATABLE_CAS.join(', ')})`)
+    .option('--health-timeout <duration>', "how long each host's gates may take", '3m')
+    .action(async (flags: Omit<RotateFlags, 'only' | 'force'> & { ca: string }, cmd: Command) => {
+      const ca = CA_NAMES[flags.ca];
+      if (!ca || !ROTATABLE_CAS.includes(ca))
+        throw new InputError(`--ca: ${flags.ca} cannot be rotated yet (${ROTATABLE_CAS.join(', ')})`);
+      const { cluster } = loadClusterOrThrow(flags.file);
+      const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
+      const healthTimeoutMs = durationFlag(flags.healthTimeout, '--health-timeout');
+      await withClient(cmd, async (client) => {
+        const started = await client.startCaRotation({
+          cluster,
+          ca,
+          approvedBy: flags.yes ? whoAmI() : undefined,
+          approvalTimeoutMs,
+          healthTimeoutMs,
+        });
+        await followApproval(client, started, flags, `${ca} rotation`, setExit);
       });
     });
 }

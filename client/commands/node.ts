@@ -13,7 +13,7 @@ import { InputError } from '../exit-codes';
 import type { HakubeClient } from '../hakube-client';
 import { printJson, printLines, table } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
-import { approvalPlanLines, withApprovalFlags } from './approval-plan';
+import { followApproval, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
 import { whoAmI } from './operations';
 import { watchOperation } from './watch';
@@ -169,12 +169,7 @@ export function registerNodeCommands(program: Command, setExit: (code: number) =
           approvalTimeoutMs,
           drainTimeoutSeconds,
         });
-        if (flags.json && !flags.wait) printJson(started);
-        else if (!flags.json && !flags.wait) {
-          printLines([`${started.started ? 'started' : 'attached to running'} ${started.workflowId}`]);
-          printLines(await approvalPlanLines(client, started.workflowId, `removal of ${flags.node}`));
-        }
-        if (flags.wait) setExit(await watchOperation(client, started.workflowId, { json: flags.json }));
+        await followApproval(client, started, flags, `removal of ${flags.node}`, setExit);
       });
     });
 }

@@ -4,12 +4,10 @@ import type { Command } from 'commander';
 import { unknownHosts } from '../../cluster/plan/reset';
 import { withClient } from '../connect';
 import { InputError } from '../exit-codes';
-import { printJson, printLines } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
-import { approvalPlanLines, withApprovalFlags } from './approval-plan';
+import { followApproval, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
 import { whoAmI } from './operations';
-import { watchOperation } from './watch';
 
 interface ResetFlags {
   file: string;
@@ -45,14 +43,7 @@ export function registerResetCommand(program: Command, setExit: (code: number) =
           approvedBy: flags.yes ? whoAmI() : undefined,
           approvalTimeoutMs,
         });
-        if (flags.json && !flags.wait) printJson(started);
-        else if (!flags.json && !flags.wait) {
-          printLines([`${started.started ? 'started' : 'attached to running'} ${started.workflowId}`]);
-          printLines(
-            await approvalPlanLines(client, started.workflowId, `reset of ${cluster.metadata.name}`),
-          );
-        }
-        if (flags.wait) setExit(await watchOperation(client, started.workflowId, { json: flags.json }));
+        await followApproval(client, started, flags, `reset of ${cluster.metadata.name}`, setExit);
       });
     });
 }

@@ -11,7 +11,7 @@ import { printJson, printLines } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
 import { whoAmI } from './operations';
 import { watchOperation } from './watch';
-import { approvalPlanLines, withApprovalFlags } from './approval-plan';
+import { followApproval, withApprovalFlags } from './approval-plan';
 
 interface RestoreFlags {
   file: string;
@@ -79,12 +79,7 @@ export function registerRestoreCommand(program: Command, setExit: (code: number)
           approvalTimeoutMs,
           healthTimeoutMs,
         });
-        if (flags.json && !flags.wait) printJson(started);
-        else if (!flags.json && !flags.wait) {
-          printLines([`${started.started ? 'started' : 'attached to running'} ${started.workflowId}`]);
-          printLines(await approvalPlanLines(client, started.workflowId, `restore of ${meta.id}`));
-        }
-        return follow(client, started.workflowId, flags, setExit);
+        await followApproval(client, started, flags, `restore of ${meta.id}`, setExit);
       });
     });
 }

@@ -17,3 +17,11 @@ test('certs rotate: unknown kinds (CAs are not leaves) and bad durations are ref
     assert.match(r.stderr, message);
   }
 });
+
+test('certs rotate-ca: only the etcd CA can be replaced; the others are refused before anything starts', async () => {
+  for (const ca of ['kubernetes', 'front-proxy', 'nope']) {
+    const r = await runCli(['certs', 'rotate-ca', '-f', specPath(), '--ca', ca], env());
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, new RegExp(`--ca: ${ca} cannot be rotated yet \\(etcd-ca\\)`));
+  }
+});

@@ -3,7 +3,8 @@
 // exactly those with a rolling restart while a client writes to etcd every 100 ms: no write fails
 // for longer than one election timeout, the servers present the new serials, and the history
 // holds no private key. Last, a host made unreachable during its turn stops the rollout with its
-// previous certificates back in place and the hosts after it untouched.
+// previous certificates back in place and the hosts after it untouched. Then the etcd CA itself is
+// replaced under the same write load, and a client certificate of the old CA is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -17,6 +18,7 @@ import { apiserverPort, etcdHosts } from '../../../cluster/topology';
 import { labHeal, labPartition } from '../../../lab';
 import type { CertsCheckResult } from '../../../workflows/check-certificates';
 import type { RotateResult } from '../../../workflows/rotate-certificates';
+import type { RotateCaResult } from '../../../workflows/rotate-ca';
 import { eventually } from '../../helpers/temporal';
 import { checkedHistory, type InstalledLab } from './installed-lab';
 
@@ -46,6 +48,47 @@ export function registerCertsRotateTests(ctx: InstalledLab): void {
     return p.phases.flatMap((ph) => ph.steps).find((s) => s.key === key)?.status;
   }
 
+  /**
+   * Runs `during` while a client on master-1 writes to etcd every 100 ms (logging each outcome with
+   * its time); then asserts no write failed for longer than one election timeout.
+   */
+  async function whileEtcdTakesWrites(what: string, during: () => Promise<void>): Promise<void> {
+    const m1 = ctx.on('master-1');
+    const endpoints = etcdHosts(ctx.cluster)
+      .map((h) => `https://${h.address}:2379`)
+      .join(',');
+    const put = etcdctl(endpoints, '--command-timeout=2s put /hakube-rotate/last "$t"');
+    await m1.run('rm -f /tmp/writer.stop /tmp/writer.log');
+    await m1.run(
+      `nohup bash -c 'while [ ! -e /tmp/writer.stop ]; do t=$(date +%s%3N); if ${put} >/dev/null 2>&1; then echo "$t ok"; else echo "$t fail"; fi; sleep 0.1; done' >/tmp/writer.log 2>&1 &`,
+    );
+    try {
+      await during();
+    } finally {
+      await m1.run('touch /tmp/writer.stop; sleep 1');
+    }
+    const log = (await m1.run('cat /tmp/writer.log')).stdout.trim().split('\n');
+    const writes = log
+      .map((l) => l.split(' '))
+      .map(([t, outcome]) => ({ t: Number(t), ok: outcome === 'ok' }));
+    // The longest time from a failed write to the next successful one.
+    let worst = 0;
+    let failingSince: number | undefined;
+    for (const w of writes) {
+      if (!w.ok) failingSince ??= w.t;
+      else if (failingSince !== undefined) {
+        worst = Math.max(worst, w.t - failingSince);
+        failingSince = undefined;
+      }
+    }
+    process.stderr.write(
+      `  [${what}] ${writes.length} writes, ${writes.filter((w) => !w.ok).length} failed, longest failing stretch ${worst} ms\n`,
+    );
+    assert.ok(writes.length > 100, `only ${writes.length} writes`);
+    assert.equal(failingSince, undefined, 'writes were still failing at the end');
+    assert.ok(worst <= ELECTION_TIMEOUT_MS, `writes failed for ${worst} ms`);
+  }
+
   test('rotate: every leaf re-issued with 2 days of validity; certs check (renewBefore 7) flags them all', async () => {
     const short = withValidity(ctx.cluster, 2, 7);
     const started = await ctx.client.startCertsRotate({ cluster: short, force: true, approvedBy: 'e2e' });
@@ -65,45 +108,14 @@ export function registerCertsRotateTests(ctx: InstalledLab): void {
 
   test('rotate: the flagged ones are renewed with a rolling restart; etcd takes writes throughout; the new serials are served', async () => {
     const cluster = withValidity(ctx.cluster, 365, 7);
-    const m1 = ctx.on('master-1');
-    const endpoints = etcdHosts(cluster)
-      .map((h) => `https://${h.address}:2379`)
-      .join(',');
-    const put = etcdctl(endpoints, '--command-timeout=2s put /hakube-rotate/last "$t"');
-    await m1.run('rm -f /tmp/writer.stop /tmp/writer.log');
-    // A client writing every 100 ms from master-1, logging each write's outcome with its time.
-    await m1.run(
-      `nohup bash -c 'while [ ! -e /tmp/writer.stop ]; do t=$(date +%s%3N); if ${put} >/dev/null 2>&1; then echo "$t ok"; else echo "$t fail"; fi; sleep 0.1; done' >/tmp/writer.log 2>&1 &`,
-    );
-    let result: RotateResult;
-    try {
+    let result: RotateResult | undefined;
+    await whileEtcdTakesWrites('rotate', async () => {
       const started = await ctx.client.startCertsRotate({ cluster, approvedBy: 'e2e' });
       result = await ctx.client.result<RotateResult>(started.workflowId);
       checkedHistory(ctx, started.workflowId, 'rotate-certificates-lab.json');
-    } finally {
-      await m1.run('touch /tmp/writer.stop; sleep 1');
-    }
-    const log = (await m1.run('cat /tmp/writer.log')).stdout.trim().split('\n');
-    const writes = log
-      .map((l) => l.split(' '))
-      .map(([t, outcome]) => ({ t: Number(t), ok: outcome === 'ok' }));
-    // The longest time from a failed write to the next successful one.
-    let worst = 0;
-    let failingSince: number | undefined;
-    for (const w of writes) {
-      if (!w.ok) failingSince ??= w.t;
-      else if (failingSince !== undefined) {
-        worst = Math.max(worst, w.t - failingSince);
-        failingSince = undefined;
-      }
-    }
-    process.stderr.write(
-      `  [rotate] ${writes.length} writes during the rotation, ${writes.filter((w) => !w.ok).length} failed, longest failing stretch ${worst} ms\n`,
-    );
-    assert.ok(writes.length > 100, `only ${writes.length} writes`);
-    assert.equal(failingSince, undefined, 'writes were still failing at the end');
-    assert.ok(worst <= ELECTION_TIMEOUT_MS, `writes failed for ${worst} ms`);
-
+    });
+    const m1 = ctx.on('master-1');
+    assert.ok(result);
     assert.deepEqual(
       result.hosts.map((h) => h.host).sort(),
       ctx.cluster.spec.hosts.map((h) => h.name).sort(),
@@ -201,5 +213,55 @@ export function registerCertsRotateTests(ctx: InstalledLab): void {
       60_000,
       'three healthy members',
     );
+  });
+
+  test('rotate-ca: the etcd CA is replaced while etcd takes writes; the old CA is trusted no more', async () => {
+    const caFile = '/etc/kubernetes/pki/etcd/ca.crt';
+    const masters = etcdHosts(ctx.cluster).map((h) => h.name);
+    const sha = async (host: string) => (await ctx.on(host).run(`sha256sum ${caFile}`)).stdout.split(' ')[0];
+    const before = await sha('master-1');
+    let result: RotateCaResult | undefined;
+    await whileEtcdTakesWrites('rotate-ca', async () => {
+      const started = await ctx.client.startCaRotation({
+        cluster: ctx.cluster,
+        ca: 'etcd-ca',
+        approvedBy: 'e2e',
+      });
+      result = await ctx.client.result<RotateCaResult>(started.workflowId);
+      checkedHistory(ctx, started.workflowId, 'rotate-ca-lab.json');
+    });
+    assert.ok(result?.staged);
+    assert.notEqual(result.staged.newFingerprint, result.staged.oldFingerprint);
+    // Every member trusts one CA, the same new one.
+    const after = await Promise.all(masters.map(sha));
+    assert.equal(new Set(after).size, 1);
+    assert.notEqual(after[0], before);
+    for (const h of masters)
+      assert.equal((await ctx.on(h).run(`grep -c 'BEGIN CERTIFICATE' ${caFile}`)).stdout.trim(), '1', h);
+    // Every certificate the etcd CA signs verifies against the new one.
+    const rows = (await certRows(ctx.cluster)).filter((r) =>
+      /^certs\/(etcd|apiserver-etcd)/.test(r.profile ?? ''),
+    );
+    assert.ok(rows.length >= masters.length * 4);
+    assert.deepEqual(
+      rows.filter((r) => r.status !== 'ok').map((r) => `${r.host} ${r.path} ${r.status}`),
+      [],
+    );
+    // A client certificate of the old CA (kept aside by the re-issue) is refused now; the new one works.
+    const client = '/etc/kubernetes/pki/etcd/healthcheck-client';
+    const old = await ctx
+      .on('master-1')
+      .exec(
+        `/usr/local/bin/etcdctl --endpoints=https://127.0.0.1:2379 --cacert=${caFile} --cert=${client}.crt.before-rotate-${result.stamp} --key=${client}.key.before-rotate-${result.stamp} --command-timeout=5s get /hakube-rotate/last`,
+      );
+    assert.notEqual(old.exitCode, 0, 'a client of the old CA was let in');
+    const current = await ctx
+      .on('master-1')
+      .exec(etcdctl('https://127.0.0.1:2379', 'get /hakube-rotate/last'));
+    assert.equal(current.exitCode, 0, current.stderr);
+    const readyz = await ctx
+      .on('master-2')
+      .run('/usr/local/bin/kubectl --kubeconfig=/etc/kubernetes/admin.conf get --raw /readyz');
+    assert.equal(readyz.stdout.trim(), 'ok');
   });
 }
