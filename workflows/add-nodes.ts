@@ -8,10 +8,10 @@ import { workflowIdFor } from '../cluster/operations';
 import { ErrorTypes } from '../cluster/errors';
 import { HakubeCluster, HakubeOperation } from '../cluster/search-attributes';
 import type { Cluster } from '../cluster/spec';
-import { acts, runOnEach } from './shared/activities';
 import { workflowNow } from './shared/clock';
 import { OperationTracker } from './shared/tracker';
 import { failureText } from './shared/outcome';
+import { refreshHostsFiles } from './join/phases';
 import { joinNode, type JoinNodeResult } from './join-node';
 
 export interface AddNodesInput {
@@ -104,24 +104,7 @@ export async function addNodes(input: AddNodesInput): Promise<AddNodesResult> {
       }),
     );
 
-  await t
-    .phase('hosts-file', () =>
-      runOnEach(
-        t,
-        'hosts-file',
-        cluster.spec.hosts,
-        { key: 'hosts-file', title: "the cluster's /etc/hosts block" },
-        acts.ensureHostsFile,
-        (h) => ({ cluster, host: h.name }),
-        { retry: { maximumAttempts: 5, initialInterval: '2 seconds' } },
-      ),
-    )
-    .catch((err: unknown) => {
-      // A host that is down keeps an older /etc/hosts: said, not fatal (nothing depends on it).
-      t.progress.warnings.push(
-        `/etc/hosts not refreshed everywhere: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    });
+  await t.phase('hosts-file', () => refreshHostsFiles(t, cluster));
 
   const failed = outcomes.filter((o) => o.status !== 'joined');
   if (failed.length > 0) {

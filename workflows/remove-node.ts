@@ -16,12 +16,12 @@ import { resetStamp } from '../cluster/plan/reset';
 import type { Decision } from '../cluster/progress';
 import type { Cluster, HostSpec } from '../cluster/spec';
 import { controlPlaneHosts, etcdHosts, primaryControlPlane } from '../cluster/topology';
-import { acts, runOnEach, runStep } from './shared/activities';
+import { acts, runStep } from './shared/activities';
 import { ApprovalGate } from './shared/approval';
 import { workflowNow } from './shared/clock';
 import { OperationTracker } from './shared/tracker';
 import { failureText, notApproved, outcomeOf } from './shared/outcome';
-import { rollApiservers, updateEndpointOn } from './join/phases';
+import { refreshHostsFiles, rollApiservers, updateEndpointOn } from './join/phases';
 
 export interface RemoveNodeInput {
   /** The spec that still lists the node. */
@@ -203,21 +203,7 @@ async function host(run: RemoveRun): Promise<void> {
   );
 }
 
-async function hostsFile(run: RemoveRun): Promise<void> {
-  await runOnEach(
-    run.t,
-    'hosts-file',
-    run.rest.spec.hosts,
-    { key: 'hosts-file', title: "the cluster's /etc/hosts block" },
-    acts.ensureHostsFile,
-    (h) => ({ cluster: run.rest, host: h.name }),
-    { retry: { maximumAttempts: 5, initialInterval: '2 seconds' } },
-  ).catch((err: unknown) => {
-    run.t.progress.warnings.push(
-      `/etc/hosts not refreshed everywhere: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  });
-}
+const hostsFile = (run: RemoveRun) => refreshHostsFiles(run.t, run.rest);
 
 const RUN: Record<Exclude<RemovePhase, 'approval'>, (run: RemoveRun) => Promise<void>> = {
   check,

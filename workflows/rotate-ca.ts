@@ -10,10 +10,10 @@ import {
   leavesSignedBy,
   rotatedCa,
   trustingHosts,
-  unitsForLeaves,
   unitsTrusting,
   type TrustStage,
 } from '../cluster/pki/ca-rotation';
+import { unitsFor } from '../cluster/pki/rotation';
 import type { CaName } from '../cluster/pki/types';
 import type { Cluster, HostSpec } from '../cluster/spec';
 import { ErrorTypes } from '../cluster/errors';
@@ -139,7 +139,7 @@ export async function rotateCa(input: RotateCaInput): Promise<RotateCaResult> {
       const plans = hosts
         .map((h) => ({ host: h.name, profiles: leavesSignedBy(cluster, ca, h), why: [] as string[] }))
         .filter((p) => p.profiles.length > 0)
-        .map((p) => ({ ...p, restart: unitsForLeaves(p.profiles) }));
+        .map((p) => ({ ...p, restart: unitsFor(p.profiles) }));
       for (const [i, plan] of plans.entries())
         await rotateHost(
           r,

@@ -3,21 +3,14 @@
 // The bootstrap environment file is written only while the member has no data: afterwards etcd
 // ignores it, and rewriting it would restart a running member for nothing.
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  etcdctl,
-  LOCAL_ETCD,
-  etcdHealthProblems,
-  parseEndpointHealth,
-  parseMemberList,
-  type EndpointHealth,
-  type EtcdMember,
-} from '../../cluster/etcdctl';
+import { etcdHealthProblems, type EndpointHealth, type EtcdMember } from '../../cluster/etcdctl';
 import { renderEtcdBootstrapEnv, renderEtcdUnit, type EtcdMemberOptions } from '../../cluster/render/etcd';
 import { X509Certificate } from 'node:crypto';
 import { files, pki } from '../../cluster/layout';
 import { readText, type Host } from '../ssh';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { ensureService, type ServiceResult } from '../host/ensure-service';
+import { readEndpointHealth, readMemberList } from './read-cluster';
 
 export interface EnsureEtcdMemberInput extends HostInput {
   state: EtcdMemberOptions['state'];
@@ -68,23 +61,21 @@ export function createEtcdActivities(deps: { hosts: HostProvider }) {
     /** Healthy when every member of the cluster answers; run from `host` against the local member. */
     async checkEtcdHealth(input: HostInput & { expectMembers?: number }): Promise<EtcdHealth> {
       const { host } = resolveHost(deps.hosts, input);
-      const list = await host.exec(etcdctl(LOCAL_ETCD, 'member list -w json'), { timeoutMs: 30_000 });
-      if (list.exitCode !== 0) {
+      const list = await readMemberList(host);
+      if (!list.ok) {
         throw ApplicationFailure.create({
           type: EtcdUnhealthy,
-          message: `etcd on ${input.host} does not answer: ${list.stderr.trim()}`,
+          message: `etcd on ${input.host} does not answer: ${list.error}`,
         });
       }
-      const members = parseMemberList(list.stdout);
-      const health = await host.exec(etcdctl(LOCAL_ETCD, 'endpoint health --cluster -w json'), {
-        timeoutMs: 30_000,
-      });
-      const endpoints = health.stdout.trim().startsWith('[') ? parseEndpointHealth(health.stdout) : [];
+      const { members } = list;
+      const health = await readEndpointHealth(host);
+      const { endpoints } = health;
       const problems = etcdHealthProblems(members, endpoints, input.expectMembers);
-      if (health.exitCode !== 0 || problems.length > 0) {
+      if (!health.allHealthy || problems.length > 0) {
         throw ApplicationFailure.create({
           type: EtcdUnhealthy,
-          message: `etcd not healthy yet: ${members.length} members, unhealthy: ${problems.join(', ') || health.stderr.trim() || 'none'}`,
+          message: `etcd not healthy yet: ${members.length} members, unhealthy: ${problems.join(', ') || health.error || 'none'}`,
         });
       }
       return { members, endpoints };

@@ -4,13 +4,7 @@
 // it would not break quorum.
 import { ApplicationFailure } from '@temporalio/common';
 import { parseEndpointStatus } from '../../cluster/backup/snapshots';
-import {
-  etcdctl,
-  LOCAL_ETCD,
-  parseEndpointHealth,
-  parseMemberList,
-  type EtcdMember,
-} from '../../cluster/etcdctl';
+import { etcdctl, LOCAL_ETCD, type EtcdMember } from '../../cluster/etcdctl';
 import {
   clientUrl,
   joiningInitialCluster,
@@ -24,6 +18,7 @@ import type { Cluster, HostSpec } from '../../cluster/spec';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import type { Host } from '../ssh';
 import { EtcdUnhealthy } from './ensure-member';
+import { readEndpointHealth, readMemberList } from './read-cluster';
 
 export interface MembershipInput extends HostInput {
   /** Members to run etcdctl on, tried in order until one answers (never the host being changed). */
@@ -58,10 +53,7 @@ const hexId = (decimal: string) => BigInt(decimal).toString(16);
 async function removalCheck(host: Host, members: EtcdMember[], leaving: HostSpec): Promise<RemovalCheck> {
   const member = memberOf(members, leaving);
   if (!member) return { members: members.length, problems: [] };
-  const health = await host.exec(etcdctl(LOCAL_ETCD, 'endpoint health --cluster -w json'), {
-    timeoutMs: 30_000,
-  });
-  const endpoints = health.stdout.trim().startsWith('[') ? parseEndpointHealth(health.stdout) : [];
+  const { endpoints } = await readEndpointHealth(host);
   return {
     memberId: member.id,
     members: members.length,
@@ -79,9 +71,9 @@ export function createEtcdMembershipActivities(deps: { hosts: HostProvider }) {
     for (const name of via) {
       const { host } = resolveHost(deps.hosts, { cluster, host: name });
       try {
-        const r = await host.exec(etcdctl(LOCAL_ETCD, 'member list -w json'), { timeoutMs: 30_000 });
-        if (r.exitCode === 0) return { host, name, members: parseMemberList(r.stdout) };
-        failures.push(`${name}: ${r.stderr.trim()}`);
+        const list = await readMemberList(host);
+        if (list.ok) return { host, name, members: list.members };
+        failures.push(`${name}: ${list.error}`);
       } catch (err) {
         failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -111,7 +103,9 @@ export function createEtcdMembershipActivities(deps: { hosts: HostProvider }) {
             message: `member add ${joining.name} failed: ${r.stderr.trim()}`,
           });
         }
-        list = parseMemberList((await host.run(etcdctl(LOCAL_ETCD, 'member list -w json'))).stdout);
+        const after = await readMemberList(host);
+        if (!after.ok) throw new Error(`member list after adding ${joining.name}: ${after.error}`);
+        list = after.members;
         member = memberOf(list, joining);
         if (!member) throw new Error(`member add ${joining.name} succeeded but the member is not listed`);
       }

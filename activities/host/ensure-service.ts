@@ -32,6 +32,21 @@ export async function unitState(host: Host, unit: string): Promise<string> {
   return (await host.exec(`systemctl is-active ${shq(unit)}`)).stdout.trim();
 }
 
+/**
+ * `systemctl stop` (a unit that is not running, or not installed, is not an error), with the
+ * unit's state before and after; `say` reports the stop while it runs (an apiserver drains).
+ */
+export async function stopUnit(
+  host: Host,
+  unit: string,
+  say: (line: string) => void,
+): Promise<{ before: string; after: string }> {
+  const before = await unitState(host, unit);
+  say(`systemctl stop ${unit} (was ${before})`);
+  await host.run(`systemctl stop ${shq(unit)} 2>/dev/null || true`, { timeoutMs: 120_000 });
+  return { before, after: await unitState(host, unit) };
+}
+
 async function journalTail(host: Host, unit: string): Promise<string> {
   const r = await host.exec(`journalctl -u ${unit} -n 25 --no-pager -o cat 2>/dev/null`);
   return r.stdout.trim();

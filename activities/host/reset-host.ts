@@ -5,7 +5,6 @@
 // after a crash finds what is done (the stamp is the workflow's, so the names are the same).
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorTypes } from '../../cluster/errors';
-import { etcdctl, LOCAL_ETCD, parseMemberList } from '../../cluster/etcdctl';
 import { BIN_DIR } from '../../cluster/layout';
 import {
   HAKUBE_UNIT_MARK,
@@ -23,7 +22,8 @@ import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { reportProgress } from '../liveness';
 import type { Host } from '../ssh';
 import { shq } from '../ssh/shell';
-import { unitState } from './ensure-service';
+import { readMemberList } from '../etcd/read-cluster';
+import { stopUnit, unitState } from './ensure-service';
 
 export interface ResetHostInput extends HostInput {
   /** The reset's stamp (from the workflow's start): the suffix of every path moved aside. */
@@ -132,15 +132,11 @@ class HostReset {
   async stopUnits(): Promise<void> {
     for (const { unit } of this.plan.units) {
       if (unit === 'containerd' && this.plan.removePods) await this.removePods();
-      const state = await unitState(this.host, unit);
-      if (isRunning(state)) {
-        this.result.stopped.push(unit);
-        this.say(`systemctl stop ${unit} (was ${state})`);
-        await this.host.run(`systemctl stop ${shq(unit)} 2>/dev/null || true`, { timeoutMs: 120_000 });
-        const after = await unitState(this.host, unit);
-        if (isRunning(after))
-          throw new Error(`${this.plan.host}: ${unit} is still ${after} after systemctl stop`);
-      }
+      // Stopping a unit that is not running is a no-op: only running ones count as stopped.
+      const { before, after } = await stopUnit(this.host, unit, (line) => this.say(line));
+      if (isRunning(before)) this.result.stopped.push(unit);
+      if (isRunning(after))
+        throw new Error(`${this.plan.host}: ${unit} is still ${after} after systemctl stop`);
       if (unit === 'containerd') await this.endShims();
     }
   }
@@ -268,10 +264,9 @@ export function createResetActivities(deps: { hosts: HostProvider }) {
     async etcdMembersBeforeReset(input: HostInput): Promise<EtcdMembersSeen> {
       const { host } = resolveHost(deps.hosts, input);
       try {
-        const r = await host.exec(etcdctl(LOCAL_ETCD, 'member list -w json'), { timeoutMs: 30_000 });
-        if (r.exitCode !== 0)
-          return { answered: false, members: [], error: (r.stderr || r.stdout).trim().slice(0, 300) };
-        const members = parseMemberList(r.stdout).map((m) => ({ name: m.name, peerURLs: m.peerURLs }));
+        const list = await readMemberList(host);
+        if (!list.ok) return { answered: false, members: [], error: list.error.slice(0, 300) };
+        const members = list.members.map((m) => ({ name: m.name, peerURLs: m.peerURLs }));
         return { answered: true, members };
       } catch (err) {
         return { answered: false, members: [], error: err instanceof Error ? err.message : String(err) };

@@ -3,7 +3,7 @@
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { reportProgress } from '../liveness';
 import { shq } from '../ssh/shell';
-import { unitState, verifyActive } from './ensure-service';
+import { stopUnit, unitState, verifyActive } from './ensure-service';
 
 export interface UnitsInput extends HostInput {
   units: string[];
@@ -16,13 +16,10 @@ export function createServiceControlActivities(deps: { hosts: HostProvider }) {
       const { host } = resolveHost(deps.hosts, input);
       const stopped: string[] = [];
       for (const unit of input.units) {
-        const state = await unitState(host, unit);
-        if (state === 'active' || state === 'activating' || state === 'reloading') stopped.push(unit);
-        // A graceful stop can take a while (an apiserver drains its requests): say which.
-        reportProgress({ step: `stop/${input.host}`, output: `systemctl stop ${unit} (was ${state})` });
-        // Stopping a unit that is not running (or not installed here) is not an error.
-        await host.run(`systemctl stop ${shq(unit)} 2>/dev/null || true`, { timeoutMs: 120_000 });
-        const after = await unitState(host, unit);
+        const { before, after } = await stopUnit(host, unit, (output) =>
+          reportProgress({ step: `stop/${input.host}`, output }),
+        );
+        if (before === 'active' || before === 'activating' || before === 'reloading') stopped.push(unit);
         if (after === 'active' || after === 'deactivating')
           throw new Error(`${input.host}: ${unit} is still ${after} after systemctl stop`);
       }

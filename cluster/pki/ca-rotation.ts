@@ -6,7 +6,7 @@ import type { Cluster, HostSpec } from '../spec';
 import { pkiInputFromCluster } from './input';
 import { caProfile, leafProfilesFor } from './profiles';
 import type { CaName, CaProfile } from './types';
-import { rolloutOrder, unitsFor } from './rotation';
+import { rolloutOrder } from './rotation';
 
 /** The CAs a rotation can replace today. */
 export const ROTATABLE_CAS: readonly CaName[] = ['etcd-ca'];
@@ -61,9 +61,6 @@ export function unitsTrusting(ca: CaName, host: HostSpec): string[] {
     ...(host.roles.includes('control-plane') ? ['kube-apiserver'] : []),
   ];
 }
-
-/** Components that load the leaves (restarted after the re-issue). */
-export const unitsForLeaves = (leaves: string[]): string[] => unitsFor(leaves);
 
 export function caRotationPlan(c: Cluster, ca: CaName, stamp: string): string[] {
   const profile = rotatedCa(c, ca);

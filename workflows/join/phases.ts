@@ -4,7 +4,7 @@
 import { controlPlaneHosts, etcdHosts, primaryControlPlane } from '../../cluster/topology';
 import type { Cluster, HostSpec } from '../../cluster/spec';
 import { patched } from '@temporalio/workflow';
-import { acts, gateOptions, runStep } from '../shared/activities';
+import { acts, gateOptions, runOnEach, runStep } from '../shared/activities';
 import { failureText } from '../shared/outcome';
 import type { OperationTracker } from '../shared/tracker';
 import { ensureBinariesOn, ensureCertificatesOn } from '../install/artifacts-and-certs';
@@ -217,6 +217,24 @@ export async function rollApiservers(
       acts.checkApiserverReady,
       [{ ...on, local: true }],
     );
+  });
+}
+
+/**
+ * The cluster's block of /etc/hosts on every host of `cluster` (after nodes joined or left). A
+ * host that is down keeps an older one: said as a warning, not fatal (nothing depends on it).
+ */
+export async function refreshHostsFiles(t: OperationTracker, cluster: Cluster): Promise<void> {
+  await runOnEach(
+    t,
+    'hosts-file',
+    cluster.spec.hosts,
+    { key: 'hosts-file', title: "the cluster's /etc/hosts block" },
+    acts.ensureHostsFile,
+    (h) => ({ cluster, host: h.name }),
+    { retry: { maximumAttempts: 5, initialInterval: '2 seconds' } },
+  ).catch((err: unknown) => {
+    t.progress.warnings.push(`/etc/hosts not refreshed everywhere: ${failureText(err)}`);
   });
 }
 

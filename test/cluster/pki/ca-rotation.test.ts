@@ -6,9 +6,9 @@ import {
   leavesSignedBy,
   rotatedCa,
   trustingHosts,
-  unitsForLeaves,
   unitsTrusting,
 } from '../../../cluster/pki/ca-rotation';
+import { unitsFor } from '../../../cluster/pki/rotation';
 import { hostByName } from '../../../cluster/topology';
 import { smallCluster } from '../../helpers/small-cluster';
 
@@ -38,7 +38,7 @@ test('its leaves on a member, and what restarts after the trust changes and the 
     'certs/etcd-healthcheck-client/master-2',
     'certs/apiserver-etcd-client/master-2',
   ]);
-  assert.deepEqual(unitsForLeaves(leaves), ['etcd', 'kube-apiserver']);
+  assert.deepEqual(unitsFor(leaves), ['etcd', 'kube-apiserver']);
   assert.deepEqual(unitsTrusting('etcd-ca', m2), ['etcd', 'kube-apiserver']);
   assert.deepEqual(leavesSignedBy(c, 'etcd-ca', hostByName(c, 'worker-1')), []);
 });
