@@ -9,6 +9,7 @@ import { classifyConnectError, SshError } from './errors';
 import { checkHostKey, knownHostsName, lookupKnownKeys } from './known-hosts';
 import { Semaphore } from './semaphore';
 import { PID_MARKER, withEnv, withPidMarker, withSudo } from './shell';
+import { traced } from './trace';
 import type { ExecOptions, ExecResult, SshTarget } from './types';
 
 export type Logger = (msg: string, meta?: Record<string, unknown>) => void;
@@ -152,18 +153,20 @@ export class SshConnection {
     const sftp = await this.sftp();
     const release = await this.channels.acquire();
     try {
-      if (Buffer.isBuffer(content)) {
-        await pipeline(Readable.from([content]), sftp.createWriteStream(remotePath, { mode: 0o600 }));
-        return;
-      }
-      await new Promise<void>((resolve, reject) =>
-        sftp.fastPut(
-          content.localPath,
-          remotePath,
-          { concurrency: 64, chunkSize: 32 * 1024, mode: 0o600 },
-          (err) => (err ? reject(classifyConnectError(err, this.target.name)) : resolve()),
-        ),
-      );
+      await traced(this.target, 'upload', { remotePath, content }, async () => {
+        if (Buffer.isBuffer(content)) {
+          await pipeline(Readable.from([content]), sftp.createWriteStream(remotePath, { mode: 0o600 }));
+          return;
+        }
+        await new Promise<void>((resolve, reject) =>
+          sftp.fastPut(
+            content.localPath,
+            remotePath,
+            { concurrency: 64, chunkSize: 32 * 1024, mode: 0o600 },
+            (err) => (err ? reject(classifyConnectError(err, this.target.name)) : resolve()),
+          ),
+        );
+      });
     } finally {
       release();
     }
@@ -177,11 +180,19 @@ export class SshConnection {
     const sftp = await this.sftp();
     const release = await this.channels.acquire();
     try {
-      let bytes = 0;
-      const source = sftp.createReadStream(remotePath, { highWaterMark: 256 * 1024 });
-      source.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      await pipeline(source, sink);
-      return bytes;
+      return await traced(
+        this.target,
+        'download',
+        { remotePath },
+        async () => {
+          let bytes = 0;
+          const source = sftp.createReadStream(remotePath, { highWaterMark: 256 * 1024 });
+          source.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          await pipeline(source, sink);
+          return bytes;
+        },
+        (bytes) => ({ bytes }),
+      );
     } catch (err) {
       throw classifyConnectError(err as Error, this.target.name);
     } finally {
@@ -192,10 +203,16 @@ export class SshConnection {
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const sudo = opts.sudo ?? this.target.sudo ?? false;
     const inner = withEnv(command, opts.env);
-    const wrapped = withPidMarker(sudo ? withSudo(inner) : inner);
+    const full = sudo ? withSudo(inner) : inner;
     const release = await this.channels.acquire();
     try {
-      return await this.runChannel(wrapped, command, sudo, opts);
+      return await traced(
+        this.target,
+        'exec',
+        { command, fullCommand: full, stdin: opts.stdin },
+        () => this.runChannel(withPidMarker(full), command, sudo, opts),
+        (r) => ({ exitCode: r.exitCode }),
+      );
     } finally {
       release();
     }
