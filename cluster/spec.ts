@@ -86,7 +86,23 @@ const network = z.strictObject({
   clusterDNS: nonEmpty.default('10.96.0.10'),
   nodeLocalDNS: nonEmpty.optional(),
   proxyMode: z.enum(['ipvs', 'iptables']).default('ipvs'),
-  cni: z.enum(['calico']).default('calico'),
+  // none: the cluster's CNI is installed by the user after hakube (nodes stay NotReady until then).
+  cni: z.enum(['calico', 'none']).default('calico'),
+});
+
+const addons = z.strictObject({
+  calico: z
+    .strictObject({
+      // How pod traffic crosses nodes: IP-in-IP (the runbooks' default), VXLAN (where IP protocol 4 is
+      // filtered), or none (flat routed network).
+      encapsulation: z.enum(['IPIP', 'VXLAN', 'None']).default('IPIP'),
+      mtu: z.number().int().min(576).max(9000).optional(),
+    })
+    .default({ encapsulation: 'IPIP' }),
+  metricsServer: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  // How long the install waits for the add-ons' pods to be ready before it reports (as warnings)
+  // the ones that are not; 0s only reports. At most 8m (the add-on step's own time limit is 10m).
+  readyTimeout: nonEmpty.default('5m'),
 });
 
 const backupTarget = z.discriminatedUnion('type', [
@@ -161,6 +177,11 @@ export const clusterSpecSchema = z.strictObject({
     }),
     artifacts: artifacts.default({ source: 'bundle' }),
     registryMirrors: z.record(z.string(), z.array(httpUrl)).default({}),
+    addons: addons.default({
+      calico: { encapsulation: 'IPIP' },
+      metricsServer: { enabled: true },
+      readyTimeout: '5m',
+    }),
   }),
 });
 

@@ -18,6 +18,8 @@ import {
   type Cidr,
 } from './net';
 import { cronProblem } from './cron';
+import { parseDuration } from './duration';
+import { MAX_ADDON_READY_TIMEOUT_MS } from './manifests/addons';
 
 export interface ValidationResult {
   cluster?: Cluster;
@@ -99,6 +101,7 @@ function semanticProblems(doc: unknown): Problem[] {
   problems.push(...certificateProblems(obj(spec.certificates)));
   problems.push(...artifactProblems(obj(spec.artifacts)));
   problems.push(...etcdProblems(obj(spec.etcd)));
+  problems.push(...addonProblems(obj(spec.addons)));
   return problems;
 }
 
@@ -336,4 +339,14 @@ function etcdProblems(etcd: Obj): Problem[] {
   if (schedule === undefined) return [];
   const problem = cronProblem(schedule);
   return problem ? [error(['spec', 'etcd', 'backup', 'schedule'], problem)] : [];
+}
+
+function addonProblems(addons: Obj): Problem[] {
+  const timeout = str(addons.readyTimeout);
+  if (timeout === undefined) return [];
+  const ms = parseDuration(timeout);
+  const at: PathSegment[] = ['spec', 'addons', 'readyTimeout'];
+  if (ms === undefined) return [error(at, `${timeout} is not a duration (like 90s, 5m)`)];
+  if (ms > MAX_ADDON_READY_TIMEOUT_MS) return [error(at, `${timeout} is longer than the limit of 8m`)];
+  return [];
 }

@@ -1,7 +1,11 @@
 // Add-ons applied from the first control-plane host with server-side apply, and approval of
 // kubelet serving-certificate CSRs for the cluster's own nodes (what a serving-cert approver does).
 import { ApplicationFailure } from '@temporalio/common';
-import { renderCoreDns } from '../../cluster/manifests/coredns';
+import { addonsFor } from '../../cluster/manifests/addons';
+import { describeNotReady } from '../../cluster/manifests/addon-readiness';
+import { parseDuration } from '../../cluster/duration';
+import { reportProgress } from '../liveness';
+import { waitForAddons } from './addon-status';
 import { nodeHosts } from '../../cluster/topology';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { kubectl } from '../controlplane/control-plane';
@@ -11,6 +15,9 @@ import { requestedSubjectAltNames } from '../pki/x509';
 export interface AddonsResult {
   applied: string[];
   approvedCsrs: string[];
+  /** Add-ons whose workloads (and API services) were ready when the step ended. */
+  ready?: string[];
+  /** One per add-on object not ready, with the pods' most common reason. */
   warnings: string[];
 }
 
@@ -75,16 +82,30 @@ async function approveServingCsrs(
 
 export function createAddonActivities(deps: { hosts: HostProvider }) {
   return {
+    /** Applies every add-on of the spec (server-side apply: a re-run changes nothing), approves the nodes' serving CSRs, then waits up to spec.addons.readyTimeout for the add-ons to run and reports the ones that do not. */
     async applyAddons(input: HostInput): Promise<AddonsResult> {
       const { host } = resolveHost(deps.hosts, input);
-      const apply = (manifest: string) =>
-        host.run(kubectl('apply --server-side --force-conflicts --field-manager=hakube -f -'), {
-          stdin: manifest,
-        });
+      const addons = addonsFor(input.cluster);
       const applied: string[] = [];
-      await apply(renderCoreDns(input.cluster));
-      applied.push('coredns');
-      return { applied, approvedCsrs: (await approveServingCsrs(deps, input)).approved, warnings: [] };
+      for (const addon of addons) {
+        reportProgress({ addon: addon.name, applied });
+        await host.run(kubectl('apply --server-side --force-conflicts --field-manager=hakube -f -'), {
+          stdin: addon.manifest,
+        });
+        applied.push(addon.name);
+      }
+      const approvedCsrs = (await approveServingCsrs(deps, input)).approved;
+      const timeoutMs = parseDuration(input.cluster.spec.addons.readyTimeout) ?? 0;
+      const readiness = await waitForAddons(host, addons, timeoutMs);
+      return {
+        applied,
+        approvedCsrs,
+        ready: readiness.ready,
+        warnings: readiness.notReady.map(
+          (n) =>
+            `${describeNotReady(n)}${timeoutMs > 0 ? ` after ${input.cluster.spec.addons.readyTimeout}` : ''}`,
+        ),
+      };
     },
 
     approveServingCsrs: (input: HostInput & { requireFor?: string }) => approveServingCsrs(deps, input),

@@ -1,10 +1,10 @@
 // CoreDNS for the cluster domain, as one multi-document YAML (server-side applied).
-import { stringify } from 'yaml';
 import type { Cluster } from '../spec';
+import { managedBy, toManifest, type K8sObject } from './documents';
 
 export const COREDNS_IMAGE = 'registry.k8s.io/coredns/coredns:v1.12.1';
 
-const labels = { 'k8s-app': 'kube-dns', 'app.kubernetes.io/managed-by': 'hakube' };
+const labels = { 'k8s-app': 'kube-dns', ...managedBy, 'hakube.io/addon': 'coredns' };
 
 export function renderCoreDns(c: Cluster): string {
   const domain = c.spec.network.clusterDomain;
@@ -23,7 +23,7 @@ export function renderCoreDns(c: Cluster): string {
     '}',
     '',
   ].join('\n');
-  const docs = [
+  const docs: K8sObject[] = [
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
@@ -104,5 +104,5 @@ export function renderCoreDns(c: Cluster): string {
       },
     },
   ];
-  return docs.map((d) => stringify(d)).join('---\n');
+  return toManifest(docs);
 }

@@ -35,6 +35,7 @@ import {
 import { killWorker, startedWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
 import { REPO_ROOT } from '../helpers/temp-home';
 import type { OperationProgress } from '../../cluster/progress';
+import { registerAddonTests } from './lab/addons';
 import { registerEtcdBackupTests } from './lab/etcd-backup';
 import { registerKubeconfigTests } from './lab/kubeconfig';
 import { registerCertsCheckTests } from './lab/certs-check';
@@ -292,6 +293,7 @@ test('running install again is a no-op that verifies health; no private key in t
   assert.equal(progress.status, 'completed');
 });
 
+registerAddonTests(installed);
 registerKubeconfigTests(installed);
 registerCertsCheckTests(installed);
 registerCertsRotateTests(installed);
