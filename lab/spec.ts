@@ -52,10 +52,10 @@ export function renderLabSpec(lab: LabRecord): string {
         },
       },
       certificates: { keyAlgorithm: 'ecdsa' },
-      // Lab machines reach no registry (no route out, no images in the bundle): the add-ons are
-      // applied and their pods scheduled, and the install reports them not ready at once
-      // instead of waiting for images that cannot come.
-      addons: { readyTimeout: '0s' },
+      // VXLAN: this kernel has no ipip either (lab/README.md). Lab machines reach no registry (no
+      // route out, no images in the bundle): the add-ons are applied and their pods scheduled, and
+      // the install reports them not ready at once instead of waiting for images that cannot come.
+      addons: { calico: { encapsulation: 'VXLAN' }, readyTimeout: '0s' },
       // The bundle `hakube bundle build` last built for this version (activities/bundle/build.ts).
       artifacts: {
         source: 'bundle',

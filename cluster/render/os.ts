@@ -4,10 +4,19 @@ import type { Cluster } from '../spec';
 export const KERNEL_MODULES_IPVS = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh'];
 export const KERNEL_MODULES_BASE = ['overlay', 'br_netfilter', 'nf_conntrack'];
 
+/** The tunnel calico's pool uses between nodes (none for a flat routed network, or another CNI). */
+function tunnelModules(c: Cluster): string[] {
+  if (c.spec.network.cni !== 'calico') return [];
+  const encapsulation = c.spec.addons.calico.encapsulation;
+  return encapsulation === 'IPIP' ? ['ipip'] : encapsulation === 'VXLAN' ? ['vxlan'] : [];
+}
+
 export function kernelModules(c: Cluster): string[] {
-  return c.spec.network.proxyMode === 'ipvs'
-    ? [...KERNEL_MODULES_BASE, ...KERNEL_MODULES_IPVS]
-    : KERNEL_MODULES_BASE;
+  return [
+    ...KERNEL_MODULES_BASE,
+    ...(c.spec.network.proxyMode === 'ipvs' ? KERNEL_MODULES_IPVS : []),
+    ...tunnelModules(c),
+  ];
 }
 
 /** `exact` settings are set as given; `atLeast` ones are limits that a host may already exceed. */
