@@ -48,12 +48,18 @@ export interface AddonReadiness {
   notReady: NotReady[];
 }
 
-/** The pod's latest warning event, with the image it names if any (sandbox and pull failures do). */
+/** The pod's latest warning event, with the image or volume it names if any (sandbox, pull and mount failures do). */
 function eventReason(events: ClusterObjects['events'], pod: string): string | undefined {
   const last = (events ?? []).filter((e) => e.involvedObject.name === pod && e.reason).at(-1);
   if (!last?.reason) return undefined;
-  const image = /image "([^"]+)"/.exec(last.message ?? '')?.[1];
-  return image ? `${last.reason} (image ${image})` : last.reason;
+  const message = last.message ?? '';
+  const image = /image "([^"]+)"/.exec(message)?.[1];
+  const volume = /volume "([^"]+)"/.exec(message)?.[1];
+  return image
+    ? `${last.reason} (image ${image})`
+    : volume
+      ? `${last.reason} (volume ${volume})`
+      : last.reason;
 }
 
 function podReason(objects: ClusterObjects, app: string): string {

@@ -193,7 +193,8 @@ function calicoNode(c: Cluster): K8sObject {
             },
           ],
           volumes: [
-            hostPath('lib-modules', '/lib/modules', 'Directory'),
+            // No type check: a host without modules of its own (a container-based host) still runs calico.
+            { name: 'lib-modules', hostPath: { path: '/lib/modules' } },
             hostPath('var-run-calico', '/var/run/calico'),
             hostPath('var-lib-calico', '/var/lib/calico'),
             hostPath('xtables-lock', '/run/xtables.lock', 'FileOrCreate'),

@@ -137,3 +137,27 @@ test('a pod whose sandbox cannot start: the latest warning event and the image i
     'calico: daemonset/calico-node 0/1 ready (1 pod FailedCreatePodSandBox (image registry.k8s.io/pause:3.10))',
   ]);
 });
+
+test('a volume that cannot be mounted is named', () => {
+  const r = addonReadiness([calico], {
+    ...empty,
+    daemonSets: [
+      { metadata: { name: 'calico-node' }, status: { desiredNumberScheduled: 1, numberReady: 0 } },
+    ],
+    deployments: [
+      { metadata: { name: 'calico-kube-controllers' }, spec: { replicas: 1 }, status: { readyReplicas: 1 } },
+    ],
+    pods: [pullFailing('calico-node-a', 'calico-node', 'PodInitializing')],
+    events: [
+      {
+        involvedObject: { name: 'calico-node-a' },
+        reason: 'FailedMount',
+        message:
+          'MountVolume.SetUp failed for volume "lib-modules" : hostPath type check failed: /lib/modules is not a directory',
+      },
+    ],
+  });
+  assert.deepEqual(r.notReady.map(describeNotReady), [
+    'calico: daemonset/calico-node 0/1 ready (1 pod FailedMount (volume lib-modules))',
+  ]);
+});
