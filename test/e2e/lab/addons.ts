@@ -51,6 +51,7 @@ export function registerAddonTests(ctx: InstalledLab): void {
     const addonWarnings = result.warnings.filter((w) =>
       /^(calico|coredns|node-local-dns|metrics-server): /.test(w),
     );
+    for (const w of addonWarnings) process.stderr.write(`  [addons] ${w}\n`);
     for (const prefix of [
       'calico: daemonset/calico-node 0/5 ready',
       'node-local-dns: daemonset/node-local-dns 0/5 ready',
