@@ -22,12 +22,21 @@ import { registerNodeCommands } from './commands/node';
 import { BundleInputError, ChecksumParseError } from '../cluster/bundle';
 import { PortInUseError } from './server/dev-server';
 import { LabInputError } from '../lab/names';
+import { registerCodecServerCommand } from './commands/codec-server';
+import { CodecKeyError } from './codec/errors';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('hakube')
     .description('Install and operate highly-available Kubernetes clusters, durably (Temporal).')
     .option('--address <host:port>', 'Temporal frontend (default $TEMPORAL_ADDRESS or localhost:7233)')
     .option('--namespace <ns>', 'Temporal namespace (default $TEMPORAL_NAMESPACE or default)')
+    .option(
+      '--codec-key-file <file>',
+      'encrypt payloads with this key (repeat for previous keys; default $HAKUBE_CODEC_KEY_FILE, docs/encryption.md)',
+      collect,
+    )
     .showHelpAfterError()
     .exitOverride();
   registerValidateCommand(program, setExit);
@@ -44,6 +53,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerNodeCommands(program, setExit);
   registerLabCommands(program);
   registerBundleCommands(program);
+  registerCodecServerCommand(program);
   // exitOverride is not inherited by subcommands created before it was set: apply it everywhere.
   const override = (c: Command) => {
     c.exitOverride();
@@ -59,7 +69,14 @@ function exitCodeFor(err: unknown): number {
     for (const p of err.problems) printError(`  ${formatProblem(p)}`);
     return ExitCode.BAD_INPUT;
   }
-  const badInput = [InputError, PortInUseError, LabInputError, BundleInputError, ChecksumParseError];
+  const badInput = [
+    InputError,
+    PortInUseError,
+    LabInputError,
+    BundleInputError,
+    ChecksumParseError,
+    CodecKeyError,
+  ];
   if (err instanceof Error && badInput.some((type) => err instanceof type)) {
     printError(`hakube: ${err.message}`);
     return ExitCode.BAD_INPUT;

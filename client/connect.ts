@@ -1,10 +1,14 @@
 // Connection settings shared by the commands that talk to Temporal.
 import type { Command } from 'commander';
 import { HakubeClient } from './hakube-client';
+import { loadKeyRing, type LoadedKeys } from './codec/keys';
+import { printError } from './output';
 
 export interface GlobalFlags {
   address?: string;
   namespace?: string;
+  /** --codec-key-file, repeatable: payload encryption keys, the first one encrypts. */
+  codecKeyFile?: string[];
 }
 
 export function globalFlags(cmd: Command): GlobalFlags {
@@ -13,10 +17,21 @@ export function globalFlags(cmd: Command): GlobalFlags {
   return root.opts<GlobalFlags>();
 }
 
+/** Payload encryption keys from --codec-key-file, else the environment; warnings go to stderr. */
+export function codecKeys(cmd: Command): LoadedKeys {
+  const loaded = loadKeyRing({ files: globalFlags(cmd).codecKeyFile });
+  for (const w of loaded.warnings) printError(`hakube: warning: ${w}`);
+  return loaded;
+}
+
 /** Runs fn with a connected client and always closes the connection. */
 export async function withClient<T>(cmd: Command, fn: (client: HakubeClient) => Promise<T>): Promise<T> {
   const flags = globalFlags(cmd);
-  const client = await HakubeClient.connect({ address: flags.address, namespace: flags.namespace });
+  const client = await HakubeClient.connect({
+    address: flags.address,
+    namespace: flags.namespace,
+    codecKeys: codecKeys(cmd).ring ?? null,
+  });
   try {
     return await fn(client);
   } finally {

@@ -8,7 +8,7 @@ import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { defaultPayloadConverter, TypedSearchAttributes, type Payload } from '@temporalio/common';
+import { TypedSearchAttributes } from '@temporalio/common';
 import { QUERY_PROGRESS, UPDATE_DECIDE, workflowIdFor, type Operation } from '../cluster/operations';
 import type { OperationProgress, StepDetails } from '../cluster/progress';
 import { HakubeCluster, HakubeOperation, HakubePhase, TASK_QUEUE } from '../cluster/search-attributes';
@@ -24,11 +24,19 @@ import type { AddNodesInput } from '../workflows/add-nodes';
 import type { RotateInput } from '../workflows/rotate-certificates';
 import type { RotateCaInput } from '../workflows/rotate-ca';
 import type { RemoveNodeInput } from '../workflows/remove-node';
+import { hakubeDataConverter } from './codec/data-converter';
+import { loadKeyRing, type KeyRing } from './codec/keys';
+import { rawFailureMessage, rawPayloadValue } from './codec/raw-payloads';
 
 export interface HakubeClientOptions {
   address?: string;
   namespace?: string;
   taskQueue?: string;
+  /**
+   * Payload encryption keys (client/codec). Default: from HAKUBE_CODEC_KEY_FILE / HAKUBE_CODEC_KEY;
+   * null turns encryption off. Must match the worker's: both encrypt, or neither.
+   */
+  codecKeys?: KeyRing | null;
 }
 
 export interface OperationSummary {
@@ -80,8 +88,9 @@ export class HakubeClient {
     const address = opts.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
     const connection = await Connection.connect({ address });
     const namespace = opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
+    const keys = opts.codecKeys === undefined ? loadKeyRing().ring : (opts.codecKeys ?? undefined);
     return new HakubeClient(
-      new Client({ connection, namespace }),
+      new Client({ connection, namespace, dataConverter: hakubeDataConverter(keys) }),
       connection,
       opts.taskQueue ?? process.env.HAKUBE_TASK_QUEUE ?? TASK_QUEUE,
     );
@@ -123,15 +132,20 @@ export class HakubeClient {
    */
   async execution(workflowId: string): Promise<{ closed: boolean; status: string; pending: PendingStep[] }> {
     const d = await this.handle(workflowId).describe();
-    const pending = (d.raw.pendingActivities ?? []).map((a) => {
-      const details = heartbeatDetails(a.heartbeatDetails?.payloads?.[0]);
-      return {
-        activity: a.activityType?.name ?? 'unknown',
-        attempt: a.attempt ?? 1,
-        ...(a.lastFailure?.message ? { lastFailure: a.lastFailure.message } : {}),
-        ...(details ? { details } : {}),
-      };
-    });
+    // describe() leaves these payloads as stored: decode them like results (they are encrypted when encryption is on).
+    const converter = this.temporal.options.loadedDataConverter;
+    const pending = await Promise.all(
+      (d.raw.pendingActivities ?? []).map(async (a) => {
+        const details = heartbeatDetails(await rawPayloadValue(converter, a.heartbeatDetails?.payloads?.[0]));
+        const lastFailure = await rawFailureMessage(converter, a.lastFailure);
+        return {
+          activity: a.activityType?.name ?? 'unknown',
+          attempt: a.attempt ?? 1,
+          ...(lastFailure ? { lastFailure } : {}),
+          ...(details ? { details } : {}),
+        };
+      }),
+    );
     return { closed: d.status.name !== 'RUNNING', status: d.status.name, pending };
   }
 
@@ -383,14 +397,8 @@ export function operationSearchAttributes(cluster: string, operation: Operation)
 }
 
 /** A heartbeat's details as activities report them (activities/liveness.ts); anything else is ignored. */
-function heartbeatDetails(payload: Payload | null | undefined): StepDetails | undefined {
-  if (!payload) return undefined;
-  try {
-    const v = defaultPayloadConverter.fromPayload<unknown>(payload);
-    return v && typeof v === 'object' ? (v as StepDetails) : undefined;
-  } catch {
-    return undefined;
-  }
+function heartbeatDetails(value: unknown): StepDetails | undefined {
+  return value && typeof value === 'object' ? (value as StepDetails) : undefined;
 }
 
 function quote(value: string): string {

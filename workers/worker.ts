@@ -9,6 +9,8 @@ import { SshPool } from '../activities/ssh';
 import { SEARCH_ATTRIBUTE_TYPES, TASK_QUEUE } from '../cluster/search-attributes';
 import { createJsonLogger } from './logger';
 import { ensureSearchAttributes } from '../client/server/search-attributes';
+import { hakubeDataConverter } from '../client/codec/data-converter';
+import { loadKeyRing, type LoadedKeys } from '../client/codec/keys';
 
 export interface WorkerConfig {
   address: string;
@@ -16,23 +18,38 @@ export interface WorkerConfig {
   taskQueue: string;
   /** A bundle made by `bundleWorkflowCode` (workers/bundle.ts); without it workflows are bundled at start. */
   workflowBundlePath?: string;
+  /** Payload encryption (client/codec): on when it holds a key ring; clients must use the same keys. */
+  codec?: LoadedKeys;
 }
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
 export const DEFAULT_BUNDLE_PATH = join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+
+/**
+ * The same workflows bundled with the failure converter that encodes messages and stack traces:
+ * workflow code fails with it inside the sandbox, so encryption needs a bundle of its own.
+ */
+export function encryptedBundlePath(bundlePath: string): string {
+  return bundlePath.replace(/(\.js)?$/, '.encrypted.js');
+}
 
 export function hakubeVersion(): string {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+/** `codecKeyFiles` (the CLI's --codec-key-file) replace the environment's encryption keys. */
+export function workerConfigFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  codecKeyFiles?: string[],
+): WorkerConfig {
   const bundle = env.HAKUBE_WORKFLOW_BUNDLE ?? DEFAULT_BUNDLE_PATH;
   return {
     address: env.TEMPORAL_ADDRESS ?? 'localhost:7233',
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.HAKUBE_TASK_QUEUE ?? TASK_QUEUE,
     workflowBundlePath: env.HAKUBE_DEV === '1' || !existsSync(bundle) ? undefined : bundle,
+    codec: loadKeyRing({ env, files: codecKeyFiles }),
   };
 }
 
@@ -52,15 +69,29 @@ export function installRuntime(): void {
   runtimeInstalled = true;
 }
 
+type WorkflowSource = Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+
+/** The prebuilt bundle matching the encryption setting, else bundling from source (with the same converters). */
+function workflowSource(config: WorkerConfig): WorkflowSource {
+  const fromSource = { workflowsPath: require.resolve('../workflows') };
+  if (!config.workflowBundlePath) return fromSource;
+  if (!config.codec?.ring) return { workflowBundle: { codePath: config.workflowBundlePath } };
+  const encrypted = encryptedBundlePath(config.workflowBundlePath);
+  if (existsSync(encrypted)) return { workflowBundle: { codePath: encrypted } };
+  Runtime.instance().logger.warn('no prebuilt workflow bundle for encryption: bundling from source', {
+    missing: encrypted,
+    hint: 'node dist/workers/bundle.js writes it',
+  });
+  return fromSource;
+}
+
 export async function createWorker(config: WorkerConfig, connection: NativeConnection): Promise<Worker> {
-  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = config.workflowBundlePath
-    ? { workflowBundle: { codePath: config.workflowBundlePath } }
-    : { workflowsPath: require.resolve('../workflows') };
   return Worker.create({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    ...workflowSource,
+    ...workflowSource(config),
+    dataConverter: hakubeDataConverter(config.codec?.ring),
     activities: createActivities({ version: hakubeVersion(), hosts: createSshHostProvider(sshPool()) }),
   });
 }
@@ -68,6 +99,7 @@ export async function createWorker(config: WorkerConfig, connection: NativeConne
 /** Runs until SIGINT/SIGTERM (graceful: in-flight activities finish or are handed back). */
 export async function runWorker(config: WorkerConfig): Promise<void> {
   installRuntime();
+  for (const warning of config.codec?.warnings ?? []) Runtime.instance().logger.warn(warning);
   // Servers other than `hakube server start` (compose, a shared cluster) may lack hakube's search attributes.
   const added = await ensureSearchAttributes(config.address, config.namespace, SEARCH_ATTRIBUTE_TYPES);
   if (added.length) Runtime.instance().logger.info('registered search attributes', { added });
@@ -79,10 +111,21 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
       namespace: config.namespace,
       taskQueue: config.taskQueue,
       workflows: config.workflowBundlePath ? 'prebuilt bundle' : 'bundled from source',
+      payloadEncryption: encryptionSummary(config.codec),
     });
     await worker.run();
     Runtime.instance().logger.info('hakube worker stopped');
   } finally {
     await connection.close();
   }
+}
+
+/** What the start log says about encryption: key ids only, never keys. */
+function encryptionSummary(codec: LoadedKeys | undefined): Record<string, unknown> | 'off' {
+  if (!codec?.ring) return 'off';
+  return {
+    keyId: codec.ring.current.id,
+    previousKeyIds: codec.ring.previous.map((k) => k.id),
+    source: codec.source,
+  };
 }

@@ -3,28 +3,44 @@ import type { Command } from 'commander';
 import { devServerStatus, startDevServer, stopDevServer, type DevServerOptions } from '../server/dev-server';
 import { printJson, printLines } from '../output';
 import { InputError } from '../exit-codes';
+import { codecKeys } from '../connect';
+import { portFlag } from './port-flag';
+import { DEFAULT_CODEC_PORT } from './codec-server';
 
 interface ServerFlags {
   port?: string;
   uiPort?: string;
   db?: string;
   ip?: string;
+  codecEndpoint?: string;
   json?: boolean;
 }
 
-function toOptions(flags: ServerFlags): DevServerOptions {
-  const port = (v: string | undefined, name: string) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 65535)
-      throw new InputError(`--${name}: ${v} is not a port number`);
-    return n;
-  };
+const DEFAULT_CODEC_ENDPOINT = `http://127.0.0.1:${DEFAULT_CODEC_PORT}`;
+
+function codecEndpoint(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(`--codec-endpoint: ${value} is not a URL such as ${DEFAULT_CODEC_ENDPOINT}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InputError(`--codec-endpoint: ${value} is not an http(s) URL`);
+  return value.replace(/\/+$/, '');
+}
+
+/** With encryption keys configured, the Web UI is pointed at `hakube codec-server`'s default address. */
+function toOptions(flags: ServerFlags, encrypting: boolean): DevServerOptions {
+  const port = (v: string | undefined, name: string) =>
+    v === undefined ? undefined : portFlag(v, `--${name}`);
+  const endpoint = flags.codecEndpoint ?? (encrypting ? DEFAULT_CODEC_ENDPOINT : undefined);
   return {
     port: port(flags.port, 'port'),
     uiPort: port(flags.uiPort, 'ui-port'),
     dbFile: flags.db,
     ip: flags.ip,
+    codecEndpoint: endpoint === undefined ? undefined : codecEndpoint(endpoint),
     log: flags.json ? undefined : (line) => process.stderr.write(`${line}\n`),
   };
 }
@@ -39,19 +55,24 @@ export function registerServerCommands(program: Command): void {
       .option('--ip <ip>', 'address to bind (default 127.0.0.1)')
       .option('--json', 'print the result as JSON');
 
-  common(server.command('start').description('start the dev server in the background (idempotent)')).action(
-    async (flags: ServerFlags) => {
-      const status = await startDevServer(toOptions(flags));
+  common(server.command('start').description('start the dev server in the background (idempotent)'))
+    .option(
+      '--codec-endpoint <url>',
+      `the Web UI decodes encrypted payloads there (default with an encryption key: ${DEFAULT_CODEC_ENDPOINT})`,
+    )
+    .action(async (flags: ServerFlags, cmd: Command) => {
+      const status = await startDevServer(toOptions(flags, codecKeys(cmd).ring !== undefined));
       if (flags.json) return printJson(status);
+      const codec = status.state?.codecEndpoint;
       printLines([
         `${status.alreadyRunning ? 'already running' : 'started'}: Temporal dev server pid ${status.state?.pid}`,
         `  gRPC    ${status.address}`,
         `  Web UI  ${status.uiUrl}`,
+        ...(codec ? [`  codec   ${codec} (serve it with: hakube codec-server)`] : []),
         `  data    ${status.state?.dbFile}`,
         `  log     ${status.state?.logFile}`,
       ]);
-    },
-  );
+    });
 
   server
     .command('stop')

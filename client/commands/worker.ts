@@ -12,7 +12,10 @@ export function registerWorkerCommand(program: Command): void {
       // Loaded on demand: the worker SDK is heavy and only this command needs it.
       const { runWorker, workerConfigFromEnv } = await import('../../workers/worker.js');
       const flags = globalFlags(cmd);
-      const config = workerConfigFromEnv({ ...process.env, ...(opts.dev ? { HAKUBE_DEV: '1' } : {}) });
+      const config = workerConfigFromEnv(
+        { ...process.env, ...(opts.dev ? { HAKUBE_DEV: '1' } : {}) },
+        flags.codecKeyFile,
+      );
       await runWorker({
         ...config,
         address: flags.address ?? config.address,

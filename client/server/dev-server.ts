@@ -26,6 +26,8 @@ export interface DevServerOptions {
   port?: number;
   uiPort?: number;
   namespace?: string;
+  /** Passed as --ui-codec-endpoint: the Web UI decodes payloads there (`hakube codec-server`). */
+  codecEndpoint?: string;
   log?: (line: string) => void;
 }
 
@@ -38,6 +40,8 @@ export interface DevServerState {
   logFile: string;
   /** Size of the (appended) log when this server started: earlier runs' lines are not its. */
   logOffset?: number;
+  /** The Web UI's codec endpoint, when it was started with one. */
+  codecEndpoint?: string;
   startedAt: string;
 }
 
@@ -66,6 +70,7 @@ function resolved(opts: DevServerOptions) {
     port: opts.port ?? 7233,
     uiPort: opts.uiPort ?? (opts.port ?? 7233) + 1000,
     namespace: opts.namespace ?? 'default',
+    codecEndpoint: opts.codecEndpoint,
     log: opts.log ?? (() => {}),
   };
 }
@@ -167,6 +172,7 @@ export async function startDevServer(
   args.push('--ui-port', String(o.uiPort), '--log-format', 'json', '--log-level', 'warn');
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES))
     args.push('--search-attribute', `${name}=${type}`);
+  if (o.codecEndpoint) args.push('--ui-codec-endpoint', o.codecEndpoint);
   const logFd = openSync(o.logFile, 'a');
   const logOffset = fstatSync(logFd).size;
   // Detached in its own session so it outlives this CLI process; its output goes to the log file.
@@ -182,6 +188,7 @@ export async function startDevServer(
     dbFile: o.dbFile,
     logFile: o.logFile,
     logOffset,
+    ...(o.codecEndpoint ? { codecEndpoint: o.codecEndpoint } : {}),
     startedAt: new Date().toISOString(),
   };
   writeFileSync(o.stateFile, `${JSON.stringify(state, null, 2)}\n`);

@@ -16,6 +16,7 @@ import { HakubeClient } from '../../client/hakube-client';
 import { createJsonLogger } from '../../workers/logger';
 import { ensureTemporalBinary } from '../../client/server/temporal-binary';
 import { freePort } from './ports';
+import type { KeyRing } from '../../client/codec/keys';
 
 export interface TestServer {
   home: string;
@@ -56,15 +57,28 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Starts the real hakube worker (prebuilt workflow bundle) on a task queue of its own. */
-export async function startTestWorker(address: string, taskQueue: string): Promise<RunningWorker> {
+/**
+ * Starts the real hakube worker (prebuilt workflow bundle) on a task queue of its own; with
+ * `codecKeys` it encrypts payloads (and then needs a client with the same keys).
+ */
+export async function startTestWorker(
+  address: string,
+  taskQueue: string,
+  codecKeys?: KeyRing,
+): Promise<RunningWorker> {
   if (!runtimeReady) {
     Runtime.install({ logger: createJsonLogger('WARN') });
     runtimeReady = true;
   }
   const connection = await NativeConnection.connect({ address });
   const worker = await createWorker(
-    { address, namespace: 'default', taskQueue, workflowBundlePath: DEFAULT_BUNDLE_PATH },
+    {
+      address,
+      namespace: 'default',
+      taskQueue,
+      workflowBundlePath: DEFAULT_BUNDLE_PATH,
+      codec: { ring: codecKeys, warnings: [] },
+    },
     connection,
   );
   const running = worker.run();
@@ -78,8 +92,13 @@ export async function startTestWorker(address: string, taskQueue: string): Promi
   };
 }
 
-export function connectClient(address: string, taskQueue: string): Promise<HakubeClient> {
-  return HakubeClient.connect({ address, taskQueue });
+/** A client that encrypts with `codecKeys`, or not at all (never from the environment: tests pick). */
+export function connectClient(
+  address: string,
+  taskQueue: string,
+  codecKeys?: KeyRing,
+): Promise<HakubeClient> {
+  return HakubeClient.connect({ address, taskQueue, codecKeys: codecKeys ?? null });
 }
 
 export interface WorkflowTestEnv {
