@@ -18,6 +18,8 @@ export const ErrorTypes = {
   PackageMissing: 'PackageMissing',
   ConfigInvalid: 'ConfigInvalid',
   BundleInvalid: 'BundleInvalid',
+  /** A host's disk has no room for a file hakube places (retried: freeing space lets the step go on). */
+  DiskFull: 'DiskFull',
   QuorumAtRisk: 'QuorumAtRisk',
   ApprovalRejected: 'ApprovalRejected',
   ApprovalTimedOut: 'ApprovalTimedOut',

@@ -10,6 +10,8 @@ import { filesForRoles } from '../../cluster/bundle';
 import { readManifest, verifyBundle } from '../bundle';
 import { BundleVerifyError } from '../bundle/errors';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
+import type { Host } from '../ssh';
+import { shq } from '../ssh/shell';
 
 export interface EnsureBinariesInput extends HostInput {
   /** Absolute path of the bundle folder on the worker's machine. */
@@ -28,6 +30,32 @@ export function hostPathOf(bundlePath: string): string {
   return bundlePath.startsWith('cni/')
     ? `${CNI_BIN_DIR}/${posix.basename(bundlePath)}`
     : `${BIN_DIR}/${posix.basename(bundlePath)}`;
+}
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+/**
+ * The failure for an upload that found no room. SFTP reports a full disk only as "Failure", so
+ * the free space of the target's file system is read after the upload failed; a retry succeeds
+ * once space is freed, so this is retryable. Undefined when space was not the problem.
+ */
+async function noSpaceFailure(
+  host: Host,
+  target: string,
+  size: number,
+  err: unknown,
+): Promise<ApplicationFailure | undefined> {
+  const dir = posix.dirname(target);
+  const df = await host.exec(`df -Pk ${shq(dir)} | tail -n 1`).catch(() => undefined);
+  const freeBytes = Number(df?.stdout.trim().split(/\s+/)[3]) * 1024;
+  const said = /no space left|ENOSPC|quota exceeded/i.test(err instanceof Error ? err.message : String(err));
+  if (!said && !(freeBytes < size)) return undefined;
+  return ApplicationFailure.create({
+    type: ErrorTypes.DiskFull,
+    message: `${host.name}: no space left for ${target} (${mib(size)} MiB needed, ${
+      Number.isFinite(freeBytes) ? `${mib(freeBytes)} MiB` : 'unknown'
+    } free in ${dir}); free space there and the step retries`,
+  });
 }
 
 export function createArtifactActivities(deps: { hosts: HostProvider }) {
@@ -65,12 +93,16 @@ export function createArtifactActivities(deps: { hosts: HostProvider }) {
           of: files.length,
         });
         const target = hostPathOf(file.path);
-        const r = await host.ensureFile(
-          target,
-          // Verified against the manifest above: its digest stands for the local file.
-          { localPath: posix.join(input.bundleDir, file.path), sha256: file.sha256 },
-          { mode: 0o755 },
-        );
+        const r = await host
+          .ensureFile(
+            target,
+            // Verified against the manifest above: its digest stands for the local file.
+            { localPath: posix.join(input.bundleDir, file.path), sha256: file.sha256 },
+            { mode: 0o755 },
+          )
+          .catch(async (err: unknown) => {
+            throw (await noSpaceFailure(host, target, file.size, err)) ?? err;
+          });
         if (r.sha256 !== file.sha256) {
           throw ApplicationFailure.create({
             type: ErrorTypes.BundleInvalid,

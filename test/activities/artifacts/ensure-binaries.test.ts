@@ -142,3 +142,51 @@ test('a bundle whose bytes differ from its manifest is refused, non-retryable, n
     s.cleanup();
   }
 });
+
+/** worker-1 whose uploads fail as SFTP reports a full disk ("Failure"), `df` showing `freeKiB` free. */
+function failingUploads(s: ReturnType<typeof setup>, freeKiB: number): void {
+  const host = s.hosts.get('worker-1') as FakeHost;
+  const find = host.exec.bind(host);
+  host.ensureFile = async () => {
+    throw new Error('worker-1 (root@10.1.1.21:22): Failure');
+  };
+  host.exec = async (command: string) =>
+    command.startsWith('df ')
+      ? { exitCode: 0, stdout: `tmpfs 2048 ${2048 - freeKiB} ${freeKiB} 99% /usr/local/bin\n`, stderr: '' }
+      : find(command);
+}
+
+test('an upload that finds no room fails as DiskFull (retryable), naming the host, the file and the free space', async () => {
+  const s = setup();
+  try {
+    failingUploads(s, 2);
+    const err = await s.acts
+      .ensureBinaries({ cluster: s.cluster, host: 'worker-1', bundleDir: s.bundleDir })
+      .then(
+        () => assert.fail('expected a failure'),
+        (e: unknown) => e,
+      );
+    assert.ok(err instanceof ApplicationFailure);
+    assert.equal(err.type, ErrorTypes.DiskFull);
+    assert.equal(err.nonRetryable, false);
+    assert.match(
+      err.message,
+      /^worker-1: no space left for \/usr\/local\/bin\/\S+ \(0\.0 MiB needed, 0\.0 MiB free in \/usr\/local\/bin\)/,
+    );
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('an upload that fails with room to spare keeps its own error', async () => {
+  const s = setup();
+  try {
+    failingUploads(s, 1024);
+    await assert.rejects(
+      s.acts.ensureBinaries({ cluster: s.cluster, host: 'worker-1', bundleDir: s.bundleDir }),
+      /^Error: worker-1 \(root@10\.1\.1\.21:22\): Failure$/,
+    );
+  } finally {
+    s.cleanup();
+  }
+});
