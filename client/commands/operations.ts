@@ -110,8 +110,10 @@ export function registerOperationCommands(program: Command, setExit: (code: numb
         try {
           result = await client.decide(id, { approve, by: opts.by ?? whoAmI(), reason: opts.reason });
         } catch (err) {
-          if (err instanceof DecisionRefusedError || err instanceof WorkflowNotFoundError)
-            throw new InputError(err.message);
+          if (err instanceof DecisionRefusedError) throw new InputError(err.message);
+          // The server's "workflow execution already completed" does not say which workflow.
+          if (err instanceof WorkflowNotFoundError)
+            throw new InputError(err.message.includes(id) ? err.message : `${id}: ${err.message}`);
           throw err;
         }
         if (opts.json) printJson(result);
