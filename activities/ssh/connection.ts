@@ -146,6 +146,24 @@ export class SshConnection {
   }
 
   /**
+   * `work`, or a ConnectionReset as soon as the connection is gone. ssh2's SFTP transfers can
+   * wait forever on a dead connection (fastPut's error path closes its remote handle with a
+   * request sent after the pending ones were failed, which nobody answers): a step whose sshd
+   * died mid-upload hung, heartbeating, instead of failing and retrying.
+   */
+  private untilLost<T>(work: Promise<T>, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const lost = () =>
+        reject(
+          new SshError(ErrorTypes.ConnectionReset, `${this.target.name}: connection lost during ${what}`),
+        );
+      this.client.once('close', lost);
+      work.then(resolve, reject).finally(() => this.client.off('close', lost));
+      if (this.closed) lost();
+    });
+  }
+
+  /**
    * Copies a local file or a buffer to a remote path: files with many parallel SFTP writes
    * (fastPut), buffers as one stream. The remote file is created 0600 until the caller sets its mode.
    */
@@ -154,17 +172,24 @@ export class SshConnection {
     const release = await this.channels.acquire();
     try {
       await traced(this.target, 'upload', { remotePath, content }, async () => {
+        const what = `upload of ${remotePath}`;
         if (Buffer.isBuffer(content)) {
-          await pipeline(Readable.from([content]), sftp.createWriteStream(remotePath, { mode: 0o600 }));
+          await this.untilLost(
+            pipeline(Readable.from([content]), sftp.createWriteStream(remotePath, { mode: 0o600 })),
+            what,
+          );
           return;
         }
-        await new Promise<void>((resolve, reject) =>
-          sftp.fastPut(
-            content.localPath,
-            remotePath,
-            { concurrency: 64, chunkSize: 32 * 1024, mode: 0o600 },
-            (err) => (err ? reject(classifyConnectError(err, this.target.name)) : resolve()),
+        await this.untilLost(
+          new Promise<void>((resolve, reject) =>
+            sftp.fastPut(
+              content.localPath,
+              remotePath,
+              { concurrency: 64, chunkSize: 32 * 1024, mode: 0o600 },
+              (err) => (err ? reject(classifyConnectError(err, this.target.name)) : resolve()),
+            ),
           ),
+          what,
         );
       });
     } finally {
@@ -188,7 +213,7 @@ export class SshConnection {
           let bytes = 0;
           const source = sftp.createReadStream(remotePath, { highWaterMark: 256 * 1024 });
           source.on('data', (chunk: Buffer) => (bytes += chunk.length));
-          await pipeline(source, sink);
+          await this.untilLost(pipeline(source, sink), `download of ${remotePath}`);
           return bytes;
         },
         (bytes) => ({ bytes }),
