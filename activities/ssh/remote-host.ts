@@ -144,7 +144,10 @@ export class RemoteHost implements Host {
     const tmp = sudo
       ? `/tmp/.hakube-${randomBytes(6).toString('hex')}`
       : `${dir}/.${posix.basename(path)}.hakube-${randomBytes(6).toString('hex')}`;
-    await this.run(`mkdir -p ${shq(dir)}`);
+    // An upload cut short (worker killed, connection lost, host powered off) leaves its temp
+    // file; as root it is named after this target, so the next upload of it removes it.
+    const stale = sudo ? '' : ` && rm -f -- ${shq(dir)}/${shq(`.${posix.basename(path)}.hakube-`)}*`;
+    await this.run(`mkdir -p ${shq(dir)}${stale}`);
     try {
       await this.pool.use(this.target, (c) => c.upload(content, tmp));
       const written = await this.exec(`sha256sum ${shq(tmp)}`, { sudo: false });
@@ -160,7 +163,9 @@ export class RemoteHost implements Host {
       const chown = owner ? ` && chown ${shq(owner)} ${shq(tmp)}` : '';
       await this.run(`chmod ${mode} ${shq(tmp)}${chown} && mv -f ${shq(tmp)} ${shq(path)}`);
     } catch (err) {
-      await this.exec(`rm -f ${shq(tmp)}`);
+      // Best effort: with the connection or the host gone this fails too, and must not hide why
+      // the upload failed (the next upload of this target removes the file).
+      await this.exec(`rm -f ${shq(tmp)}`).catch(() => undefined);
       throw err;
     }
     return { changed: true, sha256: local.sha256, bytesTransferred: local.size };

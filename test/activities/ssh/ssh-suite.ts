@@ -226,6 +226,29 @@ export function defineSshSuite(ep: SshTestEndpoint): void {
     assert.equal(pool.opened, 2);
   });
 
+  test('an upload whose connection dies fails as ConnectionReset (ssh2 alone waits forever); the retry completes and leaves no temp file', async () => {
+    const file = join(ep.localDir, 'cut.bin');
+    writeFileSync(file, randomBytes(256 * 1024 * 1024));
+    const { host } = hostOn('second');
+    const dir = `${ep.remoteDir}/cut`;
+    await host.run(`mkdir -p ${dir}`);
+    const outcome = failureOf(host.ensureFile(`${dir}/cut.bin`, { localPath: file }));
+    // Once the remote file is open (its temp name exists), this connection's sftp-server is frozen
+    // so the transfer cannot finish first (one remote loop: loopback uploads take a second);
+    // then every connection drops.
+    await host.run(
+      `for i in $(seq 2000); do ls -a ${dir} | grep -q hakube- && break; sleep 0.002; done; pkill -STOP -P $PPID -x sftp-server`,
+    );
+    await ep.restart('second');
+    const err = await outcome;
+    assert.equal(err.type, 'ConnectionReset');
+    assert.match(err.message, /connection lost during upload of .*cut\.bin/);
+    assert.equal((await host.ensureFile(`${dir}/cut.bin`, { localPath: file })).changed, true);
+    // The cut upload's temp file is gone with it: removed by the retry if not right away.
+    assert.equal((await host.run(`ls -a ${dir}`)).stdout.includes('.hakube-'), false, 'no temp file left');
+    await host.ensureAbsent(dir);
+  });
+
   test('a wrong key is refused as AuthenticationFailed (not retryable)', async () => {
     const wrongKey = join(ep.localDir, 'wrong');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrongKey]);
