@@ -46,10 +46,11 @@ export function renderKeepalivedConfig(c: Cluster, host: HostSpec): string {
     `    virtual_router_id ${ep.virtualRouterId}`,
     `    priority ${keepalivedPriority(c, host)}`,
     '    advert_int 1',
-    `    unicast_src_ip ${host.address}`,
-    '    unicast_peer {',
-    ...peers,
-    '    }',
+    // A lone control-plane host has no peer to advertise to, and keepalived refuses a unicast
+    // block without peers: leave it out until a second one joins (the join re-renders this).
+    ...(peers.length === 0
+      ? []
+      : [`    unicast_src_ip ${host.address}`, '    unicast_peer {', ...peers, '    }']),
     '    authentication {',
     '        auth_type PASS',
     `        auth_pass ${vrrpPassword(c.metadata.name)}`,

@@ -123,6 +123,16 @@ test('keepalived: distinct priorities, unicast peers are the other masters, the 
   assert.ok(Math.max(...priorities) - 60 < Math.min(...priorities));
 });
 
+test('keepalived on a lone control-plane host: no unicast block (keepalived refuses one without peers)', () => {
+  const lone: Cluster = {
+    ...c,
+    spec: { ...c.spec, hosts: c.spec.hosts.filter((h) => h.name === 'master-1' || h.name === 'worker-1') },
+  };
+  const conf = renderKeepalivedConfig(lone, m1);
+  assert.doesNotMatch(conf, /unicast/);
+  assert.match(conf, /virtual_ipaddress/);
+});
+
 test('apiserver talks to every etcd member with its client cert', () => {
   const unit = renderApiserverUnit(c, m1);
   assert.match(
