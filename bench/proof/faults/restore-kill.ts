@@ -1,7 +1,7 @@
 // fault/restore-kill: on an installed lab, a verified backup of 500 keys, the keys replaced, then a
 // restore (approved in advance) whose worker is SIGKILLed as soon as the progress shows a data dir
 // moved aside. The restore must complete (or, failing, be rolled back) and nothing may be
-// deleted: every data dir from before still exists, with all its WAL files, and the count of
+// deleted: every data dir from before still exists, with its db and all its WAL files, and the count of
 // `<dataDir>*` folders grows by exactly what the runs moved aside.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +38,8 @@ interface MemberDirs {
 
 async function memberDirs(s: LabSession, host: string, dataDir: string): Promise<MemberDirs> {
   const dirs = await s.on(host).run(`ls -d ${dataDir}*`);
-  const wal = await s.on(host).run(`ls ${dataDir}/member/wal`);
+  // WAL segments only: etcd itself removes its preallocated `N.tmp` segment when it stops.
+  const wal = await s.on(host).run(`cd ${dataDir}/member/wal && ls *.wal`);
   return {
     host,
     dirs: dirs.stdout.trim().split('\n').filter(Boolean),
@@ -63,7 +64,7 @@ export const restoreKill: ProofScenario = {
   name: 'fault/restore-kill',
   kind: 'fault',
   claim:
-    'a worker SIGKILLed during an etcd restore right after data dirs were moved aside: the restore completes (or is rolled back) with 3 healthy members, and no data dir is deleted (every one from before still there with its WAL files; exactly one more per member)',
+    'a worker SIGKILLed during an etcd restore right after data dirs were moved aside: the restore completes (or is rolled back) with 3 healthy members, and no data dir is deleted (every one from before still there with its db and WAL files; exactly one more per member)',
   minutes: 9,
   run: (ctx) =>
     withLab('pf-restore', ctx.log, async (s) => {
@@ -124,10 +125,12 @@ export const restoreKill: ProofScenario = {
           if (a.dirs.length !== b.dirs.length + extra)
             problems.push(`${b.host}: ${b.dirs.length} → ${a.dirs.length} data dirs (expected +${extra})`);
           const aside = a.dirs.find((d) => d.startsWith(`${dataDir}.before-restore-`));
-          const kept = aside ? (await s.on(b.host).run(`ls ${aside}/member/wal`)).stdout.split('\n') : [];
+          const kept = aside
+            ? (await s.on(b.host).run(`cd ${aside}/member && test -f snap/db && ls wal`)).stdout.split('\n')
+            : [];
           const lost = b.wal.filter((w) => !kept.includes(w));
           if (!aside || lost.length)
-            problems.push(`${b.host}: WAL files of the old data dir missing: ${lost.join(', ')}`);
+            problems.push(`${b.host}: the old data dir's db or WAL files missing: ${lost.join(', ')}`);
         }
         const keys = await keysUnder(s.on(masters[2]), PREFIX);
         const expected = outcome === 'completed' ? SNAPSHOT_KEYS : LATER_KEYS;
