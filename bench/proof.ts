@@ -47,30 +47,19 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const log = (line: string) => process.stderr.write(`  [${s.name}] ${line}\n`);
     log(`start: ${s.claim}`);
+    const base = () => ({
+      scenario: s.name,
+      kind: s.kind,
+      claim: s.claim,
+      startedAt: startedAt.toISOString(),
+      seconds: (Date.now() - t0) / 1000,
+    });
     let r: ProofResult;
     try {
-      const out = await s.run({ resultsDir: dir, log });
-      r = {
-        scenario: s.name,
-        kind: s.kind,
-        claim: s.claim,
-        startedAt: startedAt.toISOString(),
-        seconds: (Date.now() - t0) / 1000,
-        ...out,
-      };
+      r = { ...base(), ...(await s.run({ resultsDir: dir, log })) };
     } catch (err) {
       const e = err as Error;
-      r = {
-        scenario: s.name,
-        kind: s.kind,
-        claim: s.claim,
-        startedAt: startedAt.toISOString(),
-        seconds: (Date.now() - t0) / 1000,
-        ok: false,
-        summary: '',
-        figures: {},
-        error: e.message,
-      };
+      r = { ...base(), ok: false, summary: '', figures: {}, error: e.message };
       log(`error: ${e.stack ?? e.message}`);
     }
     log(`${r.ok ? 'pass' : 'FAIL'} in ${Math.round(r.seconds)} s: ${r.error ?? r.summary}`);

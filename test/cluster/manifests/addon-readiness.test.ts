@@ -113,8 +113,9 @@ test('missing objects, an empty DaemonSet and an unavailable API service are not
   ]);
 });
 
-test('a pod whose sandbox cannot start: the latest warning event and the image it names', () => {
-  const r = addonReadiness([calico], {
+/** One calico-node pod whose containers say nothing useful (still initializing): only its events tell. */
+const oneStuckCalicoPod = (events: NonNullable<ClusterObjects['events']>) =>
+  addonReadiness([calico], {
     ...empty,
     daemonSets: [
       { metadata: { name: 'calico-node' }, status: { desiredNumberScheduled: 1, numberReady: 0 } },
@@ -123,40 +124,33 @@ test('a pod whose sandbox cannot start: the latest warning event and the image i
       { metadata: { name: 'calico-kube-controllers' }, spec: { replicas: 1 }, status: { readyReplicas: 1 } },
     ],
     pods: [pullFailing('calico-node-a', 'calico-node', 'PodInitializing')],
-    events: [
-      { involvedObject: { name: 'calico-node-a' }, reason: 'FailedMount', message: 'not yet' },
-      {
-        involvedObject: { name: 'calico-node-a' },
-        reason: 'FailedCreatePodSandBox',
-        message:
-          'failed to get sandbox image "registry.k8s.io/pause:3.10": failed to pull image "registry.k8s.io/pause:3.10": dial tcp: lookup registry.k8s.io: no such host',
-      },
-    ],
+    events,
   });
+
+test('a pod whose sandbox cannot start: the latest warning event and the image it names', () => {
+  const r = oneStuckCalicoPod([
+    { involvedObject: { name: 'calico-node-a' }, reason: 'FailedMount', message: 'not yet' },
+    {
+      involvedObject: { name: 'calico-node-a' },
+      reason: 'FailedCreatePodSandBox',
+      message:
+        'failed to get sandbox image "registry.k8s.io/pause:3.10": failed to pull image "registry.k8s.io/pause:3.10": dial tcp: lookup registry.k8s.io: no such host',
+    },
+  ]);
   assert.deepEqual(r.notReady.map(describeNotReady), [
     'calico: daemonset/calico-node 0/1 ready (1 pod FailedCreatePodSandBox (image registry.k8s.io/pause:3.10))',
   ]);
 });
 
 test('a volume that cannot be mounted is named', () => {
-  const r = addonReadiness([calico], {
-    ...empty,
-    daemonSets: [
-      { metadata: { name: 'calico-node' }, status: { desiredNumberScheduled: 1, numberReady: 0 } },
-    ],
-    deployments: [
-      { metadata: { name: 'calico-kube-controllers' }, spec: { replicas: 1 }, status: { readyReplicas: 1 } },
-    ],
-    pods: [pullFailing('calico-node-a', 'calico-node', 'PodInitializing')],
-    events: [
-      {
-        involvedObject: { name: 'calico-node-a' },
-        reason: 'FailedMount',
-        message:
-          'MountVolume.SetUp failed for volume "lib-modules" : hostPath type check failed: /lib/modules is not a directory',
-      },
-    ],
-  });
+  const r = oneStuckCalicoPod([
+    {
+      involvedObject: { name: 'calico-node-a' },
+      reason: 'FailedMount',
+      message:
+        'MountVolume.SetUp failed for volume "lib-modules" : hostPath type check failed: /lib/modules is not a directory',
+    },
+  ]);
   assert.deepEqual(r.notReady.map(describeNotReady), [
     'calico: daemonset/calico-node 0/1 ready (1 pod FailedMount (volume lib-modules))',
   ]);
