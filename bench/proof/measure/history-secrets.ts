@@ -33,9 +33,10 @@ function plantedHistory(): string {
   });
 }
 
-/** Run alone: a 1 + 1 lab installed and certificate-checked, its keys and tokens looked for. */
+/** Run alone: a 3 + 1 lab installed and certificate-checked, its keys and tokens looked for. */
 async function ownRun(log: (l: string) => void): Promise<LabeledScan> {
-  const session = await openLabSession({ name: LAB, masters: 1, workers: 1, log });
+  // The suite's shape (three control-plane hosts), with one worker to keep it small.
+  const session = await openLabSession({ name: LAB, masters: 3, workers: 1, log });
   try {
     const { cluster } = session;
     const watch = watchBootstrapTokens(session.on(controlPlaneHosts(cluster)[0].name));

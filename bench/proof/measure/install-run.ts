@@ -23,6 +23,14 @@ export interface InstallRun {
   progress: OperationProgress;
 }
 
+/** The messages along an error's cause chain: a workflow failure says little, its activity's cause says why. */
+function causeMessages(err: unknown): string {
+  const out: string[] = [];
+  for (let e = err as Error | undefined, depth = 0; e && depth < 8; e = e.cause as Error | undefined, depth++)
+    out.push(e.message);
+  return out.join(' ← ');
+}
+
 export function phaseTimings(progress: OperationProgress): PhaseTiming[] {
   return progress.phases.map((p) => {
     const start = p.startedAt ? Date.parse(p.startedAt) : undefined;
@@ -46,7 +54,9 @@ export async function runInstall(session: LabSession, log: (l: string) => void):
       .catch(() => undefined);
   }, 2000);
   try {
-    const result = await session.client.result<InstallResult>(started.workflowId);
+    const result = await session.client.result<InstallResult>(started.workflowId).catch((err: unknown) => {
+      throw new Error(`install failed: ${causeMessages(err)}`, { cause: err });
+    });
     const t1 = Date.now();
     const progress = await session.client.progress(started.workflowId);
     return {
