@@ -125,5 +125,6 @@ export function addonReadiness(addons: Addon[], objects: ClusterObjects): AddonR
 }
 
 export function describeNotReady(n: NotReady): string {
-  return `${n.addon}: ${n.object} ${n.ready} ready (${n.reason})`;
+  const state = n.ready === 'unavailable' ? 'unavailable' : `${n.ready} ready`;
+  return `${n.addon}: ${n.object} ${state} (${n.reason})`;
 }

@@ -109,7 +109,7 @@ test('missing objects, an empty DaemonSet and an unavailable API service are not
   assert.deepEqual(r.notReady.map(describeNotReady), [
     'calico: daemonset/calico-node 0/0 ready (no pods created yet)',
     'calico: deployment/calico-kube-controllers 0/1 ready (no pods created yet)',
-    'metrics-server: apiservice/v1beta1.metrics.k8s.io unavailable ready (MissingEndpoints)',
+    'metrics-server: apiservice/v1beta1.metrics.k8s.io unavailable (MissingEndpoints)',
   ]);
 });
 
