@@ -56,7 +56,9 @@ async function main(): Promise<void> {
     });
     let r: ProofResult;
     try {
-      r = { ...base(), ...(await s.run({ resultsDir: dir, log })) };
+      // Run first: base() reads the clock for the scenario's duration.
+      const out = await s.run({ resultsDir: dir, log });
+      r = { ...base(), ...out };
     } catch (err) {
       const e = err as Error;
       r = { ...base(), ok: false, summary: '', figures: {}, error: e.message };
