@@ -3,6 +3,7 @@
 // this process (each scans its own before closing, with the keys and tokens of its lab), and the
 // recorded histories under test/histories. Run alone, it installs a small lab of its own first.
 // A planted key in a payload shows the scanner finds what a raw-text match would miss.
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { controlPlaneHosts } from '../../../cluster/topology';
 import { REPO_ROOT } from '../../../test/helpers/temp-home';
@@ -20,7 +21,11 @@ const LAB = 'pb-hist';
 function plantedHistory(): string {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   const result = JSON.stringify({
-    pem: '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIPlanted\n-----END EC PRIVATE KEY-----',
+    // A real key made for the control, never one kept in the source.
+    pem: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+      type: 'sec1',
+      format: 'pem',
+    }),
   });
   return JSON.stringify({
     events: [

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,7 +23,10 @@ const target: SshTarget = {
 };
 
 test('redactCommand hides keys, tokens, credentials and long base64; keeps paths; cuts at 120', () => {
-  const pem = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----';
+  const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString()
+    .trim();
   assert.equal(redactCommand(`printf '%s' '${pem}' > /x`), "printf '%s' '<pem>' > /x");
   assert.equal(
     redactCommand('curl -H "Authorization: Bearer abc123.0123456789abcdef"'),

@@ -18,9 +18,12 @@ const history = (payloads: { encoding: string; data: string | Buffer }[]) =>
     ],
   });
 
+const freshPrivateKeyPem = () =>
+  generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+
 test('secrets inside base64 payloads are found, which a match on the raw JSON misses', () => {
   const json = history([
-    { encoding: 'json/plain', data: JSON.stringify({ pem: '-----BEGIN PRIVATE KEY-----\nx' }) },
+    { encoding: 'json/plain', data: JSON.stringify({ pem: freshPrivateKeyPem() }) },
     {
       encoding: 'json/plain',
       data: JSON.stringify({
