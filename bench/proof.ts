@@ -67,8 +67,9 @@ async function main(): Promise<void> {
     log(`${r.ok ? 'pass' : 'FAIL'} in ${Math.round(r.seconds)} s: ${r.error ?? r.summary}`);
     writeResult(dir, r);
     results.push(r);
+    // Kept current after each scenario, so a run cut short still leaves its summary.
+    writeSummary(dir, results, machineDescription());
   }
-  writeSummary(dir, results, machineDescription());
   process.stdout.write(`\n${summaryTable(results)}\n`);
   process.exitCode = results.every((r) => r.ok) ? 0 : 1;
 }
