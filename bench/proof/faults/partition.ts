@@ -2,23 +2,10 @@
 // dropped, the machine running on) while its upload of the binaries is in flight, healed later.
 // The dead SSH connection is noticed (keepalives), the step retries, and the install finishes.
 import { labHeal, labPartition } from '../../../lab';
-import { workflowHistoryJson } from '../../../test/helpers/temporal';
 import type { ProofScenario } from '../scenario';
-import {
-  allPhasesDone,
-  clusterHealth,
-  envInt,
-  inFlight,
-  installResult,
-  partialUploads,
-  seconds,
-  sleep,
-  stepOf,
-  uploadInFlight,
-  waitForProgress,
-  withLab,
-} from './common';
-import { activityRecords, retriedSteps, stepsRunTwice } from './history';
+import { allPhasesDone, envInt, seconds, withLab } from './common';
+import { cutHostMidUpload } from './cut-mid-upload';
+import { retriedSteps, stepsRunTwice } from './history';
 
 const HOST = process.env.PROOF_PARTITION_HOST ?? 'worker-1';
 
@@ -29,49 +16,36 @@ export const partition: ProofScenario = {
   minutes: 8,
   run: (ctx) =>
     withLab('pf-partition', ctx.log, async (s) => {
-      const cutMs = envInt('PROOF_PARTITION_S', 60) * 1000;
-      const step = `artifacts/binaries/${HOST}`;
-      const t0 = Date.now();
-      const { workflowId } = await s.client.startInstall({ cluster: s.cluster });
-      await waitForProgress(s, workflowId, `${step} running`, (p) => stepOf(p, step)?.status === 'running');
-      const partial = await uploadInFlight(s, HOST);
-      const cutAt = Date.now();
-      await labPartition(s.lab.name, HOST);
-      ctx.log(`${HOST} partitioned while writing ${partial}`);
-      const seen: { atS: number; attempt?: number; lastFailure?: string }[] = [];
-      while (Date.now() - cutAt < cutMs) {
-        await sleep(10_000);
-        const mine = (await inFlight(s, workflowId)).find((a) => a.step.includes(step));
-        seen.push({
-          atS: seconds(Date.now() - cutAt),
-          attempt: mine?.attempt,
-          lastFailure: mine?.lastFailure,
-        });
-      }
-      await labHeal(s.lab.name, HOST);
-      const healedAt = Date.now();
-      ctx.log(`${HOST} healed after ${seconds(healedAt - cutAt)} s`);
-      const result = await installResult(s, workflowId);
-      const records = activityRecords(workflowHistoryJson(s.server.address, workflowId));
-      const mine = records.find((r) => r.step.includes(step));
-      const leftovers = await partialUploads(s);
-      const health = await clusterHealth(s);
-      const completed = allPhasesDone(result);
+      const o = await cutHostMidUpload(s, ctx.log, {
+        host: HOST,
+        cutName: 'partitioned',
+        cut: () => labPartition(s.lab.name, HOST),
+        restoreName: 'healed',
+        restore: () => labHeal(s.lab.name, HOST),
+        awayMs: envInt('PROOF_PARTITION_S', 60) * 1000,
+      });
+      const mine = o.records.find((r) => r.step.includes(o.step));
+      const completed = allPhasesDone(o.result);
       const figures = {
-        installSeconds: seconds(Date.now() - t0),
-        partitionedSeconds: seconds(healedAt - cutAt),
+        installSeconds: seconds(o.installMs),
+        partitionedSeconds: seconds(o.awayMs),
         stepAttempts: mine?.attempts ?? 0,
         // Negative: the last attempt began before the heal (the connection outlived the partition).
-        lastAttemptStartedAfterHealS: mine?.startedAt ? seconds(mine.startedAt - healedAt) : 0,
-        stepsScheduledTwice: stepsRunTwice(records).length,
-        partialUploadsLeft: leftovers.length,
-        healthy: health.healthy,
+        lastAttemptStartedAfterHealS: mine?.startedAt ? seconds(mine.startedAt - o.restoredAt) : 0,
+        stepsScheduledTwice: stepsRunTwice(o.records).length,
+        partialUploadsLeft: o.leftovers.length,
+        healthy: o.health.healthy,
       };
       return {
-        ok: leftovers.length === 0 && completed && health.healthy && figures.stepsScheduledTwice === 0,
-        summary: `${HOST} partitioned ${figures.partitionedSeconds} s mid-upload: its step took ${figures.stepAttempts} attempts (last failure "${mine?.lastFailure ?? ''}"); install ${completed ? 'completed' : 'NOT completed'} in ${figures.installSeconds} s, healthy ${health.healthy}`,
+        ok: o.leftovers.length === 0 && completed && o.health.healthy && figures.stepsScheduledTwice === 0,
+        summary: `${HOST} partitioned ${figures.partitionedSeconds} s mid-upload: its step took ${figures.stepAttempts} attempts (last failure "${mine?.lastFailure ?? ''}"); install ${completed ? 'completed' : 'NOT completed'} in ${figures.installSeconds} s, healthy ${o.health.healthy}`,
         figures,
-        details: { leftovers, seen, retried: retriedSteps(records), health },
+        details: {
+          leftovers: o.leftovers,
+          seen: o.observations,
+          retried: retriedSteps(o.records),
+          health: o.health,
+        },
       };
     }),
 };
