@@ -1,9 +1,10 @@
 // Real Temporal for workflow tests: a dev server started through the project's own
 // provisioning (client/server/dev-server.ts) on free ports, and the real worker code.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createWorker, DEFAULT_BUNDLE_PATH } from '../../workers/worker';
 import {
@@ -147,19 +148,42 @@ export async function eventually<T>(
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
+const showArgs = (address: string, workflowId: string, extra: string[]) => [
+  'workflow',
+  'show',
+  '-w',
+  workflowId,
+  '-o',
+  'json',
+  '--address',
+  address,
+  ...extra,
+];
+
+// A long install's history runs to megabytes; the default 1 MiB would cut it.
+const SHOW_MAX_BUFFER = 256 * 2 ** 20;
+
 /**
  * A workflow's history as the proto3 JSON `temporal workflow show -o json` prints: what users
- * know, and what Worker.runReplayHistory reads.
+ * know, and what Worker.runReplayHistory reads. `extra`: more arguments, e.g. ['-r', runId].
  */
-export function workflowHistoryJson(address: string, workflowId: string): string {
-  return execFileSync(ensureTemporalBinary(), [
-    'workflow',
-    'show',
-    '-w',
-    workflowId,
-    '-o',
-    'json',
-    '--address',
-    address,
-  ]).toString();
+export function workflowHistoryJson(address: string, workflowId: string, extra: string[] = []): string {
+  return execFileSync(ensureTemporalBinary(), showArgs(address, workflowId, extra), {
+    maxBuffer: SHOW_MAX_BUFFER,
+  }).toString();
+}
+
+/**
+ * The same, without blocking this process: for when something the CLI calls runs in it (a codec
+ * server given with `--codec-endpoint` in `extra`).
+ */
+export async function workflowHistoryJsonAsync(
+  address: string,
+  workflowId: string,
+  extra: string[] = [],
+): Promise<string> {
+  const shown = await promisify(execFile)(ensureTemporalBinary(), showArgs(address, workflowId, extra), {
+    maxBuffer: SHOW_MAX_BUFFER,
+  });
+  return shown.stdout;
 }

@@ -4,8 +4,6 @@
 // (`temporal workflow show --codec-endpoint`, as the Web UI does).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -15,13 +13,13 @@ import { AesGcmCodec, ENCRYPTED_ENCODING } from '../../client/codec/aes-gcm-code
 import { createCodecServer, listenCodecServer } from '../../client/codec/codec-server';
 import { keyRing } from '../../client/codec/keys';
 import type { HakubeClient } from '../../client/hakube-client';
-import { ensureTemporalBinary } from '../../client/server/temporal-binary';
 import {
   connectClient,
   eventually,
   startTestServer,
   startTestWorker,
   workflowHistoryJson,
+  workflowHistoryJsonAsync,
   type RunningWorker,
   type TestServer,
 } from '../helpers/temporal';
@@ -128,15 +126,7 @@ test('the codec server decodes the same history for `temporal workflow show --co
   assert.match(stored, new RegExp(Buffer.from(ENCRYPTED_ENCODING).toString('base64')));
   assert.ok(!stored.includes(CLUSTER));
   // Asynchronously: the codec server answering the CLI runs in this process.
-  const { stdout: shown } = await promisify(execFile)(ensureTemporalBinary(), [
-    'workflow',
-    'show',
-    '-w',
-    workflowId,
-    '-o',
-    'json',
-    '--address',
-    server.address,
+  const shown = await workflowHistoryJsonAsync(server.address, workflowId, [
     '--codec-endpoint',
     codecEndpoint,
   ]);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TraceLine } from '../../../activities/ssh/trace';
 import { openLabSession } from '../lab-session';
 import type { ProofScenario, ScenarioOutcome } from '../scenario';
-import { SECRET_PATTERNS } from './history-scan';
+import { SECRET_PATTERNS } from '../../../test/helpers/history-scan';
 import { describePhases, runInstall, type InstallRun } from './install-run';
 import { overhead, readTrace } from './intervals';
 import { keysOnHosts, scanSession } from './session-scan';

@@ -9,7 +9,7 @@ import { controlPlaneHosts } from '../../../cluster/topology';
 import { REPO_ROOT } from '../../../test/helpers/temp-home';
 import { openLabSession } from '../lab-session';
 import type { ProofScenario } from '../scenario';
-import { scanHistory } from './history-scan';
+import { scanHistory } from '../../../test/helpers/history-scan';
 import { describeScan, keptScans, scanRecordedHistories, type LabeledScan } from './history-sources';
 import { runInstall } from './install-run';
 import { keysOnHosts, scanSession } from './session-scan';

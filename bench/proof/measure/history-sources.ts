@@ -6,7 +6,14 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTemporalBinary } from '../../../client/server/temporal-binary';
-import { addScans, NO_SCAN, scanHistory, type KnownSecret, type ScanResult } from './history-scan';
+import { workflowHistoryJson } from '../../../test/helpers/temporal';
+import {
+  addScans,
+  NO_SCAN,
+  scanHistory,
+  type KnownSecret,
+  type ScanResult,
+} from '../../../test/helpers/history-scan';
 
 interface ListedExecution {
   execution: { workflowId: string; runId: string };
@@ -35,18 +42,7 @@ export function scanDevServer(address: string, source: string, known: KnownSecre
   const scanned: string[] = [];
   for (const e of listExecutions(address)) {
     const { workflowId, runId } = e.execution;
-    const json = temporal([
-      'workflow',
-      'show',
-      '-w',
-      workflowId,
-      '-r',
-      runId,
-      '-o',
-      'json',
-      '--address',
-      address,
-    ]);
+    const json = workflowHistoryJson(address, workflowId, ['-r', runId]);
     total = addScans(total, scanHistory(workflowId, json, known));
     scanned.push(`${workflowId} (${e.type?.name ?? '?'})`);
   }

@@ -3,7 +3,7 @@
 // looks for exactly these.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KnownSecret } from './history-scan';
+import type { KnownSecret } from '../../../test/helpers/history-scan';
 
 export function secretsInRecording(dir: string): {
   keys: { what: string; pem: string }[];

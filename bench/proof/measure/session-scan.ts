@@ -2,7 +2,7 @@
 // patterns, plus the secrets of that run (the lab's SSH key, keys and tokens read from hosts).
 import { readFileSync } from 'node:fs';
 import type { LabSession } from '../lab-session';
-import { keySecrets, type KnownSecret } from './history-scan';
+import { keySecrets, type KnownSecret } from '../../../test/helpers/history-scan';
 import { keepScan, scanDevServer, type LabeledScan } from './history-sources';
 import { keyFiles, keysIn, type KeyFile } from './host-checks';
 

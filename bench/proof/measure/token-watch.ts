@@ -4,7 +4,7 @@
 // The tokens stay in this process's memory (for the scan) and are never written anywhere.
 import type { RemoteHost } from '../../../activities/ssh';
 import { kubectl } from '../../../activities/controlplane/control-plane';
-import type { KnownSecret } from './history-scan';
+import type { KnownSecret } from '../../../test/helpers/history-scan';
 
 const LIST = kubectl(
   `-n kube-system get secrets --field-selector type=bootstrap.kubernetes.io/token -o go-template='{{range .items}}{{index .data "token-id"}} {{index .data "token-secret"}}{{"\\n"}}{{end}}'`,

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { workflowHistoryJson } from '../../helpers/temporal';
+import { secretsInHistory } from '../../helpers/history-scan';
 import { REPO_ROOT } from '../../helpers/temp-home';
 import type { HakubeClient } from '../../../client/hakube-client';
 import type { RemoteHost } from '../../../activities/ssh';
@@ -71,9 +72,10 @@ export function scheduledActivities(historyJson: string): string[] {
 }
 
 /**
- * A finished operation's history, checked: no private key in it and no activity scheduled twice
- * (unless `allowTwice`, for a step a worker kill interrupted). With HAKUBE_RECORD_HISTORIES=1 it
- * is also kept for the replay test as test/histories/`recordAs`.
+ * A finished operation's history, checked: no private key, bootstrap token or kubeconfig in it
+ * (payloads decoded) and no activity scheduled twice (unless `allowTwice`, for a step a worker
+ * kill interrupted). With HAKUBE_RECORD_HISTORIES=1 it is also kept for the replay test as
+ * test/histories/`recordAs`.
  */
 export function checkedHistory(
   ctx: InstalledLab,
@@ -82,7 +84,7 @@ export function checkedHistory(
   allowTwice = 0,
 ): string {
   const history = workflowHistoryJson(ctx.serverAddress, workflowId);
-  assert.doesNotMatch(history, /PRIVATE KEY/, `${workflowId}: a private key in the history`);
+  assert.deepEqual(secretsInHistory(history), [], `${workflowId}: a secret in the history`);
   const scheduled = scheduledActivities(history);
   const twice = scheduled.filter((a, i) => scheduled.indexOf(a) !== i);
   assert.ok(twice.length <= allowTwice, `${workflowId}: scheduled twice: ${twice.join(', ')}`);

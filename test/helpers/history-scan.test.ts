@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { keySecrets, scanHistory } from '../../../../bench/proof/measure/history-scan';
-import { unionLength, sumLength } from '../../../../bench/proof/measure/intervals';
+import { keySecrets, scanHistory, secretsInHistory } from './history-scan';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 const history = (payloads: { encoding: string; data: string | Buffer }[]) =>
@@ -33,8 +32,12 @@ test('secrets inside base64 payloads are found, which a match on the raw JSON mi
     },
   ]);
   assert.doesNotMatch(json, /PRIVATE KEY/);
-  const found = scanHistory('h', json, []).findings.map((f) => f.what);
-  assert.deepEqual(found, ['private key (PEM)', 'bootstrap token format', 'kubeconfig document']);
+  assert.deepEqual(secretsInHistory(json), [
+    'private key (PEM)',
+    'bootstrap token format',
+    'kubeconfig document',
+  ]);
+  assert.deepEqual(secretsInHistory(history([{ encoding: 'json/plain', data: '{"serial":"0a1b"}' }])), []);
 });
 
 test('a known key is found re-encoded, even as raw bytes in a binary payload; opaque payloads are counted', () => {
@@ -55,16 +58,4 @@ test('a known key is found re-encoded, even as raw bytes in a binary payload; op
     secrets,
   );
   assert.deepEqual(clean.findings, []);
-});
-
-test('remote time: the union of overlapping operations, clipped to the window', () => {
-  const ops = [
-    { start: 0, end: 10 },
-    { start: 5, end: 15 },
-    { start: 20, end: 30 },
-    { start: 40, end: 60 },
-  ];
-  assert.equal(unionLength(ops, 0, 50), 15 + 10 + 10);
-  assert.equal(sumLength(ops, 0, 50), 10 + 10 + 10 + 10);
-  assert.equal(unionLength([], 0, 10), 0);
 });

@@ -137,3 +137,8 @@ export function keySecrets(what: string, pem: string): KnownSecret[] {
   const forms = [d.toString('base64url'), d.toString('base64').replace(/=+$/, ''), d.toString('hex')];
   return [...lines, ...forms.map((value) => ({ what, value, bytes: d }))];
 }
+
+/** What of SECRET_PATTERNS (and `known`) one history holds, payloads decoded: [] when clean. */
+export function secretsInHistory(json: string, known: KnownSecret[] = []): string[] {
+  return scanHistory('history', json, known).findings.map((f) => f.what);
+}
