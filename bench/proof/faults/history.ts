@@ -1,6 +1,7 @@
 // Reading a finished workflow's history (the proto3 JSON of `temporal workflow show -o json`) for
 // what the fault scenarios claim: which steps ran more than once, which attempts a fault cost,
-// and how soon after a worker came back the next activity started.
+// and how soon after a worker came back the next activity started; and for bench/fanout, which
+// steps took longest.
 
 interface RawFailure {
   message?: string;
@@ -19,12 +20,15 @@ interface RawEvent {
     attempt?: number;
     lastFailure?: RawFailure;
   };
-  activityTaskCompletedEventAttributes?: { scheduledEventId: string };
+  [attributes: string]: unknown;
 }
 
 /** One scheduled activity (one step) and what became of it. */
 export interface ActivityRecord {
   activityId: string;
+  activityType: string;
+  /** What the step does, as the workflow described it (the Web UI's summary). */
+  summary: string;
   /** `<activity type> <summary>`: the step, as the Web UI shows it. */
   step: string;
   scheduledAt: number;
@@ -32,6 +36,9 @@ export interface ActivityRecord {
   startedAt?: number;
   attempts: number;
   completed: boolean;
+  /** When and how it ended (completed, failed, timed_out, canceled); unset while in flight. */
+  closedAt?: number;
+  ended?: string;
   /** Why the attempt before the last one ended ("activity Heartbeat timeout", a typed failure). */
   lastFailure?: string;
   /** The attempt before the last one was lost with its worker (heartbeat or start-to-close timeout). */
@@ -40,7 +47,15 @@ export interface ActivityRecord {
 
 const ACTIVITY_SCHEDULED = 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED';
 const ACTIVITY_STARTED = 'EVENT_TYPE_ACTIVITY_TASK_STARTED';
-const ACTIVITY_COMPLETED = 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED';
+const ACTIVITY_CLOSED = /^EVENT_TYPE_ACTIVITY_TASK_(COMPLETED|FAILED|TIMED_OUT|CANCELED)$/;
+
+/** Every closing event's attributes name the event that scheduled the activity. */
+function scheduledEventOf(closed: RawEvent): string | undefined {
+  const attrs = Object.values(closed).find(
+    (v): v is { scheduledEventId: string } => typeof v === 'object' && v !== null && 'scheduledEventId' in v,
+  );
+  return attrs?.scheduledEventId;
+}
 
 function eventsOf(historyJson: string): RawEvent[] {
   return (JSON.parse(historyJson) as { events: RawEvent[] }).events;
@@ -56,9 +71,12 @@ export function activityRecords(historyJson: string): ActivityRecord[] {
   for (const e of eventsOf(historyJson)) {
     if (e.eventType === ACTIVITY_SCHEDULED && e.activityTaskScheduledEventAttributes) {
       const a = e.activityTaskScheduledEventAttributes;
+      const summary = summaryOf(e);
       byEvent.set(e.eventId, {
         activityId: a.activityId,
-        step: `${a.activityType.name} ${summaryOf(e)}`.trim(),
+        activityType: a.activityType.name,
+        summary,
+        step: `${a.activityType.name} ${summary}`.trim(),
         scheduledAt: Date.parse(e.eventTime),
         attempts: 0,
         completed: false,
@@ -73,9 +91,12 @@ export function activityRecords(historyJson: string): ActivityRecord[] {
       r.lastFailure = a.lastFailure?.message;
       const timeout = a.lastFailure?.timeoutFailureInfo?.timeoutType;
       r.lostWithWorker = timeout === 'TIMEOUT_TYPE_HEARTBEAT' || timeout === 'TIMEOUT_TYPE_START_TO_CLOSE';
-    } else if (e.eventType === ACTIVITY_COMPLETED && e.activityTaskCompletedEventAttributes) {
-      const r = byEvent.get(e.activityTaskCompletedEventAttributes.scheduledEventId);
-      if (r) r.completed = true;
+    } else if (ACTIVITY_CLOSED.test(e.eventType)) {
+      const r = byEvent.get(scheduledEventOf(e) ?? '');
+      if (!r) continue;
+      r.closedAt = Date.parse(e.eventTime);
+      r.ended = e.eventType.replace('EVENT_TYPE_ACTIVITY_TASK_', '').toLowerCase();
+      r.completed = r.ended === 'completed';
     }
   }
   return [...byEvent.values()];

@@ -3,6 +3,7 @@
 // how many attempts they took and how they ended. A figure with a long tail needs its reason.
 import { workflowIdFor } from '../../../cluster/operations';
 import { workflowHistoryJson } from '../../../test/helpers/temporal';
+import { activityRecords } from '../faults/history';
 
 export interface SlowActivity {
   activity: string;
@@ -14,53 +15,20 @@ export interface SlowActivity {
   ended: string;
 }
 
-interface HistoryEvent {
-  eventId: string;
-  eventTime: string;
-  eventType: string;
-  activityTaskScheduledEventAttributes?: { activityType: { name: string } };
-  activityTaskStartedEventAttributes?: { scheduledEventId: string; attempt: number };
-  userMetadata?: { summary?: { data?: string } };
-  [attributes: string]: unknown;
-}
-
-const CLOSED = /^EVENT_TYPE_ACTIVITY_TASK_(COMPLETED|FAILED|TIMED_OUT|CANCELED)$/;
-
-function summaryOf(e: HistoryEvent): string {
-  const data = e.userMetadata?.summary?.data;
-  return data ? (JSON.parse(Buffer.from(data, 'base64').toString()) as string) : '';
-}
-
 /** The `top` longest activities of one history (proto3 JSON, as `temporal workflow show -o json`). */
 export function slowestActivities(historyJson: string, top = 3): SlowActivity[] {
-  const { events } = JSON.parse(historyJson) as { events: HistoryEvent[] };
-  const byId = new Map(events.map((e) => [e.eventId, e]));
-  const started = new Map(
-    events
-      .filter((e) => e.activityTaskStartedEventAttributes)
-      .map((e) => [e.activityTaskStartedEventAttributes?.scheduledEventId, e]),
-  );
-  const out: SlowActivity[] = [];
-  for (const closed of events.filter((e) => CLOSED.test(e.eventType))) {
-    // Every closing event's attributes name the event that scheduled the activity.
-    const attrs = Object.values(closed).find(
-      (v): v is { scheduledEventId: string } =>
-        typeof v === 'object' && v !== null && 'scheduledEventId' in v,
-    );
-    const scheduled = attrs ? byId.get(attrs.scheduledEventId) : undefined;
-    if (!scheduled) continue;
-    const start = started.get(scheduled.eventId);
-    const t = (e: HistoryEvent) => Date.parse(e.eventTime);
-    out.push({
-      activity: scheduled.activityTaskScheduledEventAttributes?.activityType.name ?? '?',
-      summary: summaryOf(scheduled),
-      seconds: (t(closed) - t(scheduled)) / 1000,
-      waitSeconds: start ? (t(start) - t(scheduled)) / 1000 : 0,
-      attempts: start?.activityTaskStartedEventAttributes?.attempt ?? 0,
-      ended: closed.eventType.replace('EVENT_TYPE_ACTIVITY_TASK_', '').toLowerCase(),
-    });
-  }
-  return out.sort((a, b) => b.seconds - a.seconds).slice(0, top);
+  return activityRecords(historyJson)
+    .filter((r) => r.closedAt !== undefined)
+    .map((r) => ({
+      activity: r.activityType,
+      summary: r.summary,
+      seconds: ((r.closedAt ?? r.scheduledAt) - r.scheduledAt) / 1000,
+      waitSeconds: r.startedAt !== undefined ? (r.startedAt - r.scheduledAt) / 1000 : 0,
+      attempts: r.attempts,
+      ended: r.ended ?? '',
+    }))
+    .sort((a, b) => b.seconds - a.seconds)
+    .slice(0, top);
 }
 
 /** The slowest activities of `node`'s join (`join-<cluster>-<node>`); undefined when its history cannot be read. */
