@@ -2,7 +2,7 @@
 // one activity on one host, named as in the plan (cluster/plan/install.ts).
 import { controlPlaneHosts, etcdHosts, nodeHosts, primaryControlPlane } from '../../cluster/topology';
 import type { Cluster } from '../../cluster/spec';
-import { acts, runStep } from '../shared/activities';
+import { acts, runStep, WAIT_GATE } from '../shared/activities';
 import type { OperationTracker } from '../shared/tracker';
 import { oneHostAtATime, onEachHost, type InstallContext } from './context';
 
@@ -39,6 +39,7 @@ export async function formEtcdCluster(ctx: InstallContext): Promise<void> {
     { key: 'etcd/health', title: 'every member healthy', host: first.name },
     acts.checkEtcdHealth,
     [{ ...on(ctx, first.name), expectMembers: etcdHosts(ctx.cluster).length }],
+    WAIT_GATE,
   );
 }
 
@@ -68,6 +69,7 @@ export async function ensureApiEndpoint(ctx: InstallContext): Promise<void> {
     { key: 'endpoint/vip', title: 'the VIP answers on the LB port', host: cps[0].name },
     acts.checkEndpoint,
     [on(ctx, cps[0].name)],
+    WAIT_GATE,
   );
 }
 
@@ -89,6 +91,7 @@ export async function startControlPlane(ctx: InstallContext): Promise<void> {
     { key: 'control-plane/readyz', title: 'apiserver /readyz through the endpoint', host: primary },
     acts.checkApiserverReady,
     [on(ctx, primary)],
+    WAIT_GATE,
   );
   await oneHostAtATime(cps, (h) =>
     runStep(
@@ -147,7 +150,7 @@ export async function joinNodes(ctx: InstallContext): Promise<void> {
   await ctx.tracker.step('nodes', { key: 'nodes/registered', title: 'every node registered' }, async () => {
     for (const h of nodes) {
       await acts.checkNodeRegistered.executeWithOptions(
-        { summary: `nodes/registered/${h.name}`, startToCloseTimeout: '1 minute' },
+        { ...WAIT_GATE, summary: `nodes/registered/${h.name}`, startToCloseTimeout: '1 minute' },
         [{ cluster: ctx.cluster, host: h.name }],
       );
     }

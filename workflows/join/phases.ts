@@ -4,7 +4,7 @@
 import { controlPlaneHosts, etcdHosts, primaryControlPlane } from '../../cluster/topology';
 import type { Cluster, HostSpec } from '../../cluster/spec';
 import { patched } from '@temporalio/workflow';
-import { acts, gateOptions, runOnEach, runStep } from '../shared/activities';
+import { acts, gateOptions, runOnEach, runStep, WAIT_GATE } from '../shared/activities';
 import { failureText } from '../shared/outcome';
 import type { OperationTracker } from '../shared/tracker';
 import { ensureBinariesOn, ensureCertificatesOn } from '../install/artifacts-and-certs';
@@ -112,6 +112,7 @@ export async function joinEtcd(ctx: JoinContext): Promise<void> {
     { key: 'etcd/health', title: 'every member healthy (quorum)', host: node.name },
     acts.checkEtcdHealth,
     [{ cluster, host: node.name, expectMembers: added.members }],
+    WAIT_GATE,
   );
 }
 
@@ -131,6 +132,7 @@ export async function joinControlPlane(ctx: JoinContext): Promise<void> {
     { key: `control-plane/readyz/${node.name}`, title: 'its own apiserver answers /readyz', host: node.name },
     acts.checkApiserverReady,
     [{ ...on, local: true }],
+    WAIT_GATE,
   );
   await runStep(
     t,
@@ -181,6 +183,7 @@ export async function updateEndpointOn(
       { key: `${phase}/answers/${h.name}`, title: 'the endpoint answers', host: gate },
       acts.checkEndpoint,
       [{ cluster, host: gate }],
+      WAIT_GATE,
     );
   });
 }
@@ -216,6 +219,7 @@ export async function rollApiservers(
       { key: `${phase}/readyz/${h.name}`, title: 'its apiserver answers /readyz', host: h.name },
       acts.checkApiserverReady,
       [{ ...on, local: true }],
+      WAIT_GATE,
     );
   });
 }
@@ -247,7 +251,7 @@ export async function joinAsNode(ctx: JoinContext): Promise<void> {
     { key: `node/registered/${node.name}`, title: 'the Node object is registered', host: node.name },
     acts.checkNodeRegistered,
     [{ cluster, host: node.name }],
-    { startToCloseTimeout: '1 minute' },
+    { ...WAIT_GATE, startToCloseTimeout: '1 minute' },
   );
   ctx.ready = r.ready;
   // Joins recorded before this step was added replay without it.

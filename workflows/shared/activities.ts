@@ -22,18 +22,21 @@ export const REMOTE_STEP_OPTIONS: ActivityOptions = {
 
 export const acts = proxyActivities<Activities>(REMOTE_STEP_OPTIONS);
 
-/** A health gate: retried every few seconds, and given up after `timeoutMs` so a failure is reported. */
+// A gate's check is cheap and what it waits for (a member, an apiserver, a node) comes up within
+// seconds: polled every 2 s at first, then every 5 s, not with the remote steps' backoff to 30 s.
+const GATE_RETRY: ActivityOptions['retry'] = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 1.5,
+  maximumInterval: '5 seconds',
+  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+};
+
+/** A gate waited on for as long as it takes (a host that is down is waited for), polled often. */
+export const WAIT_GATE: Partial<ActivityOptions> = { retry: GATE_RETRY };
+
+/** A health gate: polled often, and given up after `timeoutMs` so a failure is reported. */
 export function gateOptions(timeoutMs: number): Partial<ActivityOptions> {
-  return {
-    scheduleToCloseTimeout: timeoutMs,
-    startToCloseTimeout: '1 minute',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 1.5,
-      maximumInterval: '5 seconds',
-      nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
-    },
-  };
+  return { scheduleToCloseTimeout: timeoutMs, startToCloseTimeout: '1 minute', retry: GATE_RETRY };
 }
 
 type ActivityFn = (...args: never[]) => Promise<unknown>;
