@@ -2,6 +2,6 @@
 export * from './types';
 export { SshError, toApplicationFailure, classifyConnectError } from './errors';
 export { SshPool } from './pool';
-export { RemoteHost } from './remote-host';
+export { RemoteHost, uploadTempPrefix } from './remote-host';
 export { readText } from './read-text';
 export { fingerprint, knownHostsName } from './known-hosts';

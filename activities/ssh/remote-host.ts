@@ -31,6 +31,16 @@ async function localSha256(content: FileContent): Promise<{ sha256: string; size
   return { sha256: hash.digest('hex'), size: (await localStat(content.localPath)).size };
 }
 
+/**
+ * Where an upload of `path` is written before its rename: as root beside the target (same
+ * filesystem, so the rename is atomic); as a sudo user in /tmp (the user may not write the
+ * target's folder), named by a hash of the target. Either way one target has one prefix.
+ */
+export function uploadTempPrefix(path: string, sudo: boolean): string {
+  if (!sudo) return `${posix.dirname(path)}/.${posix.basename(path)}.hakube-`;
+  return `/tmp/.hakube-${createHash('sha256').update(path).digest('hex').slice(0, 16)}-`;
+}
+
 export class RemoteHost implements Host {
   readonly name: string;
   readonly address: string;
@@ -138,15 +148,11 @@ export class RemoteHost implements Host {
       return { changed, sha256: local.sha256, bytesTransferred: 0 };
     }
     const dir = posix.dirname(path);
-    const sudo = this.target.sudo === true;
-    // As root the temp file sits beside the target (same filesystem: the rename is atomic);
-    // a sudo user uploads to /tmp and moves it with sudo.
-    const tmp = sudo
-      ? `/tmp/.hakube-${randomBytes(6).toString('hex')}`
-      : `${dir}/.${posix.basename(path)}.hakube-${randomBytes(6).toString('hex')}`;
+    const prefix = uploadTempPrefix(path, this.target.sudo === true);
+    const tmp = `${prefix}${randomBytes(6).toString('hex')}`;
     // An upload cut short (worker killed, connection lost, host powered off) leaves its temp
-    // file; as root it is named after this target, so the next upload of it removes it.
-    const stale = sudo ? '' : ` && rm -f -- ${shq(dir)}/${shq(`.${posix.basename(path)}.hakube-`)}*`;
+    // file; it is named after this target, so the next upload of it removes it.
+    const stale = ` && rm -f -- ${shq(prefix)}*`;
     await this.run(`mkdir -p ${shq(dir)}${stale}`);
     try {
       await this.pool.use(this.target, (c) => c.upload(content, tmp));
@@ -159,7 +165,7 @@ export class RemoteHost implements Host {
       }
       const mode = (opts.mode ?? 0o644).toString(8);
       // A sudo user's upload belongs to that user until we hand it to root (or the asked owner).
-      const owner = opts.owner ?? (sudo ? 'root:root' : undefined);
+      const owner = opts.owner ?? (this.target.sudo === true ? 'root:root' : undefined);
       const chown = owner ? ` && chown ${shq(owner)} ${shq(tmp)}` : '';
       await this.run(`chmod ${mode} ${shq(tmp)}${chown} && mv -f ${shq(tmp)} ${shq(path)}`);
     } catch (err) {

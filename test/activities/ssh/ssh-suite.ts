@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { RemoteHost, SshError, SshPool, type SshTarget } from '../../../activities/ssh';
+import { RemoteHost, SshError, SshPool, uploadTempPrefix, type SshTarget } from '../../../activities/ssh';
 
 export type EndpointHost = 'first' | 'second';
 
@@ -193,7 +193,7 @@ export function defineSshSuite(ep: SshTestEndpoint): void {
     assert.equal((await host.run(ep.identityCommand)).stdout.trim(), ep.identity('second'));
   });
 
-  test('a non-root user runs through sudo -n; uploads end up root-owned', async (t) => {
+  test('a non-root user runs through sudo -n; uploads end up root-owned, none left in /tmp', async (t) => {
     const user = await ep.sudoUser?.();
     if (!user) return t.skip('no sudo user on this endpoint');
     const { host: root } = hostOn('second');
@@ -201,8 +201,12 @@ export function defineSshSuite(ep: SshTestEndpoint): void {
     assert.equal((await ops.run('id -u')).stdout.trim(), '0');
     assert.equal((await ops.run('id -un', { sudo: false })).stdout.trim(), user);
     const path = `${ep.remoteDir}/hakube-sudo.conf`;
+    // What an upload cut short leaves: its temp file in /tmp, the user's; the next upload removes it.
+    const stale = `${uploadTempPrefix(path, true)}cut`;
+    await ops.run(`touch ${stale}`, { sudo: false });
     await ops.ensureFile(path, Buffer.from('x\n'), { mode: 0o600 });
     assert.equal((await root.run(`stat -c "%U %a" ${path}`)).stdout.trim(), 'root 600');
+    assert.equal((await root.run(`ls -a /tmp`)).stdout.includes(stale.slice('/tmp/'.length)), false);
   });
 
   test('the pool reconnects after the server restarts', async () => {
