@@ -41,7 +41,11 @@ export function installFigures(
     `install ${total.wallSeconds.toFixed(0)} s; phases: ${describePhases(install.phases)}; ` +
     `remote ops in flight ${total.remoteSeconds.toFixed(0)} s → overhead ${total.overheadRatio.toFixed(2)}; ` +
     `${total.operations} remote ops (${total.serialRemoteSeconds.toFixed(0)} s if run one by one), ${(bytes / 2 ** 20).toFixed(0)} MiB uploaded`;
-  return { summary, figures, details: { phases, warnings: install.result.warnings } };
+  return {
+    summary,
+    figures,
+    details: { phases, slowest: install.slowest, warnings: install.result.warnings },
+  };
 }
 
 /** The trace must not hold what it promises to leave out (it is kept with the results). */

@@ -44,10 +44,11 @@ export function slowestOfJoin(
   }
 }
 
-export function describeSlow(node: string, slow: SlowActivity[]): string {
+/** "slowest steps of `what`: …" (a node's join, an install). */
+export function describeSlow(what: string, slow: SlowActivity[]): string {
   const parts = slow.map(
     (s) =>
       `${s.summary || s.activity} ${s.seconds.toFixed(0)} s (waited ${s.waitSeconds.toFixed(0)} s, ${s.attempts} attempt${s.attempts === 1 ? '' : 's'}, ${s.ended})`,
   );
-  return `slowest node ${node}: ${parts.join('; ')}`;
+  return `slowest steps of ${what}: ${parts.join('; ')}`;
 }

@@ -137,7 +137,8 @@ export const fanoutBench: ProofScenario = {
             slowest,
           };
           steps.push(step);
-          if (run.slowestNode && slowest) ctx.log(describeSlow(run.slowestNode, slowest));
+          if (run.slowestNode && slowest)
+            ctx.log(describeSlow(`the slowest node, ${run.slowestNode}`, slowest));
           ctx.log(
             `joined ${run.joined}/${run.nodes} in ${run.wallSeconds.toFixed(0)} s; per node ${run.perNodeSeconds.map((s) => s.toFixed(0)).join(' ')} s; ${step.memAvailableAfterMiB} MiB available after`,
           );

@@ -2,7 +2,9 @@
 // own start and end times from the operation's progress (the workflow's clock).
 import type { OperationProgress } from '../../../cluster/progress';
 import type { InstallResult } from '../../../workflows/install-cluster';
+import { workflowHistoryJson } from '../../../test/helpers/temporal';
 import type { LabSession } from '../lab-session';
+import { describeSlow, slowestActivities, type SlowActivity } from './fanout-tail';
 
 export interface PhaseTiming {
   name: string;
@@ -21,6 +23,8 @@ export interface InstallRun {
   result: InstallResult;
   phases: PhaseTiming[];
   progress: OperationProgress;
+  /** Its longest steps from the history, with their wait and attempts: a slow run says why. */
+  slowest: SlowActivity[];
 }
 
 /** The messages along an error's cause chain: a workflow failure says little, its activity's cause says why. */
@@ -59,6 +63,8 @@ export async function runInstall(session: LabSession, log: (l: string) => void):
     });
     const t1 = Date.now();
     const progress = await session.client.progress(started.workflowId);
+    const slowest = slowestActivities(workflowHistoryJson(session.server.address, started.workflowId), 5);
+    log(describeSlow('install', slowest));
     return {
       workflowId: started.workflowId,
       t0,
@@ -67,6 +73,7 @@ export async function runInstall(session: LabSession, log: (l: string) => void):
       result,
       phases: phaseTimings(progress),
       progress,
+      slowest,
     };
   } finally {
     clearInterval(follow);
