@@ -24,8 +24,7 @@ import { PortInUseError } from './server/dev-server';
 import { LabInputError } from '../lab/names';
 import { registerCodecServerCommand } from './commands/codec-server';
 import { CodecKeyError } from './codec/errors';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { repeatable } from './commands/flags';
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('hakube')
@@ -35,7 +34,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option(
       '--codec-key-file <file>',
       'encrypt payloads with this key (repeat for previous keys; default $HAKUBE_CODEC_KEY_FILE, docs/encryption.md)',
-      collect,
+      repeatable,
     )
     .showHelpAfterError()
     .exitOverride();

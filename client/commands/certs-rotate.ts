@@ -11,6 +11,7 @@ import { loadClusterOrThrow } from '../spec-file';
 import { followApproval, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
 import { whoAmI } from './operations';
+import { repeatable } from './flags';
 
 interface RotateFlags {
   file: string;
@@ -23,7 +24,6 @@ interface RotateFlags {
   json?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 const KIND_NAMES = ROTATABLE_KINDS.map((k) => k.replace(/^certs\//, ''));
 
 export function registerCertsRotateCommand(certs: Command, setExit: (code: number) => void): void {
@@ -32,7 +32,7 @@ export function registerCertsRotateCommand(certs: Command, setExit: (code: numbe
       'renew leaf certificates (inside renewBefore, or all with --force) from the same CAs, one host at a time with health gates, after approval',
     )
     .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
-    .option('--only <kind>', `renew only this kind (repeatable): ${KIND_NAMES.join(', ')}`, collect, [])
+    .option('--only <kind>', `renew only this kind (repeatable): ${KIND_NAMES.join(', ')}`, repeatable, [])
     .option('--force', 'renew every leaf, not only those inside renewBefore')
     .option(
       '--health-timeout <duration>',

@@ -7,7 +7,7 @@ import { ENV_KEY, ENV_KEY_FILE } from '../codec/keys';
 import { codecKeys } from '../connect';
 import { InputError } from '../exit-codes';
 import { devServerStatus } from '../server/dev-server';
-import { portFlag } from './port-flag';
+import { portFlag, repeatable } from './flags';
 
 export const DEFAULT_CODEC_PORT = 8888;
 /** The dev server's Web UI, by both names a browser may use for it. */
@@ -18,8 +18,6 @@ interface CodecServerFlags {
   ip: string;
   allowOrigin?: string[];
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function origin(value: string): string {
   let url: URL;
@@ -49,7 +47,7 @@ export function registerCodecServerCommand(program: Command): void {
     .option(
       '--allow-origin <origin>',
       `browser origin allowed to call it, repeatable (default ${DEFAULT_ALLOWED_ORIGINS.join(', ')} and the running dev server's Web UI)`,
-      collect,
+      repeatable,
     )
     .action(async (flags: CodecServerFlags, cmd: Command) => {
       const port = portFlag(flags.port, '--port');

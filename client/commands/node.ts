@@ -17,6 +17,7 @@ import { followApproval, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
 import { whoAmI } from './operations';
 import { watchOperation } from './watch';
+import { repeatable } from './flags';
 
 interface AddFlags {
   file: string;
@@ -37,8 +38,6 @@ interface RemoveFlags {
   wait?: boolean;
   json?: boolean;
 }
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** A node given on the command line (`--node-address`, `--role`) instead of in the spec file. */
 function withNodeFromFlags(cluster: Cluster, flags: AddFlags): Cluster {
@@ -108,14 +107,14 @@ export function registerNodeCommands(program: Command, setExit: (code: number) =
     .option(
       '--node <name>',
       'a host to join (repeatable); it is in spec.hosts, or described by --node-address',
-      collect,
+      repeatable,
       [],
     )
     .option(
       '--node-address <address>',
       'address of a single --node that is not in the spec file (the global --address is the Temporal server)',
     )
-    .option('--role <role>', `its role (repeatable; ${ROLES.join(', ')}; default worker)`, collect, [])
+    .option('--role <role>', `its role (repeatable; ${ROLES.join(', ')}; default worker)`, repeatable, [])
     .option('--parallel <n>', 'how many workers join at once', '5')
     .option('--wait', 'follow it live until it ends, then print the time per node')
     .option('--json', 'print JSON')

@@ -8,6 +8,7 @@ import { loadClusterOrThrow } from '../spec-file';
 import { followApproval, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
 import { whoAmI } from './operations';
+import { repeatable } from './flags';
 
 interface ResetFlags {
   file: string;
@@ -18,15 +19,13 @@ interface ResetFlags {
   approvalTimeout: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 export function registerResetCommand(program: Command, setExit: (code: number) => void): void {
   withApprovalFlags(program.command('reset'))
     .description(
       'stop everything hakube installed on the hosts, remove its units, move configs and data aside (after approval)',
     )
     .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
-    .option('--node <name>', 'reset only this host (repeatable); default: every host', collect, [])
+    .option('--node <name>', 'reset only this host (repeatable); default: every host', repeatable, [])
     .action(async (flags: ResetFlags, cmd: Command) => {
       const { cluster } = loadClusterOrThrow(flags.file);
       const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');

@@ -4,7 +4,7 @@ import { devServerStatus, startDevServer, stopDevServer, type DevServerOptions }
 import { printJson, printLines } from '../output';
 import { InputError } from '../exit-codes';
 import { codecKeys } from '../connect';
-import { portFlag } from './port-flag';
+import { portFlag } from './flags';
 import { DEFAULT_CODEC_PORT } from './codec-server';
 
 interface ServerFlags {

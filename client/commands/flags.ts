@@ -1,4 +1,4 @@
-// A port number given on the command line.
+// Values given on the command line: a port number, and options that may be repeated.
 import { InputError } from '../exit-codes';
 
 export function portFlag(value: string, flag: string): number {
@@ -7,3 +7,6 @@ export function portFlag(value: string, flag: string): number {
     throw new InputError(`${flag}: ${value} is not a port number`);
   return n;
 }
+
+/** commander's argument parser for a repeatable option: every value, in order. */
+export const repeatable = (value: string, previous: string[] = []): string[] => [...previous, value];
