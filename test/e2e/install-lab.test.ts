@@ -11,28 +11,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadClusterOrThrow } from '../../client/spec-file';
-import type { HakubeClient } from '../../client/hakube-client';
-import type { Cluster } from '../../cluster/spec';
 import { etcdctl, LOCAL_ETCD, parseMemberList } from '../../cluster/etcdctl';
-import { RemoteHost, SshPool } from '../../activities/ssh';
-import { sshTargetFor } from '../../activities/ssh-hosts';
-import { hostByName } from '../../cluster/topology';
 import { foreignClientCertificate } from '../helpers/foreign-certificate';
-import type { LabInfo } from '../../lab';
-import { bootLab, removeLab } from '../helpers/lab-fixture';
-import { buildBundle } from '../../activities/bundle';
-import { withResolvedBundleDir } from '../../client/bundle-dir';
-import { hakubeCache } from '../../client/paths';
-import { LAB_KUBERNETES_VERSION } from '../../lab/spec';
-import {
-  connectClient,
-  eventually,
-  startTestServer,
-  workflowHistoryJson,
-  type TestServer,
-} from '../helpers/temporal';
-import { killWorker, startedWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { openLabSession, type LabSession } from '../helpers/lab-session';
+import { eventually, workflowHistoryJson } from '../helpers/temporal';
 import { REPO_ROOT } from '../helpers/temp-home';
 import { secretsInHistory } from '../helpers/history-scan';
 import type { OperationProgress } from '../../cluster/progress';
@@ -48,64 +30,44 @@ import { kubectl, scheduledActivities, type InstalledLab } from './lab/installed
 
 const LAB = 't-install';
 const TASK_QUEUE = 'hakube-test-install';
-let lab: LabInfo;
-let cluster: Cluster;
-let server: TestServer;
-let worker: WorkerProcess;
-let client: HakubeClient;
-const pool = new SshPool();
-const on = (name: string) => new RemoteHost(pool, sshTargetFor(cluster, hostByName(cluster, name)));
+let session: LabSession;
+const on = (name: string) => session.on(name);
 
 async function restartWorker(why: string): Promise<void> {
-  await killWorker(worker);
   process.stderr.write(`  [crash] worker killed at: ${why}\n`);
-  await new Promise((r) => setTimeout(r, 2000));
-  worker = await startedWorkerProcess(server.address, TASK_QUEUE);
+  await session.restartWorker();
 }
 
 /** What the backup and restore modules use; they run after the install tests, on the same lab. */
 const installed: InstalledLab = {
   get lab() {
-    return lab;
+    return session.lab;
   },
   get cluster() {
-    return cluster;
+    return session.cluster;
   },
   get client() {
-    return client;
+    return session.client;
   },
   get serverAddress() {
-    return server.address;
+    return session.server.address;
   },
   taskQueue: TASK_QUEUE,
   on,
-  useCluster: (c: Cluster) => {
-    cluster = c;
-  },
+  useCluster: (c) => session.useCluster(c),
   restartWorker,
 };
 
 before(async () => {
-  // The lab's bundle: a cache hit once built (the source-bundle test builds the same one).
-  await buildBundle({
-    kubernetesVersion: LAB_KUBERNETES_VERSION,
-    cacheDir: hakubeCache(),
-    goLowPriority: true,
-    onProgress: (l) => process.stderr.write(`  [bundle] ${l}\n`),
+  session = await openLabSession({
+    name: LAB,
+    taskQueue: TASK_QUEUE,
+    log: (l) => process.stderr.write(`  ${l}\n`),
   });
-  lab = await bootLab(LAB, 3, 2);
-  cluster = withResolvedBundleDir(loadClusterOrThrow(lab.specPath).cluster);
-  server = await startTestServer();
-  worker = await startedWorkerProcess(server.address, TASK_QUEUE);
-  client = await connectClient(server.address, TASK_QUEUE);
 });
 
 after(async () => {
-  pool.closeAll();
-  await client?.close();
-  if (worker) await killWorker(worker);
-  await server?.stop();
-  await removeLab(LAB);
+  await session?.close();
 });
 
 const VIP_READYZ = () => kubectl('get --raw /readyz');
@@ -128,20 +90,21 @@ const CRASH_POINTS: { what: string; reached: (p: OperationProgress) => boolean }
 ];
 
 test('install survives three worker kills: etcd with TLS, the VIP, the control plane and every node', async () => {
-  const started = await client.startInstall({ cluster });
+  const started = await session.client.startInstall({ cluster: session.cluster });
   assert.equal(started.workflowId, `install-${LAB}`);
   for (const point of CRASH_POINTS) {
     await eventually(
-      async () => point.reached(await client.progress(started.workflowId)),
+      async () => point.reached(await session.client.progress(started.workflowId)),
       15 * 60_000,
       `crash point "${point.what}"`,
     );
     await restartWorker(point.what);
   }
-  const result = await client.result<{ phases: { name: string; status: string }[]; warnings: string[] }>(
-    started.workflowId,
-  );
-  const json = workflowHistoryJson(server.address, started.workflowId);
+  const result = await session.client.result<{
+    phases: { name: string; status: string }[];
+    warnings: string[];
+  }>(started.workflowId);
+  const json = workflowHistoryJson(session.server.address, started.workflowId);
   const scheduled = scheduledActivities(json);
   const twice = scheduled.filter((a, i) => scheduled.indexOf(a) !== i);
   assert.deepEqual(twice, [], 'an activity was scheduled twice');
@@ -178,7 +141,7 @@ test('install survives three worker kills: etcd with TLS, the VIP, the control p
 test('the apiserver answers /readyz through the VIP; controller-manager and scheduler hold leases', async () => {
   const m2 = on('master-2');
   const server = (await m2.run(kubectl("config view -o jsonpath='{.clusters[0].cluster.server}'"))).stdout;
-  assert.equal(server, `https://${lab.vip}:16443`);
+  assert.equal(server, `https://${session.lab.vip}:16443`);
   assert.equal((await m2.run(VIP_READYZ())).stdout.trim(), 'ok');
   for (const lease of ['kube-controller-manager', 'kube-scheduler']) {
     const holder = await eventually(
@@ -202,7 +165,7 @@ test('every kubelet registered its Node with its own address', async () => {
     ),
   );
   const nodes = r.stdout.trim().split('\n').sort();
-  assert.deepEqual(nodes, lab.hosts.map((h) => `${h.name}=${h.address}`).sort());
+  assert.deepEqual(nodes, session.lab.hosts.map((h) => `${h.name}=${h.address}`).sort());
 });
 
 test('etcd refuses a client certificate from another CA', async () => {
@@ -220,7 +183,8 @@ test('etcd refuses a client certificate from another CA', async () => {
 
 async function currentVipHolder(): Promise<string | undefined> {
   for (const h of ['master-1', 'master-2', 'master-3'])
-    if ((await on(h).exec(`ip -4 -o addr show | grep -qw 'inet ${lab.vip}'`)).exitCode === 0) return h;
+    if ((await on(h).exec(`ip -4 -o addr show | grep -qw 'inet ${session.lab.vip}'`)).exitCode === 0)
+      return h;
   return undefined;
 }
 
@@ -283,14 +247,14 @@ test('running install again is a no-op that verifies health; no private key in t
   const before = parseMemberList(
     (await on('master-1').run(etcdctl(LOCAL_ETCD, 'member list -w json'))).stdout,
   );
-  const again = await client.startInstall({ cluster });
-  await client.result(again.workflowId);
+  const again = await session.client.startInstall({ cluster: session.cluster });
+  await session.client.result(again.workflowId);
   const after = parseMemberList(
     (await on('master-1').run(etcdctl(LOCAL_ETCD, 'member list -w json'))).stdout,
   );
   assert.deepEqual(after.map((m) => m.id).sort(), before.map((m) => m.id).sort());
-  assert.deepEqual(secretsInHistory(workflowHistoryJson(server.address, again.workflowId)), []);
-  const progress = await client.progress(again.workflowId);
+  assert.deepEqual(secretsInHistory(workflowHistoryJson(session.server.address, again.workflowId)), []);
+  const progress = await session.client.progress(again.workflowId);
   assert.equal(progress.status, 'completed');
 });
 

@@ -1,6 +1,7 @@
-// A fresh lab for one proof scenario: lab machines (3 masters + N workers by default), the lab's
-// offline bundle (a cache hit once built), a Temporal dev server of its own, the real worker as a
-// process (so it can be SIGKILLed), a client, and SSH to the hosts. `close()` removes all of it.
+// A fresh lab with everything an operation needs, for a proof scenario or a lab e2e test file:
+// lab machines (3 masters + N workers by default), the lab's offline bundle (a cache hit once
+// built), a Temporal dev server of its own, the real worker as a process (so it can be
+// SIGKILLed), a client, and SSH to the hosts. `close()` removes all of it.
 import { buildBundle } from '../../activities/bundle';
 import { RemoteHost, SshPool } from '../../activities/ssh';
 import { sshTargetFor } from '../../activities/ssh-hosts';
@@ -12,12 +13,15 @@ import type { Cluster } from '../../cluster/spec';
 import { hostByName } from '../../cluster/topology';
 import { labDown, labUp, type LabInfo } from '../../lab';
 import { LAB_KUBERNETES_VERSION } from '../../lab/spec';
-import { connectClient, startTestServer, type TestServer } from '../../test/helpers/temporal';
-import { killWorker, startedWorkerProcess, type WorkerProcess } from '../../test/helpers/worker-process';
+import { connectClient, startTestServer, type TestServer } from './temporal';
+import { killWorker, startedWorkerProcess, type WorkerProcess } from './worker-process';
 
 export interface LabSession {
   lab: LabInfo;
-  cluster: Cluster;
+  /** The lab's cluster spec (hosts reached through `on`), until `useCluster` replaces it. */
+  readonly cluster: Cluster;
+  /** After the lab grew or shrank: the spec `on` and later operations use. */
+  useCluster(cluster: Cluster): void;
   server: TestServer;
   client: HakubeClient;
   taskQueue: string;
@@ -28,6 +32,7 @@ export interface LabSession {
   close(): Promise<void>;
 }
 
+/** The lab's offline bundle, built once and then a cache hit (the source-bundle test builds the same one). */
 export async function ensureLabBundle(log: (l: string) => void): Promise<void> {
   await buildBundle({
     kubernetesVersion: LAB_KUBERNETES_VERSION,
@@ -42,6 +47,8 @@ export async function openLabSession(opts: {
   name: string;
   masters?: number;
   workers?: number;
+  /** Default hakube-proof-<name>. */
+  taskQueue?: string;
   log: (l: string) => void;
 }): Promise<LabSession> {
   await ensureLabBundle(opts.log);
@@ -56,7 +63,7 @@ export async function openLabSession(opts: {
   let server: TestServer | undefined;
   let worker: WorkerProcess | undefined;
   let client: HakubeClient | undefined;
-  const taskQueue = `hakube-proof-${opts.name}`;
+  const taskQueue = opts.taskQueue ?? `hakube-proof-${opts.name}`;
   const close = async () => {
     pool.closeAll();
     await client?.close().catch(() => undefined);
@@ -65,14 +72,19 @@ export async function openLabSession(opts: {
     await labDown({ name: opts.name }).catch(() => undefined);
   };
   try {
-    const cluster = withResolvedBundleDir(loadClusterOrThrow(lab.specPath).cluster);
+    let cluster = withResolvedBundleDir(loadClusterOrThrow(lab.specPath).cluster);
     server = await startTestServer();
     worker = await startedWorkerProcess(server.address, taskQueue);
     client = await connectClient(server.address, taskQueue);
     const address = server.address;
     return {
       lab,
-      cluster,
+      get cluster() {
+        return cluster;
+      },
+      useCluster: (c) => {
+        cluster = c;
+      },
       server,
       client,
       taskQueue,

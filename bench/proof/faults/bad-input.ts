@@ -9,7 +9,7 @@ import { parse, stringify } from 'yaml';
 import { runCli } from '../../../test/helpers/cli';
 import { invalidCorpus } from '../../../test/helpers/spec-corpus';
 import { makeTempHome } from '../../../test/helpers/temp-home';
-import type { LabSession } from '../lab-session';
+import type { LabSession } from '../../../test/helpers/lab-session';
 import type { ProofScenario } from '../scenario';
 import { withLab } from './common';
 

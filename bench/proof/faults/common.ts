@@ -1,14 +1,16 @@
 // What the fault scenarios share: a fresh lab session closed whatever happens, seeded randomness,
-// waiting on an operation's progress, what the server says about steps in flight, and the health
-// of the installed cluster (3 healthy etcd members, /readyz through the VIP).
+// waiting on an operation's progress, what the server says about steps in flight, uploads cut
+// short, and the health of the cluster a fault leaves (measure/cluster-health.ts).
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { etcdctl, LOCAL_ETCD, parseMemberList } from '../../../cluster/etcdctl';
 import { INSTALL_PHASES } from '../../../cluster/plan/install';
 import type { OperationProgress, StepProgress } from '../../../cluster/progress';
 import type { InstallResult } from '../../../workflows/install-cluster';
 import { eventually, workflowHistoryJson } from '../../../test/helpers/temporal';
-import { openLabSession, type LabSession } from '../lab-session';
+import { openLabSession, type LabSession } from '../../../test/helpers/lab-session';
+import { sleep } from '../../../lab/exec';
+import { withDeadline } from '../deadline';
+import { clusterHealth, type ClusterHealth } from '../measure/cluster-health';
 import { activityRecords } from './history';
 
 export type Log = (line: string) => void;
@@ -40,7 +42,7 @@ export function proofSeed(): number {
   return envInt('PROOF_SEED', Math.floor(Math.random() * 2 ** 31));
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep };
 export const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 /** A fresh lab `name` (3 masters + 2 workers) for `fn`; the lab, server and worker go afterwards. */
@@ -118,23 +120,12 @@ export async function inFlight(s: LabSession, workflowId: string): Promise<InFli
 }
 
 /** The install's result, failing the scenario after `timeoutMs` instead of waiting forever. */
-export async function installResult(
+export function installResult(
   s: LabSession,
   workflowId: string,
   timeoutMs = INSTALL_TIMEOUT_MS,
 ): Promise<InstallResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${workflowId} did not finish within ${timeoutMs / 60_000} min`)),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([s.client.result<InstallResult>(workflowId), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withDeadline(s.client.result<InstallResult>(workflowId), timeoutMs, workflowId);
 }
 
 /** Every install phase ended done (none skipped, none failed). */
@@ -142,50 +133,17 @@ export function allPhasesDone(r: InstallResult): boolean {
   return r.phases.length === INSTALL_PHASES.length && r.phases.every((p) => p.status === 'done');
 }
 
-export const kubectl = (args: string) =>
-  `/usr/local/bin/kubectl --kubeconfig=/etc/kubernetes/admin.conf --request-timeout=10s ${args}`;
+/** A fault scenario's cluster afterwards: healthy within 2 min (etcd, /readyz, every node). */
+export const healthAfterFault = (s: LabSession): Promise<ClusterHealth> => clusterHealth(s, 120_000);
 
-export interface ClusterHealth {
-  etcdMembers: string[];
-  etcdHealthy: number;
-  /** What the apiserver answered on /readyz through the VIP (admin.conf points at it). */
-  readyz: string;
-  healthy: boolean;
-}
-
-/** etcd membership and health read on master-2, /readyz through the VIP from master-1; retried for 2 min. */
-export async function clusterHealth(s: LabSession, masters = 3): Promise<ClusterHealth> {
-  let last: ClusterHealth | undefined;
-  try {
-    return await eventually(
-      async () => {
-        const members = parseMemberList(
-          (await s.on('master-2').run(etcdctl(LOCAL_ETCD, 'member list -w json'))).stdout,
-        ).map((m) => m.name);
-        const h = await s.on('master-2').exec(etcdctl(LOCAL_ETCD, 'endpoint health --cluster'));
-        // etcdctl prints endpoint health on stderr.
-        const etcdHealthy = ((h.stdout + h.stderr).match(/is healthy/g) ?? []).length;
-        const readyz = (await s.on('master-1').exec(kubectl('get --raw /readyz'))).stdout.trim();
-        last = { etcdMembers: members.sort(), etcdHealthy, readyz, healthy: false };
-        last.healthy = members.length === masters && etcdHealthy === masters && readyz === 'ok';
-        return last.healthy ? last : undefined;
-      },
-      120_000,
-      'a healthy cluster',
-      2000,
-    );
-  } catch {
-    return last ?? { etcdMembers: [], etcdHealthy: 0, readyz: '', healthy: false };
-  }
-}
+/** hakube's temp files beside the binaries' targets (remote-host.ts uploadTempPrefix), one per line. */
+const LIST_UPLOAD_TEMP_FILES = 'ls -1 /usr/local/bin/.*.hakube-* /opt/cni/bin/.*.hakube-* 2>/dev/null';
 
 /** Waits until an upload to `host` is in flight: hakube's temp file beside its target exists. */
 export function uploadInFlight(s: LabSession, host: string, timeoutMs = 15 * 60_000): Promise<string> {
   return eventually(
     async () => {
-      const r = await s
-        .on(host)
-        .exec('ls -1 /usr/local/bin/.*.hakube-* /opt/cni/bin/.*.hakube-* 2>/dev/null | head -1');
+      const r = await s.on(host).exec(`${LIST_UPLOAD_TEMP_FILES} | head -1`);
       return r.stdout.trim() || undefined;
     },
     timeoutMs,
@@ -198,9 +156,7 @@ export function uploadInFlight(s: LabSession, host: string, timeoutMs = 15 * 60_
 export async function partialUploads(s: LabSession): Promise<string[]> {
   const left: string[] = [];
   for (const h of s.cluster.spec.hosts) {
-    const r = await s
-      .on(h.name)
-      .exec('ls -1 /usr/local/bin/.*.hakube-* /opt/cni/bin/.*.hakube-* 2>/dev/null');
+    const r = await s.on(h.name).exec(LIST_UPLOAD_TEMP_FILES);
     left.push(
       ...r.stdout
         .split('\n')

@@ -4,9 +4,9 @@
 // records from the history, partial uploads on the hosts, and the cluster's health.
 import type { InstallResult } from '../../../workflows/install-cluster';
 import { workflowHistoryJson } from '../../../test/helpers/temporal';
-import type { LabSession } from '../lab-session';
+import type { LabSession } from '../../../test/helpers/lab-session';
 import {
-  clusterHealth,
+  healthAfterFault,
   inFlight,
   installResult,
   partialUploads,
@@ -15,9 +15,9 @@ import {
   stepOf,
   uploadInFlight,
   waitForProgress,
-  type ClusterHealth,
   type Log,
 } from './common';
+import type { ClusterHealth } from '../measure/cluster-health';
 import { activityRecords, type ActivityRecord } from './history';
 
 export interface AwayObservation {
@@ -93,6 +93,6 @@ export async function cutHostMidUpload(s: LabSession, log: Log, c: CutHost): Pro
     result,
     records: activityRecords(workflowHistoryJson(s.server.address, workflowId)),
     leftovers: await partialUploads(s),
-    health: await clusterHealth(s),
+    health: await healthAfterFault(s),
   };
 }

@@ -8,7 +8,7 @@ import { eventually, workflowHistoryJson } from '../../../test/helpers/temporal'
 import type { ProofScenario } from '../scenario';
 import {
   allPhasesDone,
-  clusterHealth,
+  healthAfterFault,
   inFlight,
   installResult,
   seconds,
@@ -57,7 +57,7 @@ export const diskFull: ProofScenario = {
         const result = await installResult(s, workflowId);
         const records = activityRecords(workflowHistoryJson(s.server.address, workflowId));
         const mine = records.find((r) => r.step.includes(step));
-        const health = await clusterHealth(s);
+        const health = await healthAfterFault(s);
         const completed = allPhasesDone(result);
         const clear =
           later.lastFailureType === ErrorTypes.DiskFull &&
@@ -70,11 +70,11 @@ export const diskFull: ProofScenario = {
           stepAttempts: mine?.attempts ?? 0,
           doneAfterFreedS: mine?.startedAt ? seconds(mine.startedAt - freedAt) : -1,
           stepsScheduledTwice: stepsRunTwice(records).length,
-          healthy: health.healthy,
+          healthy: health.ok,
         };
         return {
-          ok: clear && completed && health.healthy && figures.stepsScheduledTwice === 0,
-          summary: `${HOST} full: attempt ${later.attempt} said [${later.lastFailureType}] "${later.lastFailure}"; freed, the next attempt (${figures.doneAfterFreedS} s later) succeeded; install ${completed ? 'completed' : 'NOT completed'} in ${figures.installSeconds} s, healthy ${health.healthy}`,
+          ok: clear && completed && health.ok && figures.stepsScheduledTwice === 0,
+          summary: `${HOST} full: attempt ${later.attempt} said [${later.lastFailureType}] "${later.lastFailure}"; freed, the next attempt (${figures.doneAfterFreedS} s later) succeeded; install ${completed ? 'completed' : 'NOT completed'} in ${figures.installSeconds} s, healthy ${health.ok}`,
           figures,
           details: { firstFailure: failing, later, health },
         };

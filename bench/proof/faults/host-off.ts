@@ -35,16 +35,16 @@ export const hostOff: ProofScenario = {
         attemptsWhileOff: maxAttempt,
         stepsScheduledTwice: stepsRunTwice(o.records).length,
         partialUploadsLeft: o.leftovers.length,
-        healthy: o.health.healthy,
+        healthy: o.health.ok,
       };
       return {
         ok:
           o.leftovers.length === 0 &&
           completed &&
           sawWaiting &&
-          o.health.healthy &&
+          o.health.ok &&
           figures.stepsScheduledTwice === 0,
-        summary: `${HOST} off ${figures.offSeconds} s mid-upload: progress said "${last?.progressStatus}", attempt ${maxAttempt}, last failure "${last?.lastFailure ?? ''}"; install ${completed ? 'completed' : 'NOT completed'} in ${figures.installSeconds} s, healthy ${o.health.healthy}`,
+        summary: `${HOST} off ${figures.offSeconds} s mid-upload: progress said "${last?.progressStatus}", attempt ${maxAttempt}, last failure "${last?.lastFailure ?? ''}"; install ${completed ? 'completed' : 'NOT completed'} in ${figures.installSeconds} s, healthy ${o.health.ok}`,
         figures,
         details: {
           leftovers: o.leftovers,

@@ -34,11 +34,11 @@ export const partition: ProofScenario = {
         lastAttemptStartedAfterHealS: mine?.startedAt ? seconds(mine.startedAt - o.restoredAt) : 0,
         stepsScheduledTwice: stepsRunTwice(o.records).length,
         partialUploadsLeft: o.leftovers.length,
-        healthy: o.health.healthy,
+        healthy: o.health.ok,
       };
       return {
-        ok: o.leftovers.length === 0 && completed && o.health.healthy && figures.stepsScheduledTwice === 0,
-        summary: `${HOST} partitioned ${figures.partitionedSeconds} s mid-upload: its step took ${figures.stepAttempts} attempts (last failure "${mine?.lastFailure ?? ''}"); install ${completed ? 'completed' : 'NOT completed'} in ${figures.installSeconds} s, healthy ${o.health.healthy}`,
+        ok: o.leftovers.length === 0 && completed && o.health.ok && figures.stepsScheduledTwice === 0,
+        summary: `${HOST} partitioned ${figures.partitionedSeconds} s mid-upload: its step took ${figures.stepAttempts} attempts (last failure "${mine?.lastFailure ?? ''}"); install ${completed ? 'completed' : 'NOT completed'} in ${figures.installSeconds} s, healthy ${o.health.ok}`,
         figures,
         details: {
           leftovers: o.leftovers,

@@ -13,11 +13,11 @@ import { killWorker } from '../../../test/helpers/worker-process';
 import { keysUnder, putKeys, withBackupsIn } from '../../../test/e2e/lab/installed-lab';
 import type { BackupResult } from '../../../workflows/etcd-backup';
 import type { RestoreResult } from '../../../workflows/etcd-restore';
-import type { LabSession } from '../lab-session';
+import type { LabSession } from '../../../test/helpers/lab-session';
 import type { ProofScenario } from '../scenario';
 import {
   allPhasesDone,
-  clusterHealth,
+  healthAfterFault,
   inFlight,
   installResult,
   phaseStatus,
@@ -136,7 +136,7 @@ export const restoreKill: ProofScenario = {
         const expected = outcome === 'completed' ? SNAPSHOT_KEYS : LATER_KEYS;
         if (keys.join() !== [...expected].sort().join())
           problems.push(`${keys.length} keys under ${PREFIX}, expected ${expected.length} (${outcome})`);
-        const health = await clusterHealth(s);
+        const health = await healthAfterFault(s);
         const figures = {
           restoreSeconds: seconds(Date.now() - t0),
           outcome,
@@ -146,11 +146,11 @@ export const restoreKill: ProofScenario = {
           dataDirsBefore: before.reduce((n, b) => n + b.dirs.length, 0),
           dataDirsAfter: after.reduce((n, a) => n + a.dirs.length, 0),
           keys: keys.length,
-          healthy: health.healthy,
+          healthy: health.ok,
         };
         return {
-          ok: problems.length === 0 && health.healthy,
-          summary: `killed in phase ${figures.killedInPhase} (${movedAtKill.length}/3 moved): ${outcome} in ${figures.restoreSeconds} s, ${keys.length} keys as expected, data dirs ${figures.dataDirsBefore} → ${figures.dataDirsAfter}, none deleted, healthy ${health.healthy}${problems.length ? `; problems: ${problems.join('; ')}` : ''}`,
+          ok: problems.length === 0 && health.ok,
+          summary: `killed in phase ${figures.killedInPhase} (${movedAtKill.length}/3 moved): ${outcome} in ${figures.restoreSeconds} s, ${keys.length} keys as expected, data dirs ${figures.dataDirsBefore} → ${figures.dataDirsAfter}, none deleted, healthy ${health.ok}${problems.length ? `; problems: ${problems.join('; ')}` : ''}`,
           figures,
           details: { before, after, cutShort, problems, health },
         };

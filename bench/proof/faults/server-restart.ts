@@ -3,11 +3,11 @@
 // completes, and no step completes twice (the server's record of completed steps survived).
 import { startDevServer } from '../../../client/server/dev-server';
 import { eventually, workflowHistoryJson } from '../../../test/helpers/temporal';
-import type { LabSession } from '../lab-session';
+import type { LabSession } from '../../../test/helpers/lab-session';
 import type { ProofScenario } from '../scenario';
 import {
   allPhasesDone,
-  clusterHealth,
+  healthAfterFault,
   envInt,
   installResult,
   phaseStatus,
@@ -68,7 +68,7 @@ export const serverRestart: ProofScenario = {
       const completedTwice = stepsCompletedTwice(records);
       const runTwice = stepsRunTwice(records);
       const next = firstActivityAfter(history, backAt);
-      const health = await clusterHealth(s);
+      const health = await healthAfterFault(s);
       const completed = allPhasesDone(result);
       const figures = {
         installSeconds: seconds(Date.now() - t0),
@@ -77,11 +77,11 @@ export const serverRestart: ProofScenario = {
         stepsCompletedTwice: completedTwice.length,
         stepsScheduledTwice: runTwice.length,
         activities: records.length,
-        healthy: health.healthy,
+        healthy: health.ok,
       };
       return {
-        ok: completed && completedTwice.length === 0 && runTwice.length === 0 && health.healthy,
-        summary: `server down ${figures.serverDownSeconds} s in the etcd phase: install ${completed ? 'completed' : 'NOT completed'} in ${figures.installSeconds} s, ${records.length} steps, completed twice ${completedTwice.length}, scheduled twice ${runTwice.length}, next step ${figures.nextActivityAfterRestartS} s after restart, healthy ${health.healthy}`,
+        ok: completed && completedTwice.length === 0 && runTwice.length === 0 && health.ok,
+        summary: `server down ${figures.serverDownSeconds} s in the etcd phase: install ${completed ? 'completed' : 'NOT completed'} in ${figures.installSeconds} s, ${records.length} steps, completed twice ${completedTwice.length}, scheduled twice ${runTwice.length}, next step ${figures.nextActivityAfterRestartS} s after restart, healthy ${health.ok}`,
         figures,
         details: { completedTwice, runTwice, resumedWith: next?.step, health },
       };

@@ -4,11 +4,11 @@
 // (open sessions cut mid-transfer) on another. The install finishes; no partial upload is left.
 import { workflowHistoryJson } from '../../../test/helpers/temporal';
 import { shq } from '../../../activities/ssh/shell';
-import type { LabSession } from '../lab-session';
+import type { LabSession } from '../../../test/helpers/lab-session';
 import type { ProofScenario } from '../scenario';
 import {
   allPhasesDone,
-  clusterHealth,
+  healthAfterFault,
   installResult,
   partialUploads,
   seconds,
@@ -63,7 +63,7 @@ export const sshdRestart: ProofScenario = {
       const records = activityRecords(workflowHistoryJson(s.server.address, workflowId));
       const attemptsOf = (h: string) => records.find((r) => r.step.includes(stepKey(h)));
       const leftovers = await partialUploads(s);
-      const health = await clusterHealth(s);
+      const health = await healthAfterFault(s);
       const completed = allPhasesDone(result);
       const gentle = attemptsOf(GENTLE);
       const hard = attemptsOf(HARD);
@@ -73,16 +73,16 @@ export const sshdRestart: ProofScenario = {
         hardAttempts: hard?.attempts ?? 0,
         partialUploadsLeft: leftovers.length,
         stepsScheduledTwice: stepsRunTwice(records).length,
-        healthy: health.healthy,
+        healthy: health.ok,
       };
       return {
         ok:
           completed &&
-          health.healthy &&
+          health.ok &&
           figures.stepsScheduledTwice === 0 &&
           leftovers.length === 0 &&
           figures.hardAttempts > 1,
-        summary: `ssh restarted on ${GENTLE} (upload took ${figures.gentleAttempts} attempt(s)), sshd killed on ${HARD} (${figures.hardAttempts} attempts, last failure "${hard?.lastFailure ?? ''}"); install ${completed ? 'completed' : 'NOT completed'} in ${figures.installSeconds} s, partial uploads left ${leftovers.length}, healthy ${health.healthy}`,
+        summary: `ssh restarted on ${GENTLE} (upload took ${figures.gentleAttempts} attempt(s)), sshd killed on ${HARD} (${figures.hardAttempts} attempts, last failure "${hard?.lastFailure ?? ''}"); install ${completed ? 'completed' : 'NOT completed'} in ${figures.installSeconds} s, partial uploads left ${leftovers.length}, healthy ${health.ok}`,
         figures,
         details: { leftovers, health, gentle, hard },
       };

@@ -7,7 +7,7 @@ import { eventually, workflowHistoryJson } from '../../../test/helpers/temporal'
 import type { ProofScenario } from '../scenario';
 import {
   allPhasesDone,
-  clusterHealth,
+  healthAfterFault,
   envInt,
   inFlight,
   INSTALL_TIMEOUT_MS,
@@ -22,8 +22,9 @@ import {
   withLab,
   type Log,
 } from './common';
+import type { ClusterHealth } from '../measure/cluster-health';
 import { activityRecords, firstActivityAfter, stepsRunTwice } from './history';
-import type { LabSession } from '../lab-session';
+import type { LabSession } from '../../../test/helpers/lab-session';
 import type { OperationProgress } from '../../../cluster/progress';
 import { installPlan } from '../../../cluster/plan/install';
 
@@ -52,7 +53,7 @@ interface Run {
   unexplained: string[];
   /** Temp files of uploads the kills cut short, still on the hosts (should be none). */
   partialUploadsLeft: string[];
-  health: Awaited<ReturnType<typeof clusterHealth>>;
+  health: ClusterHealth;
   ok: boolean;
 }
 
@@ -132,7 +133,7 @@ async function oneRun(lab: string, killCount: number, rand: () => number, log: L
     const records = activityRecords(workflowHistoryJson(s.server.address, workflowId));
     const retried = records.filter((r) => r.lostWithWorker);
     const leftovers = await partialUploads(s);
-    const health = await clusterHealth(s);
+    const health = await healthAfterFault(s);
     const twice = stepsRunTwice(records);
     const unexplained = retried.filter((r) => !cutShortIds.has(r.activityId)).map((r) => r.step);
     const completed = allPhasesDone(result);
@@ -152,10 +153,10 @@ async function oneRun(lab: string, killCount: number, rand: () => number, log: L
         twice.length <= 1 &&
         unexplained.length === 0 &&
         leftovers.length === 0 &&
-        health.healthy,
+        health.ok,
     };
     log(
-      `${lab}: ${completed ? 'completed' : 'NOT completed'} in ${run.seconds} s, ${kills.length} kills, run twice ${twice.length}, steps retried after a kill ${retried.length}, healthy ${health.healthy}`,
+      `${lab}: ${completed ? 'completed' : 'NOT completed'} in ${run.seconds} s, ${kills.length} kills, run twice ${twice.length}, steps retried after a kill ${retried.length}, healthy ${health.ok}`,
     );
     return run;
   });
@@ -196,7 +197,7 @@ export const workerKills: ProofScenario = {
       resumeMaxS: seconds(Math.max(0, ...resumes)),
       resumeSamples: resumes.length,
       partialUploadsLeft: results.reduce((n, r) => n + r.partialUploadsLeft.length, 0),
-      healthyRuns: results.filter((r) => r.health.healthy).length,
+      healthyRuns: results.filter((r) => r.health.ok).length,
     };
     return {
       ok: results.every((r) => r.ok) && kills >= Math.min(10, runs * killsPerRun),

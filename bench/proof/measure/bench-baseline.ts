@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { labDown, labUp } from '../../../lab';
 import { REPO_ROOT } from '../../../test/helpers/temp-home';
 import { writePlan } from '../../baseline/plan';
-import { openLabSession } from '../lab-session';
+import { openLabSession } from '../../../test/helpers/lab-session';
 import type { ProofScenario } from '../scenario';
 import { installFigures } from './bench-install';
 import { clusterHealth, labCluster, type ClusterHealth } from './cluster-health';
@@ -42,7 +42,7 @@ async function hakubeInstall(rec: string, log: (l: string) => void) {
   );
   try {
     const install = await runInstall(session, log);
-    const health = await clusterHealth(session.cluster, session.on);
+    const health = await clusterHealth(session);
     const secrets = secretsInRecording(rec);
     const scan = scanSession(session, secrets.keys, secrets.tokens);
     const figures = installFigures(install, readTrace(traceFile));
@@ -90,7 +90,7 @@ export const benchBaseline: ProofScenario = {
           ctx.log,
         );
         const baselineSeconds = (Date.now() - t0) / 1000;
-        const health = code === 0 ? await clusterHealth(target.cluster, target.on) : undefined;
+        const health = code === 0 ? await clusterHealth(target) : undefined;
         const ok = hakube.health.ok && code === 0 && health?.ok === true && hakube.scan.findings.length === 0;
         const ratio = hakube.install.wallSeconds / baselineSeconds;
         const baselineText =

@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TraceLine } from '../../../activities/ssh/trace';
-import { openLabSession } from '../lab-session';
+import { openLabSession } from '../../../test/helpers/lab-session';
 import type { ProofScenario, ScenarioOutcome } from '../scenario';
 import { SECRET_PATTERNS } from '../../../test/helpers/history-scan';
 import { describePhases, runInstall, type InstallRun } from './install-run';

@@ -7,7 +7,8 @@ import { loadClusterOrThrow } from '../../../client/spec-file';
 import type { Cluster } from '../../../cluster/spec';
 import { labUp } from '../../../lab';
 import type { NodeJoinOutcome, AddNodesResult } from '../../../workflows/add-nodes';
-import type { LabSession } from '../lab-session';
+import type { LabSession } from '../../../test/helpers/lab-session';
+import { withDeadline } from '../deadline';
 import { percentile } from './ssh-figures';
 
 export interface JoinRun {
@@ -51,14 +52,6 @@ function outcomesOf(err: unknown): NodeJoinOutcome[] | undefined {
   if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
   const details = err.cause.details?.[0] as { outcomes?: NodeJoinOutcome[] } | undefined;
   return details?.outcomes;
-}
-
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} still running after ${ms / 60_000} min`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** Joins `nodes` of `cluster` (the grown spec) in one addNodes run; a run with failed nodes is reported, not thrown. */

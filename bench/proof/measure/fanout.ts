@@ -5,10 +5,10 @@
 // is recorded along the way, and the 30-node run is not started when it cannot fit.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kubectl } from '../../../activities/controlplane/control-plane';
 import type { Cluster } from '../../../cluster/spec';
-import { openLabSession, type LabSession } from '../lab-session';
+import { openLabSession } from '../../../test/helpers/lab-session';
 import type { ProofScenario, ScenarioOutcome } from '../scenario';
+import { registeredNodes } from './cluster-health';
 import { growLab, joinRun, type JoinRun } from './fanout-join';
 import { describeSlow, slowestOfJoin, type SlowActivity } from './fanout-tail';
 import { memAvailableMiB, sampleProcessUsage, type UsageSummary } from './process-usage';
@@ -28,11 +28,6 @@ interface Step extends JoinRun {
   memAvailableBeforeMiB: number;
   memAvailableAfterMiB: number;
   slowest?: SlowActivity[];
-}
-
-async function registeredNodes(session: LabSession): Promise<number> {
-  const r = await session.on('master-1').run(kubectl("get nodes -o jsonpath='{.items[*].metadata.name}'"));
-  return r.stdout.trim().split(/\s+/).filter(Boolean).length;
 }
 
 /** Host memory one joined worker took in the last step (machine + containerd + kubelet + pods). */
@@ -150,7 +145,7 @@ export const fanoutBench: ProofScenario = {
           break;
         }
       }
-      const nodes = await registeredNodes(session).catch(() => -1);
+      const nodes = await registeredNodes(session.on('master-1')).catch(() => -1);
       return outcome(steps, usage, memStartMiB, nodes, limit);
     } finally {
       await session.close();

@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { controlPlaneHosts } from '../../../cluster/topology';
 import { REPO_ROOT } from '../../../test/helpers/temp-home';
-import { openLabSession } from '../lab-session';
+import { openLabSession } from '../../../test/helpers/lab-session';
 import type { ProofScenario } from '../scenario';
 import { scanHistory } from '../../../test/helpers/history-scan';
 import { describeScan, keptScans, scanRecordedHistories, type LabeledScan } from './history-sources';

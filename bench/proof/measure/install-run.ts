@@ -3,7 +3,7 @@
 import type { OperationProgress } from '../../../cluster/progress';
 import type { InstallResult } from '../../../workflows/install-cluster';
 import { workflowHistoryJson } from '../../../test/helpers/temporal';
-import type { LabSession } from '../lab-session';
+import type { LabSession } from '../../../test/helpers/lab-session';
 import { describeSlow, slowestActivities, type SlowActivity } from './fanout-tail';
 
 export interface PhaseTiming {

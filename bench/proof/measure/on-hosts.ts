@@ -3,7 +3,7 @@
 // apiservers (and kubelets) refuse anonymous callers except the health endpoints. The keys found
 // and the bootstrap tokens seen during the install are then looked for in every history of the run.
 import { apiEndpoint, apiserverPort, controlPlaneHosts, etcdHosts } from '../../../cluster/topology';
-import { openLabSession } from '../lab-session';
+import { openLabSession } from '../../../test/helpers/lab-session';
 import type { ProofScenario } from '../scenario';
 import {
   anonymousApiserverChecks,

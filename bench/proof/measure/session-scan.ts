@@ -1,7 +1,7 @@
 // The history scan a scenario runs on its own dev server before closing the session: the generic
 // patterns, plus the secrets of that run (the lab's SSH key, keys and tokens read from hosts).
 import { readFileSync } from 'node:fs';
-import type { LabSession } from '../lab-session';
+import type { LabSession } from '../../../test/helpers/lab-session';
 import { keySecrets, type KnownSecret } from '../../../test/helpers/history-scan';
 import { keepScan, scanDevServer, type LabeledScan } from './history-sources';
 import { keyFiles, keysIn, type KeyFile } from './host-checks';

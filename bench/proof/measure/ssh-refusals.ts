@@ -11,7 +11,7 @@ import { ErrorTypes } from '../../../cluster/errors';
 import type { Cluster } from '../../../cluster/spec';
 import { hostByName } from '../../../cluster/topology';
 import { workflowHistoryJson } from '../../../test/helpers/temporal';
-import { openLabSession, type LabSession } from '../lab-session';
+import { openLabSession, type LabSession } from '../../../test/helpers/lab-session';
 import type { ProofScenario } from '../scenario';
 import { causeTypes, failedActivities, type FailedActivity } from './failed-activities';
 import { scanSession } from './session-scan';
