@@ -35,6 +35,11 @@ step() {
   esac
 }
 
+# A failed command, for the log: its start, with key-like and token-like runs masked.
+shown() {
+  head -c 400 "$1" | tr '\n' ' ' | sed -E 's/[A-Za-z0-9+/]{40,}={0,2}/<redacted>/g; s/[a-z0-9]{6}\.[a-z0-9]{16}/<token>/g' | cut -c1-200
+}
+
 n=0
 retries=0
 start=$(date +%s)
@@ -46,6 +51,7 @@ while IFS=$'\t' read -r seq kind addr expect arg1 arg2; do
     [ "$expect" = ok ] || break
     if [ "$(date +%s)" -ge "$deadline" ]; then
       echo "baseline: step $seq ($kind on $addr) still fails after ${retry} s (exit $rc): $(tail -n 3 "$err" | tr '\n' ' ')" >&2
+      [ "$kind" = exec ] && echo "baseline: step $seq ran: $(shown "$dir/$arg1")" >&2
       exit 1
     fi
     retries=$((retries + 1))
