@@ -127,24 +127,65 @@ export interface CgroupFacts {
   /** 2 on the unified hierarchy, 1 on legacy/hybrid hosts (kubelet >= 1.35 refuses v1 by default). */
   version: 1 | 2;
   /**
-   * Whether the resource controllers can be written. Inside a container such as a lab machine
-   * they are mounted read-only: kubelet cannot create its per-QoS cgroups there.
+   * Whether kubelet can create its per-QoS cgroups: no controller is mounted read-only (as
+   * systemd-nspawn mounts them in a container) and memory and cpu are there to write to.
    */
   controllersWritable: boolean;
+  /** Controllers mounted read-only (v1), or every delegated one when the v2 tree is read-only. */
+  readOnly?: string[];
+  /** Controllers kubelet and runc use that the host lacks (v1: not mounted; v2: not delegated). */
+  missing?: string[];
 }
 
-/** Prints "<fs type of /sys/fs/cgroup> <mount options of the memory controller's hierarchy>". */
+/** What kubelet checks for on v1 (cpu, cpuacct, cpuset, memory) plus pids (pod PID limits). */
+const V1_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids'];
+const V2_CONTROLLERS = ['cpu', 'cpuset', 'memory', 'pids'];
+/** Without these kubelet cannot keep per-QoS cgroups (the rest only limit less). */
+const ESSENTIAL = ['cpu', 'memory'];
+
+/**
+ * Prints one line: "<fs type of /sys/fs/cgroup>" followed, on v1/hybrid hosts, by
+ * "<controllers>:<rw|ro>" for each v1 controller hierarchy ("cpu,cpuacct:rw" when co-mounted),
+ * and on v2 hosts by "<rw|ro> <controllers of the visible tree, comma-separated>".
+ */
 export const CGROUP_PROBE = [
   't=$(stat -fc %T /sys/fs/cgroup 2>/dev/null)',
-  'if [ "$t" = cgroup2fs ]; then d=/sys/fs/cgroup; else d=/sys/fs/cgroup/memory; fi',
-  'echo "$t $(awk -v d="$d" \'$2 == d { o = $4 } END { print o }\' /proc/mounts)"',
+  'if [ "$t" = cgroup2fs ]; then ' +
+    'echo "$t $(awk \'$2 == "/sys/fs/cgroup" { split($4, o, ","); m = o[1] } END { print m }\' /proc/mounts)' +
+    ' $(tr " " , < /sys/fs/cgroup/cgroup.controllers 2>/dev/null)"; ' +
+    'else echo "$t $(awk \'$3 == "cgroup" && $2 ~ "^/sys/fs/cgroup/" { n = split($4, o, ","); c = ""; ' +
+    'for (i = 2; i <= n; i++) if (o[i] !~ /^(nosuid|nodev|noexec|relatime|noatime|strictatime|xattr|none|clone_children|name=.*|release_agent=.*)$/) ' +
+    'c = c (c == "" ? "" : ",") o[i]; if (c != "") printf "%s:%s ", c, o[1] }\' /proc/mounts)"; fi',
 ].join('; ');
 
-export function parseCgroupProbe(line: string | undefined): CgroupFacts {
-  const [fsType, options = ''] = (line ?? '').trim().split(/\s+/);
+export function parseCgroupProbe(output: string | undefined): CgroupFacts {
+  const [fsType = '', ...rest] = (output ?? '').trim().split('\n')[0].trim().split(/\s+/);
+  if (fsType === 'cgroup2fs') {
+    const [mode = '', list = ''] = rest;
+    const have = list.split(',').filter(Boolean);
+    const missing = V2_CONTROLLERS.filter((c) => !have.includes(c));
+    const readOnly = mode === 'rw' ? [] : have;
+    return {
+      version: 2,
+      controllersWritable: mode === 'rw' && !ESSENTIAL.some((c) => missing.includes(c)),
+      readOnly,
+      missing,
+    };
+  }
+  const mounted = new Map<string, boolean>();
+  for (const token of rest) {
+    const i = token.lastIndexOf(':');
+    if (i <= 0) continue;
+    for (const c of token.slice(0, i).split(',')) mounted.set(c, token.slice(i + 1) === 'rw');
+  }
+  const readOnly = [...mounted].filter(([, rw]) => !rw).map(([c]) => c);
+  const missing = V1_CONTROLLERS.filter((c) => !mounted.has(c));
   return {
-    version: fsType === 'cgroup2fs' ? 2 : 1,
-    controllersWritable: options !== '' && !options.split(',').includes('ro'),
+    version: 1,
+    controllersWritable:
+      mounted.size > 0 && readOnly.length === 0 && !ESSENTIAL.some((c) => missing.includes(c)),
+    readOnly,
+    missing,
   };
 }
 

@@ -1,7 +1,7 @@
 // Preflight checks over gathered facts: pure, so every failure across every host is reported at
 // once before anything changes, and the rules are unit-tested.
 import type { Cluster, HostSpec } from './spec';
-import { versionAtLeast, type HostFacts } from './facts';
+import { versionAtLeast, type CgroupFacts, type HostFacts } from './facts';
 import { apiserverPort } from './topology';
 
 export interface PreflightIssue {
@@ -107,11 +107,7 @@ export function evaluatePreflight(
         'cgroup',
         'cgroup v1: kubelet runs only with failCgroupV1=false (set by hakube); Kubernetes is removing v1 support, move to a cgroup v2 host',
       );
-    if (!f.cgroups.controllersWritable)
-      warn(
-        'cgroup',
-        'cgroup controllers are read-only (a container, such as a lab machine): kubelet runs without per-QoS cgroups and node-allocatable enforcement, so pods get no resource isolation',
-      );
+    cgroupChecks(f.cgroups, warn);
     // A container (such as a lab machine) keeps the host kernel's clock; it has no NTP of its own.
     if (f.timeSynchronized === false && !CONTAINER_VIRT.has(f.virtualization))
       warn('time', 'the clock is not synchronised (NTP); certificates and etcd need agreeing clocks');
@@ -127,6 +123,25 @@ export function evaluatePreflight(
   }
   if (!opts.joining) vipCheck(c, gathered, errors);
   return { errors, warnings };
+}
+
+/** Only what is really missing: read-only controllers, controllers the host lacks. */
+function cgroupChecks(cg: CgroupFacts, warn: (check: string, message: string) => void): void {
+  const readOnly = cg.readOnly ?? [];
+  const missing = cg.missing ?? [];
+  const noQos = 'kubelet runs without per-QoS cgroups and node-allocatable enforcement';
+  if (readOnly.length)
+    warn(
+      'cgroup',
+      `cgroup controllers ${readOnly.join(', ')} are read-only (a container that mounts them so): ${noQos}, so pods get no resource isolation`,
+    );
+  if (missing.length)
+    warn(
+      'cgroup',
+      `cgroup controllers ${missing.join(', ')} are not available (${cg.version === 2 ? 'not delegated to this host' : 'not mounted'})${cg.controllersWritable ? ': pods get no limits on them' : `: ${noQos}`}`,
+    );
+  if (!cg.controllersWritable && !readOnly.length && !missing.length)
+    warn('cgroup', `the cgroup controllers could not be read: ${noQos}`);
 }
 
 /** The VIP must be free, unless one of the control-plane hosts already holds it (a re-run). */

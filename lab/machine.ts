@@ -2,11 +2,21 @@
 // namespace. Machines are not registered with machined (--register=no, --keep-unit): the hosts
 // the lab runs on usually have no systemd as PID 1, so we track the nspawn process ourselves.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { HOST_NAME_PATTERN, hostDir, machineName, netnsName } from './names';
 import { ensureMachineCgroups, removeMachineCgroups } from './cgroups';
 import { run, sleep, tryRun } from './exec';
+import { labGateway } from './network';
 
 export interface MachineSpec {
   lab: string;
@@ -26,6 +36,7 @@ const paths = (lab: string, host: string) => {
     root: join(dir, 'rootfs'),
     pid: join(dir, 'nspawn.pid'),
     log: join(dir, 'nspawn.log'),
+    containerd: join(dir, 'containerd'),
   };
 };
 
@@ -58,8 +69,42 @@ export function writeMachineFiles(spec: MachineSpec): void {
   const hosts = ['127.0.0.1 localhost', `127.0.1.1 ${spec.host}`, '::1 localhost ip6-localhost ip6-loopback'];
   hosts.push(...spec.peers.map((p) => `${p.address} ${p.name}`));
   writeFileSync(join(root, 'etc/hosts'), `${hosts.join('\n')}\n`);
+  // Resolvers need a nameserver to forward to (CoreDNS refuses to start without one): the host's
+  // bridge address, where nothing answers DNS, so names outside the lab fail at once.
+  writeFileSync(
+    join(root, 'etc/resolv.conf'),
+    `# hakube lab: no DNS beyond /etc/hosts and the cluster's own\nnameserver ${labGateway(spec.address)}\n`,
+  );
   mkdirSync(join(root, 'root/.ssh'), { recursive: true, mode: 0o700 });
   writeFileSync(join(root, 'root/.ssh/authorized_keys'), `${spec.authorizedKey.trim()}\n`, { mode: 0o600 });
+}
+
+/**
+ * The machine's PID 1 as nspawn starts it: makes the cgroup v1 controller hierarchies that nspawn
+ * mounted read-only writable, then becomes systemd. systemd decides at start which controllers it
+ * manages (those it can write to); a remount after boot would leave them unmanaged until a
+ * `systemctl daemon-reexec`. Remounting only the bind mount (`remount,bind,rw`) is what works:
+ * a plain `remount,rw` answers "busy" for a hierarchy that is also mounted on the host. On a
+ * cgroup v2 host there is nothing to do: nspawn mounts the machine's (delegated) tree writable.
+ */
+export const MACHINE_INIT_PATH = '/usr/local/lib/hakube-lab/init';
+export const MACHINE_INIT = [
+  '#!/bin/sh',
+  '# hakube lab (lab/machine.ts): writable cgroup controllers for containers, then boot systemd.',
+  'for d in /sys/fs/cgroup/*; do',
+  '  [ -d "$d" ] && [ ! -L "$d" ] || continue',
+  '  [ "$(stat -fc %T "$d" 2>/dev/null)" = cgroupfs ] || continue',
+  '  mount -o remount,bind,rw "$d" || echo "hakube-lab-init: $d stays read-only" >&2',
+  'done',
+  'exec /lib/systemd/systemd "$@"',
+  '',
+].join('\n');
+
+function writeMachineInit(root: string): void {
+  const file = join(root, MACHINE_INIT_PATH);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, MACHINE_INIT, { mode: 0o755 });
+  chmodSync(file, 0o755);
 }
 
 /** The nspawn process of this machine, if it runs (a stale pid file or a recycled pid is not). */
@@ -101,12 +146,12 @@ export function consoleTail(lab: string, host: string, lines = 12): string {
 
 /** nspawn options: a booted machine in its own network namespace, privileged enough for Kubernetes. */
 function nspawnArgs(lab: string, host: string): string[] {
+  const p = paths(lab, host);
   const args = [
-    '--boot',
     '--keep-unit',
     '--register=no',
     `--machine=${machineName(lab, host)}`,
-    `--directory=${paths(lab, host).root}`,
+    `--directory=${p.root}`,
     `--network-namespace-path=/run/netns/${netnsName(lab, host)}`,
     '--console=passive',
     '--link-journal=no',
@@ -119,12 +164,27 @@ function nspawnArgs(lab: string, host: string): string[] {
     // keyring (runc joins a session keyring; nspawn's filter answers EPERM) and bpf.
     '--capability=all',
     '--system-call-filter=@keyring bpf',
+    // containerd's overlayfs snapshotter cannot put its layers on the machine's overlayfs root:
+    // its data lives on the host's filesystem (kept across stop/start, removed by lab down).
+    `--bind=${p.containerd}:/var/lib/containerd`,
+    // Booted like --boot, but through MACHINE_INIT (writable cgroup controllers first); halted
+    // as --boot would, with systemd's halt signal.
+    '--kill-signal=SIGRTMIN+3',
   ];
   // kubelet's OOM watcher reads the kernel log; modules (if the host has any) are read-only.
   if (existsSync('/dev/kmsg')) args.push('--bind=/dev/kmsg');
   if (existsSync('/lib/modules')) args.push('--bind-ro=/lib/modules');
+  // The command: nspawn's options end here.
+  args.push(MACHINE_INIT_PATH);
   return args;
 }
+
+/**
+ * /proc/sys/net writable inside the machine, as on a server: the machine has a network namespace of
+ * its own, so what kube-proxy and the OS preparation set there (route_localnet, conntrack timeouts,
+ * forwarding) stays in it. Sysctls outside net/ stay read-only.
+ */
+const NSPAWN_ENV = { SYSTEMD_NSPAWN_API_VFS_WRITABLE: 'network' };
 
 /** With systemd as PID 1 the machine runs as a transient unit with a delegated cgroup. */
 export const hostRunsSystemd = () => existsSync('/run/systemd/system');
@@ -134,6 +194,7 @@ async function startAsUnit(lab: string, host: string): Promise<number> {
   const p = paths(lab, host);
   const unit = unitName(lab, host);
   await run('systemd-run', [
+    ...Object.entries(NSPAWN_ENV).map(([k, v]) => `--setenv=${k}=${v}`),
     `--unit=${unit}`,
     '--collect',
     '--quiet',
@@ -161,7 +222,7 @@ function startDetached(lab: string, host: string): number {
   const child = spawn('sh', ['-c', JOIN_CGROUPS_AND_EXEC, 'hakube-lab-machine', ...nspawnArgs(lab, host)], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, HAKUBE_CGROUP_PROCS: procs.join(' ') },
+    env: { ...process.env, ...NSPAWN_ENV, HAKUBE_CGROUP_PROCS: procs.join(' ') },
   });
   closeSync(log);
   child.unref();
@@ -172,6 +233,9 @@ function startDetached(lab: string, host: string): number {
 export async function startMachine(lab: string, host: string): Promise<number> {
   const running = machinePid(lab, host);
   if (running) return running;
+  const p = paths(lab, host);
+  mkdirSync(p.containerd, { recursive: true, mode: 0o711 });
+  writeMachineInit(p.root);
   const pid = hostRunsSystemd() ? await startAsUnit(lab, host) : startDetached(lab, host);
   writeFileSync(paths(lab, host).pid, `${pid}\n`);
   return pid;

@@ -1,5 +1,5 @@
 // The lab network: one Linux bridge per lab with the host at .1, one network namespace per
-// machine joined by a veth pair, no route out. Partition = the machine's veth link down.
+// machine joined by a veth pair, no way out (the machines' default route ends at the host). Partition = the machine's veth link down.
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { bridgeName, netnsName, vethName } from './names';
@@ -70,6 +70,16 @@ export async function ensureMachineNetwork(lab: string, host: string, address: s
     await run('ip', ['-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
   await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   await run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+  // A default route to the host's bridge address, as every server has one: processes on a node
+  // (flanneld, node-local DNS, kubelet) reach Service addresses only when the kernel finds some
+  // route before kube-proxy's DNAT rewrites the destination ("network is unreachable" otherwise).
+  // Whatever else takes that route ends at the host: the FORWARD rules drop it, nothing masquerades.
+  await run('ip', ['-n', ns, 'route', 'replace', 'default', 'via', labGateway(address), 'dev', 'eth0']);
+}
+
+/** The host's address on the lab bridge (.1 of the machine's /24). */
+export function labGateway(address: string): string {
+  return `${address.split('.').slice(0, 3).join('.')}.1`;
 }
 
 export async function removeMachineNetwork(lab: string, host: string): Promise<void> {

@@ -41,7 +41,8 @@ export function renderLabSpec(lab: LabRecord): string {
         clusterDNS: '10.96.0.10',
         nodeLocalDNS: '169.254.20.10',
         proxyMode: 'iptables',
-        cni: 'calico',
+        // flannel: its image is in the offline bundle (calico's are not; docs/addons.md).
+        cni: 'flannel',
       },
       etcd: {
         dataDir: '/var/lib/etcd',
@@ -52,10 +53,10 @@ export function renderLabSpec(lab: LabRecord): string {
         },
       },
       certificates: { keyAlgorithm: 'ecdsa' },
-      // VXLAN: this kernel has no ipip either (lab/README.md). Lab machines reach no registry (no
-      // route out, no images in the bundle): the add-ons are applied and their pods scheduled, and
-      // the install reports them not ready at once instead of waiting for images that cannot come.
-      addons: { calico: { encapsulation: 'VXLAN' }, readyTimeout: '0s' },
+      // Lab machines reach no registry (no route out): every image comes in the offline bundle and
+      // is imported into each node's containerd; the install waits for the add-ons to run.
+      images: { source: 'bundle' },
+      addons: { readyTimeout: '5m' },
       // The bundle `hakube bundle build` last built for this version (activities/bundle/build.ts).
       artifacts: {
         source: 'bundle',

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFacts, versionAtLeast, type HostFacts } from '../../cluster/facts';
+import { parseCgroupProbe, parseFacts, versionAtLeast, type HostFacts } from '../../cluster/facts';
 import { evaluatePreflight, type GatheredFacts } from '../../cluster/preflight';
 import { validateClusterSpec } from '../../cluster/validate';
 import type { Cluster } from '../../cluster/spec';
@@ -40,7 +40,7 @@ overlay
 ### virt
 kvm
 ### cgroup
-cgroup2fs rw,nosuid,nodev,noexec,relatime
+cgroup2fs rw cpuset,cpu,io,memory,hugetlb,pids,rdma,misc
 `;
 
 test('parseFacts reads every section', () => {
@@ -63,10 +63,40 @@ test('parseFacts reads every section', () => {
   assert.equal(f.timeSynchronized, true);
   assert.deepEqual(f.addresses, ['127.0.0.1', '10.1.1.11']);
   assert.equal(f.vipAnswers, undefined);
-  assert.deepEqual(f.cgroups, { version: 2, controllersWritable: true });
-  // A lab machine: legacy hierarchy, controllers mounted read-only by systemd-nspawn.
-  const lab = parseFacts(SAMPLE.replace('cgroup2fs rw,nosuid', 'tmpfs ro,nosuid'));
-  assert.deepEqual(lab.cgroups, { version: 1, controllersWritable: false });
+  assert.deepEqual(f.cgroups, { version: 2, controllersWritable: true, readOnly: [], missing: [] });
+});
+
+test('the cgroup probe: v1 controllers read-only in a container, writable in a lab machine, v2 delegation', () => {
+  // systemd-nspawn's own mounts (hybrid host): every controller bind-mounted read-only.
+  const nspawn = parseCgroupProbe('tmpfs memory:ro cpu,cpuacct:ro cpuset:ro pids:ro devices:ro\n');
+  assert.deepEqual(nspawn, {
+    version: 1,
+    controllersWritable: false,
+    readOnly: ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices'],
+    missing: [],
+  });
+  // A lab machine (lab/machine.ts remounts them writable before systemd starts).
+  const lab = parseCgroupProbe(
+    'tmpfs freezer:rw blkio:rw cpuacct:rw devices:rw pids:rw memory:rw cpuset:rw cpu:rw ',
+  );
+  assert.deepEqual(lab, { version: 1, controllersWritable: true, readOnly: [], missing: [] });
+  // A v1 host without the pids controller: kubelet keeps QoS cgroups, pods get no PID limits.
+  assert.deepEqual(parseCgroupProbe('tmpfs cpu,cpuacct:rw cpuset:rw memory:rw'), {
+    version: 1,
+    controllersWritable: true,
+    readOnly: [],
+    missing: ['pids'],
+  });
+  // v2 in a container whose tree got no memory controller delegated, and a read-only tree.
+  assert.deepEqual(parseCgroupProbe('cgroup2fs rw cpu,pids'), {
+    version: 2,
+    controllersWritable: false,
+    readOnly: [],
+    missing: ['cpuset', 'memory'],
+  });
+  assert.equal(parseCgroupProbe('cgroup2fs ro cpuset,cpu,memory,pids').controllersWritable, false);
+  assert.equal(parseCgroupProbe('').controllersWritable, false);
+  assert.equal(parseCgroupProbe(undefined).version, 1);
 });
 
 test('versionAtLeast compares numerically', () => {
@@ -137,7 +167,7 @@ test('every problem on every host is gathered at once', () => {
 test('cgroup v1 is a warning; an unsynchronised clock is one only outside containers', () => {
   const r = evaluatePreflight(cluster(), {
     'master-1': healthy('master-1', {
-      cgroups: { version: 1, controllersWritable: false },
+      cgroups: { version: 1, controllersWritable: false, readOnly: ['memory', 'cpu'], missing: [] },
       timeSynchronized: false,
     }),
     'worker-1': healthy('worker-1', { timeSynchronized: false, virtualization: 'systemd-nspawn' }),
@@ -148,7 +178,26 @@ test('cgroup v1 is a warning; an unsynchronised clock is one only outside contai
     ['master-1:cgroup', 'master-1:cgroup', 'master-1:time'],
   );
   assert.match(r.warnings[0].message, /failCgroupV1=false/);
-  assert.match(r.warnings[1].message, /read-only.*no resource isolation/);
+  assert.match(r.warnings[1].message, /memory, cpu are read-only.*no resource isolation/);
+});
+
+test('cgroups: a lab machine with writable controllers gets only the v1 warning; missing controllers are named', () => {
+  const writable = { version: 1 as const, controllersWritable: true, readOnly: [], missing: [] };
+  const r = evaluatePreflight(cluster(), {
+    'master-1': healthy('master-1', { cgroups: writable, virtualization: 'systemd-nspawn' }),
+    'worker-1': healthy('worker-1', {
+      cgroups: { version: 2, controllersWritable: false, readOnly: [], missing: ['cpuset', 'memory'] },
+    }),
+  });
+  assert.deepEqual(
+    r.warnings.map((w) => `${w.host}:${w.check}`),
+    ['master-1:cgroup', 'worker-1:cgroup'],
+  );
+  assert.match(r.warnings[0].message, /failCgroupV1=false/);
+  assert.match(
+    r.warnings[1].message,
+    /cpuset, memory are not available \(not delegated.*without per-QoS cgroups/,
+  );
 });
 
 test('a re-run finds its own services on their ports and its own VIP: no errors', () => {
