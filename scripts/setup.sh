@@ -15,6 +15,7 @@ APT_PACKAGES=(
   openssl                                                            # verifying issued certificates in tests
   docker-compose                                                     # `docker-compose config` checks docker-compose.yml (no engine needed)
   chromium-headless-shell fonts-dejavu-core                          # the Web UI test's browser (driven by playwright-core)
+  gcc libc6-dev                                                      # bundle images: pause.c, gcc -Os -static
 
 )
 missing=()

@@ -16,7 +16,13 @@ import { buildGoRecipe, type GoBuildResult } from './go-module-build';
 import type { GoBuildOptions } from './go-toolchain';
 import { fetchReleaseComponent } from './release';
 import type { ResolvedBuild } from './resolve';
-import { crictlRecipe, etcdRecipe, kubernetesRecipe, kubernetesSourceBinaries } from './source-recipes';
+import {
+  cniRecipe,
+  crictlRecipe,
+  etcdRecipe,
+  kubernetesRecipe,
+  kubernetesSourceBinaries,
+} from './source-recipes';
 
 export interface AssembleOptions {
   cacheDir: string;
@@ -52,6 +58,7 @@ async function goBuilds(build: ResolvedBuild, opts: AssembleOptions) {
   // Smaller builds first: a broken toolchain or proxy shows up before the long one.
   if (src('crictl'))
     results.set('crictl', await buildGoRecipe(build.toolchain, crictlRecipe(version('crictl')), goOpts));
+  if (src('cni')) results.set('cni', await buildGoRecipe(build.toolchain, cniRecipe(version('cni')), goOpts));
   if (src('etcd'))
     results.set('etcd', await buildGoRecipe(build.toolchain, etcdRecipe(version('etcd')), goOpts));
   if (src('kubernetes') || src('kubectl')) {

@@ -14,7 +14,8 @@ import { assembleComponents } from './assemble';
 import { BundleBuildError, BundleVerifyError } from './errors';
 import type { ProgressFn } from './exec';
 import { exists, publishDir, tempSibling } from './files';
-import { resolveBuild, type ResolvedBuild } from './resolve';
+import { buildImages } from './images';
+import { resolveBuild, type ImageSelection, type ResolvedBuild } from './resolve';
 import { readManifest, verifyBundle, type BundleVerifyReport } from './verify';
 
 export interface BuildBundleInput {
@@ -27,6 +28,11 @@ export interface BuildBundleInput {
   arch?: string;
   /** Mirror base URL for `release` downloads. */
   mirror?: string;
+  /**
+   * Container images built from source ('all' | 'none'). Default: 'all' when a component
+   * is built from source (the default bundle), else 'none'.
+   */
+  images?: ImageSelection;
   /** The hakube cache root (HAKUBE_CACHE). */
   cacheDir: string;
   onProgress?: ProgressFn;
@@ -100,6 +106,17 @@ async function buildIntoCache(
       goLowPriority: input.goLowPriority,
       onProgress: input.onProgress,
     });
+    const images =
+      build.images.length && build.toolchain
+        ? await buildImages(build.toolchain, build.images, tmp, {
+            cacheDir: input.cacheDir,
+            arch: build.arch,
+            workDir,
+            parallelism: input.goParallelism,
+            lowPriority: input.goLowPriority,
+            onProgress: input.onProgress,
+          })
+        : [];
     const manifest: BundleManifest = {
       apiVersion: BUNDLE_API_VERSION,
       kind: 'Bundle',
@@ -109,6 +126,7 @@ async function buildIntoCache(
       ...(build.toolchain ? { goVersion: build.toolchain.version } : {}),
       cacheKey: build.cacheName,
       components,
+      ...(images.length ? { images } : {}),
     };
     await writeFile(join(tmp, MANIFEST_FILE), renderManifest(manifest));
     const report = await verifyBundle(tmp);
@@ -159,6 +177,7 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuildBundleR
     from: input.from,
     arch: input.arch ?? DEFAULT_ARCH,
     mirror: input.mirror,
+    images: input.images,
   });
   for (const note of build.notes) progress?.(`note: ${note}`);
   const cachedDir = join(bundlesDir(input.cacheDir), build.cacheName);

@@ -13,14 +13,41 @@ export interface RunOptions {
   /** Keep stdout and return it (for small outputs such as `go env`). */
   captureStdout?: boolean;
   component?: string;
+  /**
+   * For long commands: every `everyMs` (default 30 s) report `<label> still running (2m30s)`,
+   * so a build that prints nothing for minutes is still visibly alive.
+   */
+  heartbeat?: { label: string; onProgress: ProgressFn; everyMs?: number };
 }
 
 const TAIL_LINES = 30;
+export const HEARTBEAT_MS = 30_000;
+
+/** 95000 -> "1m35s", 40000 -> "40s", 3723000 -> "1h02m03s". */
+export function formatElapsed(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (h) return `${h}h${pad(m)}m${pad(sec)}s`;
+  if (m) return `${m}m${pad(sec)}s`;
+  return `${sec}s`;
+}
 
 /** Runs `cmd args...`; resolves with stdout (when captured), rejects with BundleBuildError. */
 export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'pipe' });
+    const started = Date.now();
+    const hb = opts.heartbeat;
+    const timer = hb
+      ? setInterval(
+          () => hb.onProgress(`${hb.label} still running (${formatElapsed(Date.now() - started)})`),
+          hb.everyMs ?? HEARTBEAT_MS,
+        )
+      : undefined;
+    timer?.unref();
     const out: Buffer[] = [];
     const tail: string[] = [];
     const lineSplitter = (keep: boolean) => {
@@ -40,8 +67,12 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     };
     child.stdout.on('data', lineSplitter(true));
     child.stderr.on('data', lineSplitter(false));
-    child.on('error', (err) => reject(new BundleBuildError(`${cmd}: ${err.message}`, opts.component)));
+    child.on('error', (err) => {
+      clearInterval(timer);
+      reject(new BundleBuildError(`${cmd}: ${err.message}`, opts.component));
+    });
     child.on('close', (code, signal) => {
+      clearInterval(timer);
       if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
       const why = signal ? `killed by ${signal}` : `exit code ${code}`;
       reject(

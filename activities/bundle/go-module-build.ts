@@ -34,7 +34,16 @@ export interface GoRecipe {
   binaries: Readonly<Record<string, string>>;
   /** -X flags etc. (after "-s -w"), from the primary module's proxy info. */
   ldflags: (info: ModuleInfo) => string[];
+  /**
+   * Writes extra packages into the throwaway module (module path THROWAWAY_MODULE) before
+   * `go mod tidy`, given each required module's folder; `variant` names what it does (hashed
+   * into the cache key).
+   */
+  prepare?: { variant: string; run: (workDir: string, moduleDirs: Record<string, string>) => Promise<void> };
 }
+
+/** The throwaway module's path (see renderThrowawayModule). */
+export const THROWAWAY_MODULE = 'hakube.local/bundle-build';
 
 export interface GoBuildResult {
   dir: string;
@@ -50,6 +59,7 @@ interface DownloadJson {
   Error?: string;
   GoMod?: string;
   Info?: string;
+  Dir?: string;
 }
 
 function parseJsonStream(text: string): DownloadJson[] {
@@ -108,13 +118,17 @@ async function prepareModule(tc: GoToolchain, recipe: GoRecipe, opts: GoBuildOpt
     godebug: primary?.godebug,
     replaces: pinnedReplaces(replaces, recipe.pin),
   });
+  if (recipe.prepare) {
+    const dirs = Object.fromEntries(downloads.filter((d) => d.Dir).map((d) => [d.Path, d.Dir as string]));
+    await recipe.prepare.run(workDir, dirs);
+  }
   const marker = join(workDir, 'go.mod.hakube');
   const same = (await exists(marker)) && (await readFile(marker, 'utf8')) === mod.goMod;
   if (!same || !(await exists(join(workDir, 'go.sum')))) {
     await writeFile(join(workDir, 'go.mod'), mod.goMod);
     await writeFile(join(workDir, 'tools.go'), mod.toolsGo);
     opts.onProgress?.(`${recipe.name}: resolving dependencies (go mod tidy)`);
-    await runGo(tc, ['mod', 'tidy'], { ...opts, cwd: workDir, component: recipe.name });
+    await runGo(tc, ['mod', 'tidy'], { ...opts, cwd: workDir, component: recipe.name, what: 'go mod tidy' });
     await writeFile(marker, mod.goMod);
   }
   const primaryDownload = downloads.find((d) => d.Path === recipe.modules[0].path);
@@ -123,7 +137,14 @@ async function prepareModule(tc: GoToolchain, recipe: GoRecipe, opts: GoBuildOpt
 
 function recipeHash(recipe: GoRecipe, tc: GoToolchain, arch: string): string {
   return sha256Text(
-    JSON.stringify({ r: 1, modules: recipe.modules, binaries: recipe.binaries, go: tc.version, arch }),
+    JSON.stringify({
+      r: 1,
+      modules: recipe.modules,
+      binaries: recipe.binaries,
+      go: tc.version,
+      arch,
+      ...(recipe.prepare ? { prepare: recipe.prepare.variant } : {}),
+    }),
   ).slice(0, 12);
 }
 
@@ -155,6 +176,7 @@ export async function buildGoRecipe(
       ...opts,
       cwd: workDir,
       component: recipe.name,
+      what: `go build ${Object.keys(recipe.binaries).join(', ')}`,
     });
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });

@@ -68,7 +68,15 @@ export function goEnv(opts: GoBuildOptions, base: NodeJS.ProcessEnv = process.en
 export function runGo(
   toolchain: GoToolchain,
   args: readonly string[],
-  opts: GoBuildOptions & { cwd?: string; captureStdout?: boolean; component?: string },
+  opts: GoBuildOptions & {
+    cwd?: string;
+    captureStdout?: boolean;
+    component?: string;
+    /** What the heartbeat says is running, e.g. "go build kubelet, kube-proxy" (default: the go subcommand). */
+    what?: string;
+    /** Heartbeat period; default HEARTBEAT_MS (30 s). */
+    heartbeatMs?: number;
+  },
 ): Promise<string> {
   const [cmd, cmdArgs] = opts.lowPriority
     ? ['nice', ['-n', '15', toolchain.go, ...args]]
@@ -79,5 +87,12 @@ export function runGo(
     captureStdout: opts.captureStdout,
     component: opts.component,
     onLine: opts.onProgress ? (l) => opts.onProgress?.(`${opts.component ?? 'go'}: ${l}`) : undefined,
+    heartbeat: opts.onProgress
+      ? {
+          label: `${opts.component ?? 'go'}: ${opts.what ?? `go ${args[0] ?? ''}`}`,
+          onProgress: opts.onProgress,
+          everyMs: opts.heartbeatMs,
+        }
+      : undefined,
   });
 }

@@ -3,3 +3,6 @@ export { buildBundle, bundlesDir, type BuildBundleInput, type BuildBundleResult 
 export { verifyBundle, readManifest, type BundleVerifyReport } from './verify';
 export { BundleBuildError, BundleVerifyError, ChecksumMismatchError } from './errors';
 export { downloadVerified, fetchPublishedSha256 } from './download';
+export { verifyImageArchive, type ImageArchiveReport } from './image-archive';
+export { buildImages, ensureImageBuilder, runImageBuilder, type ImageSpec } from './images';
+export type { ImageSelection } from './resolve';

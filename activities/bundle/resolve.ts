@@ -2,8 +2,11 @@
 // built, so the cache key is known up front and a repeated request is a cache hit.
 import {
   COMPONENT_NAMES,
+  CNI_SOURCE_VERSION,
   COMPONENT_VERSIONS,
   bundleCacheName,
+  imageIdentityLines,
+  imageTable,
   compatibilityNotes,
   identityText,
   parseFrom,
@@ -12,6 +15,7 @@ import {
   BundleInputError,
   type BundleIdentity,
   type ComponentName,
+  type ImageRecipe,
   type ResolvedComponent,
   type SourceSelection,
 } from '../../cluster/bundle';
@@ -19,13 +23,22 @@ import { checkDebianArch, resolveDebianComponents } from './debian';
 import { sha256Text } from './files';
 import { findGo, type GoToolchain } from './go-toolchain';
 import { releaseOrigin } from './release';
-import { crictlRecipe, etcdRecipe, kubernetesRecipe } from './source-recipes';
+import { cniRecipe, crictlRecipe, etcdRecipe, kubernetesRecipe } from './source-recipes';
+
+/** Which container images the bundle carries: every image of the table, or none. */
+export type ImageSelection = 'all' | 'none';
 
 export interface BuildRequest {
   kubernetesVersion?: string;
   from?: string;
   arch: string;
   mirror?: string;
+  /**
+   * Container images (built from source with the Go toolchain). Default: 'all' when the
+   * bundle already uses the Go toolchain for a component (the default bundle does), else
+   * 'none', so a release- or Debian-only bundle needs no Go.
+   */
+  images?: ImageSelection;
 }
 
 export interface ResolvedBuild {
@@ -36,12 +49,19 @@ export interface ResolvedBuild {
   notes: string[];
   toolchain?: GoToolchain;
   components: ResolvedComponent[];
+  /** The image table when the bundle carries images, else empty. */
+  images: ImageRecipe[];
   identity: BundleIdentity;
   cacheName: string;
 }
 
 /** The version a component is pinned to for `release` and `source`. */
-export function pinnedVersion(component: ComponentName, kubernetesVersion: string): string {
+export function pinnedVersion(
+  component: ComponentName,
+  kubernetesVersion: string,
+  source?: 'release' | 'source',
+): string {
+  if (component === 'cni' && source === 'source') return CNI_SOURCE_VERSION;
   return component === 'kubernetes' || component === 'kubectl'
     ? kubernetesVersion
     : COMPONENT_VERSIONS[component];
@@ -53,14 +73,17 @@ function sourceOrigin(component: ComponentName, version: string): string {
       ? etcdRecipe(version)
       : component === 'crictl'
         ? crictlRecipe(version)
-        : kubernetesRecipe(version, [component === 'kubectl' ? 'kubectl' : 'kube-apiserver']);
+        : component === 'cni'
+          ? cniRecipe(version)
+          : kubernetesRecipe(version, [component === 'kubectl' ? 'kubectl' : 'kube-apiserver']);
   return recipe.modules.map((m) => `${m.path}@${m.version}`).join(',');
 }
 
 export async function resolveBuild(req: BuildRequest): Promise<ResolvedBuild> {
   const { sources, notes } = parseFrom(req.from);
-  const usesGo = COMPONENT_NAMES.some((c) => sources[c] === 'source');
-  const toolchain = usesGo ? await findGo() : undefined;
+  const componentsUseGo = COMPONENT_NAMES.some((c) => sources[c] === 'source');
+  const withImages = (req.images ?? (componentsUseGo ? 'all' : 'none')) === 'all';
+  const toolchain = componentsUseGo || withImages ? await findGo() : undefined;
   const kubernetesVersion =
     req.kubernetesVersion ?? pickDefaultKubernetesVersion({ goVersion: toolchain?.version });
   if (!/^v\d+\.\d+\.\d+$/.test(kubernetesVersion))
@@ -77,18 +100,20 @@ export async function resolveBuild(req: BuildRequest): Promise<ResolvedBuild> {
       components.push({ name, source, ...deb });
       continue;
     }
-    const version = pinnedVersion(name, kubernetesVersion);
+    const version = pinnedVersion(name, kubernetesVersion, source === 'source' ? 'source' : 'release');
     const origin =
       source === 'source'
         ? sourceOrigin(name, version)
         : releaseOrigin(releaseArtifacts(name, version, req.arch, req.mirror));
     components.push({ name, source, version, origin });
   }
+  const images = withImages ? imageTable(kubernetesVersion) : [];
   const identity: BundleIdentity = {
     kubernetesVersion,
     arch: req.arch,
     goVersion: toolchain?.version ?? 'nogo',
     components,
+    images: imageIdentityLines(images),
   };
   const cacheName = bundleCacheName(identity, sha256Text(identityText(identity)));
   notes.push(...compatibilityNotes(kubernetesVersion, components));
@@ -100,6 +125,7 @@ export async function resolveBuild(req: BuildRequest): Promise<ResolvedBuild> {
     notes,
     toolchain,
     components,
+    images,
     identity,
     cacheName,
   };

@@ -13,7 +13,13 @@ interface BuildOpts {
   arch: string;
   mirror?: string;
   jobs?: string;
+  images?: string;
   json?: boolean;
+}
+
+function parseImages(images: string | undefined): 'all' | 'none' | undefined {
+  if (images === undefined || images === 'all' || images === 'none') return images;
+  throw new Error(`--images: expected all or none, got "${images}"`);
 }
 
 function progressPrinter(): (line: string) => void {
@@ -32,10 +38,16 @@ function parseJobs(jobs: string | undefined): number | undefined {
 }
 
 function summary(report: BundleVerifyReport): string[] {
-  return report.components.map(
-    (c) =>
-      `  ${c.name.padEnd(11)} ${c.version.padEnd(30)} ${c.source} (${c.files} file${c.files === 1 ? '' : 's'})`,
-  );
+  return [
+    ...report.components.map(
+      (c) =>
+        `  ${c.name.padEnd(11)} ${c.version.padEnd(30)} ${c.source} (${c.files} file${c.files === 1 ? '' : 's'})`,
+    ),
+    ...(report.images ?? []).map(
+      (i) =>
+        `  image       ${i.name.padEnd(55)} ${i.digest.slice(0, 19)}… (${i.layers} layer${i.layers === 1 ? '' : 's'})`,
+    ),
+  ];
 }
 
 export function registerBundleCommands(program: Command): void {
@@ -50,6 +62,10 @@ export function registerBundleCommands(program: Command): void {
     .option('--arch <arch>', 'target architecture', DEFAULT_ARCH)
     .option('--mirror <url>', 'base URL mirroring <host>/<path> of the release downloads')
     .option('--jobs <n>', 'parallel Go compile jobs (go build -p)')
+    .option(
+      '--images <which>',
+      'container images built from source: all (default with source builds) or none',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts: BuildOpts) => {
       const result = await buildBundle({
@@ -60,6 +76,7 @@ export function registerBundleCommands(program: Command): void {
         mirror: opts.mirror,
         cacheDir: hakubeCache(),
         goParallelism: parseJobs(opts.jobs ?? process.env.HAKUBE_GO_JOBS),
+        images: parseImages(opts.images),
         onProgress: progressPrinter(),
       });
       if (opts.json) {
@@ -87,7 +104,9 @@ export function registerBundleCommands(program: Command): void {
 
   bundle
     .command('verify')
-    .description('check a bundle: manifest schema, and size + sha256 + mode of every file')
+    .description(
+      'check a bundle: manifest schema, size + sha256 + mode of every file, every image blob against its digest',
+    )
     .argument('<dir>', 'bundle folder (holds manifest.json)')
     .option('--json', 'print the report as JSON')
     .action(async (dir: string, opts: { json?: boolean }) => {

@@ -3,6 +3,9 @@
 //   <kubernetes version>-<arch>-<go version>-<sources hash>
 import { COMPONENT_NAMES, type BundleSource, type ComponentName } from './components';
 
+/** Bump with activities/bundle/image-builder's Version (the image bits for the same inputs). */
+export const IMAGE_BUILDER_VERSION = 1;
+
 export interface ResolvedComponent {
   name: ComponentName;
   source: BundleSource;
@@ -18,6 +21,8 @@ export interface BundleIdentity {
   /** "go1.26.8" when a component is built from source, else "nogo". */
   goVersion: string;
   components: readonly ResolvedComponent[];
+  /** imageIdentityLines of the bundle's image table; absent or empty: a bundle without images. */
+  images?: readonly string[];
 }
 
 /** Bump when the build recipe changes in a way that changes the bits. */
@@ -31,6 +36,8 @@ export function identityText(id: BundleIdentity): string {
     const c = byName.get(name);
     if (c) lines.push(`${name}:${c.source}:${c.version}:${c.origin}`);
   }
+  // Only bundles with images get these lines, so keys of image-less bundles stay as they were.
+  if (id.images?.length) lines.push(`image-builder=${IMAGE_BUILDER_VERSION}`, ...id.images);
   return `${lines.join('\n')}\n`;
 }
 

@@ -99,7 +99,8 @@ export const COMPONENTS: Readonly<Record<ComponentName, ComponentInfo>> = {
     optionalBinaries: [],
     anyBinaries: true,
     dir: CNI_DIR,
-    sources: ['release', 'debian'],
+    // source: github.com/containernetworking/plugins at CNI_SOURCE_VERSION (images.ts).
+    sources: ['release', 'source', 'debian'],
     roles: NODE_ROLES,
   },
 };

@@ -2,6 +2,7 @@
 // formats, --from parsing, version choices). I/O lives in activities/bundle.
 export * from './components';
 export * from './manifest';
+export * from './images';
 export * from './checksums';
 export * from './release-urls';
 export * from './from-spec';

@@ -2,8 +2,9 @@
 // came from, and the size + sha256 + mode of every file, so a bundle can be verified before
 // use and a host gets only what its roles need.
 import { z } from 'zod';
-import type { Role } from '../spec';
+import { ROLES, type Role } from '../spec';
 import { BUNDLE_SOURCES, COMPONENT_NAMES, hostNeedsBinary, type ComponentName } from './components';
+import { IMAGE_DIGEST_PATTERN, IMAGE_REF_PATTERN } from './images';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const BUNDLE_API_VERSION = 'hakube.io/v1alpha1';
@@ -31,6 +32,21 @@ export const bundleComponentSchema = z.object({
   files: z.array(bundleFileSchema).min(1),
 });
 
+/** An OCI image archive (tar of an OCI layout) that containerd imports on the hosts. */
+export const bundleImageSchema = z.object({
+  /** Full reference, e.g. registry.k8s.io/pause:3.10 (what pods and containerd ask for). */
+  name: z.string().regex(IMAGE_REF_PATTERN, 'a full image reference like registry.k8s.io/pause:3.10'),
+  /** The image manifest digest (index.json's entry in the archive). */
+  digest: z.string().regex(IMAGE_DIGEST_PATTERN, 'sha256:<64 lowercase hex>'),
+  /** module@version list, or pause.c@k8s.io/kubernetes@<version>. */
+  origin: z.string().min(1),
+  file: bundleFileSchema.extend({
+    path: relativePath.refine((p) => /^images\/[^/]+\.tar$/.test(p), 'images/<name>.tar'),
+    mode: z.literal('0644'),
+  }),
+  roles: z.array(z.enum(ROLES)).min(1),
+});
+
 export const bundleManifestSchema = z
   .object({
     apiVersion: z.literal(BUNDLE_API_VERSION),
@@ -42,9 +58,28 @@ export const bundleManifestSchema = z
     /** The cache key this bundle was built under (versions, arch, Go, sources). */
     cacheKey: z.string().optional(),
     components: z.array(bundleComponentSchema).min(1),
+    /** Absent in bundles built before images existed (and with images: 'none'). */
+    images: z.array(bundleImageSchema).optional(),
   })
   .superRefine((m, ctx) => {
     const seen = new Set<string>();
+    const names = new Set<string>();
+    (m.images ?? []).forEach((img, ii) => {
+      if (names.has(img.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['images', ii, 'name'],
+          message: `duplicate image ${img.name}`,
+        });
+      names.add(img.name);
+      if (seen.has(img.file.path))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['images', ii, 'file', 'path'],
+          message: `duplicate file ${img.file.path}`,
+        });
+      seen.add(img.file.path);
+    });
     m.components.forEach((c, ci) =>
       c.files.forEach((f, fi) => {
         if (seen.has(f.path))
@@ -60,6 +95,7 @@ export const bundleManifestSchema = z
 
 export type BundleFile = z.infer<typeof bundleFileSchema>;
 export type BundleComponent = z.infer<typeof bundleComponentSchema>;
+export type BundleImage = z.infer<typeof bundleImageSchema>;
 export type BundleManifest = z.infer<typeof bundleManifestSchema>;
 
 export function formatMode(mode: number): string {
@@ -84,6 +120,11 @@ export function filesForRoles(
       .filter((f) => hostNeedsBinary(c.name, baseName(f.path), roles))
       .map((file) => ({ component: c.name, file })),
   );
+}
+
+/** The image archives a host with these roles imports into containerd. */
+export function imagesForRoles(manifest: BundleManifest, roles: readonly Role[]): BundleImage[] {
+  return (manifest.images ?? []).filter((img) => img.roles.some((r) => roles.includes(r)));
 }
 
 /** Stable JSON text for manifest.json (2-space indent, trailing newline). */
