@@ -1,5 +1,6 @@
 // What every cluster activity receives and how it reaches a host. Inputs carry the spec (no
 // secrets: key *paths* only) and host names; the pool behind hostFor owns the SSH connections.
+import { Context } from '@temporalio/activity';
 import { reportProgress } from './liveness';
 import type { Cluster, HostSpec } from '../cluster/spec';
 import { hostByName } from '../cluster/topology';
@@ -29,4 +30,13 @@ export function heartbeatOutput(step: string): (chunk: string) => void {
     last = now;
     reportProgress({ step, output: line.slice(0, 200) });
   };
+}
+
+/** The running activity's cancellation signal (undefined outside an activity, as in unit tests). */
+export function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
 }

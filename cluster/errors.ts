@@ -18,6 +18,8 @@ export const ErrorTypes = {
   PackageMissing: 'PackageMissing',
   ConfigInvalid: 'ConfigInvalid',
   BundleInvalid: 'BundleInvalid',
+  /** containerd did not take a bundle image, or holds another digest under its name after the import (retried). */
+  ImageImportFailed: 'ImageImportFailed',
   /** A host's disk has no room for a file hakube places (retried: freeing space lets the step go on). */
   DiskFull: 'DiskFull',
   QuorumAtRisk: 'QuorumAtRisk',

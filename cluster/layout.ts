@@ -7,6 +7,8 @@ export const KUBE_DIR = '/etc/kubernetes';
 export const PKI_DIR = `${KUBE_DIR}/pki`;
 export const ETCD_PKI_DIR = `${PKI_DIR}/etcd`;
 export const SYSTEMD_DIR = '/etc/systemd/system';
+/** The offline bundle's image archives on a node, imported into containerd from there. */
+export const IMAGES_DIR = '/var/lib/hakube/images';
 
 export const pki = {
   ca: { cert: `${PKI_DIR}/ca.crt`, key: `${PKI_DIR}/ca.key` },

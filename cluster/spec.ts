@@ -86,8 +86,10 @@ const network = z.strictObject({
   clusterDNS: nonEmpty.default('10.96.0.10'),
   nodeLocalDNS: nonEmpty.optional(),
   proxyMode: z.enum(['ipvs', 'iptables']).default('ipvs'),
-  // none: the cluster's CNI is installed by the user after hakube (nodes stay NotReady until then).
-  cni: z.enum(['calico', 'none']).default('calico'),
+  // calico (images from upstream registries); flannel (VXLAN overlay with the standard bridge and
+  // host-local plugins; its image is in the offline bundle); none: the user installs a CNI after
+  // hakube (nodes stay NotReady until then). docs/addons.md compares them.
+  cni: z.enum(['calico', 'flannel', 'none']).default('calico'),
 });
 
 const addons = z.strictObject({
@@ -142,6 +144,13 @@ const certificates = z.strictObject({
   renewBeforeDays: z.number().int().min(0).default(30),
 });
 
+// Where nodes get container images: `registry` pulls them from upstream registries (or the
+// spec.registryMirrors); `bundle` imports the offline bundle's images into every node's
+// containerd, so nothing is pulled (air-gapped hosts). docs/addons.md lists the bundle's images.
+const images = z.strictObject({
+  source: z.enum(['registry', 'bundle']).default('registry'),
+});
+
 const artifacts = z.strictObject({
   source: z.enum(['bundle', 'mirror']).default('bundle'),
   bundleDir: nonEmpty.optional(),
@@ -176,6 +185,7 @@ export const clusterSpecSchema = z.strictObject({
       renewBeforeDays: 30,
     }),
     artifacts: artifacts.default({ source: 'bundle' }),
+    images: images.default({ source: 'registry' }),
     registryMirrors: z.record(z.string(), z.array(httpUrl)).default({}),
     addons: addons.default({
       calico: { encapsulation: 'IPIP' },

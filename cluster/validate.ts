@@ -100,6 +100,7 @@ function semanticProblems(doc: unknown): Problem[] {
   problems.push(...endpointProblems(obj(spec.controlPlaneEndpoint), hosts, cidrs));
   problems.push(...certificateProblems(obj(spec.certificates)));
   problems.push(...artifactProblems(obj(spec.artifacts)));
+  problems.push(...imageProblems(obj(spec.images), obj(spec.artifacts), network));
   problems.push(...etcdProblems(obj(spec.etcd)));
   problems.push(...addonProblems(obj(spec.addons)));
   return problems;
@@ -332,6 +333,26 @@ function artifactProblems(artifacts: Obj): Problem[] {
     return [error(['spec', 'artifacts', 'mirrorURL'], 'is required when source is mirror')];
   }
   return [];
+}
+
+/** Images from the bundle need a bundle, and a CNI whose images the bundle carries. */
+function imageProblems(images: Obj, artifacts: Obj, network: Obj): Problem[] {
+  if (images.source !== 'bundle') return [];
+  const at: PathSegment[] = ['spec', 'images', 'source'];
+  const problems: Problem[] = [];
+  if (artifacts.source === 'mirror')
+    problems.push(
+      error(at, 'bundle needs spec.artifacts.source: bundle (images come in the offline bundle)'),
+    );
+  const cni = str(network.cni) ?? 'calico';
+  if (cni === 'calico')
+    problems.push(
+      error(
+        at,
+        "bundle cannot run spec.network.cni calico: calico's images are not in the offline bundle (use cni: flannel, or images.source: registry)",
+      ),
+    );
+  return problems;
 }
 
 function etcdProblems(etcd: Obj): Problem[] {

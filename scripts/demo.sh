@@ -39,6 +39,18 @@ echo
 echo "apiserver through the VIP: $(on_m1 kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /readyz)"
 on_m1 kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes -o wide
 
+# A pod of our own, on the bundle's agnhost image (nothing is pulled: the lab has no way out).
+k() { on_m1 kubectl --kubeconfig /etc/kubernetes/admin.conf "$@"; }
+bundle_dir=$(node -e 'const y=require("yaml");const s=y.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(s.spec.artifacts.bundleDir)' "$spec")
+agnhost=$(node -e 'const m=require(require("path").resolve(process.argv[1],"manifest.json"));console.log(m.images.find((i)=>i.name.includes("/agnhost:")).name)' "$bundle_dir")
+k get pod hello >/dev/null 2>&1 ||
+  k run hello --image="$agnhost" --restart=Never --port=8080 -- netexec --http-port=8080 --udp-port=-1 >/dev/null
+k wait --for=condition=Ready pod/hello --timeout=180s >/dev/null
+hello_ip=$(k get pod hello -o jsonpath='{.status.podIP}')
+echo
+echo "pod hello ($agnhost) on $(k get pod hello -o jsonpath='{.spec.nodeName}'), $hello_ip:8080/hostname answers: $(on_m1 curl -sS --max-time 5 "http://$hello_ip:8080/hostname")"
+k get pods -A -o wide
+
 ui=$(node bin/hakube.js server status --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).uiUrl))')
 cat <<MSG
 

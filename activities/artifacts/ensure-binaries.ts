@@ -6,7 +6,9 @@ import { reportProgress } from '../liveness';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorTypes } from '../../cluster/errors';
 import { BIN_DIR, CNI_BIN_DIR } from '../../cluster/layout';
-import { filesForRoles } from '../../cluster/bundle';
+import { filesForRoles, imagesForRoles, type BundleFile, type BundleManifest } from '../../cluster/bundle';
+import type { Cluster, Role } from '../../cluster/spec';
+import { imageArchiveOnHost } from '../node/bundle-images';
 import { readManifest, verifyBundle } from '../bundle';
 import { BundleVerifyError } from '../bundle/errors';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
@@ -30,6 +32,44 @@ export function hostPathOf(bundlePath: string): string {
   return bundlePath.startsWith('cni/')
     ? `${CNI_BIN_DIR}/${posix.basename(bundlePath)}`
     : `${BIN_DIR}/${posix.basename(bundlePath)}`;
+}
+
+interface Upload {
+  file: BundleFile;
+  target: string;
+  mode: number;
+}
+
+/**
+ * What the host receives: its roles' binaries, and with spec.images.source bundle the image
+ * archives its roles run (imported into containerd by ensureContainerd). A bundle built before
+ * images existed cannot serve such a spec: refused before anything is uploaded.
+ */
+function uploadsFor(
+  cluster: Cluster,
+  roles: readonly Role[],
+  manifest: BundleManifest,
+  bundleDir: string,
+): Upload[] {
+  const binaries = filesForRoles(manifest, roles).map(({ file }) => ({
+    file,
+    target: hostPathOf(file.path),
+    mode: 0o755,
+  }));
+  // Operations started before images existed carry a spec without `images`.
+  if (cluster.spec.images?.source !== 'bundle') return binaries;
+  if (!manifest.images?.length)
+    throw ApplicationFailure.create({
+      type: ErrorTypes.BundleInvalid,
+      message: `bundle ${bundleDir} has no container images (built by an older hakube); rebuild it with \`hakube bundle build\``,
+      nonRetryable: true,
+    });
+  const images = imagesForRoles(manifest, roles).map(({ file }) => ({
+    file,
+    target: imageArchiveOnHost(file.path),
+    mode: 0o644,
+  }));
+  return [...binaries, ...images];
 }
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
@@ -75,30 +115,28 @@ export function createArtifactActivities(deps: { hosts: HostProvider }) {
         throw err;
       }
       const manifest = await readManifest(input.bundleDir);
-      const files = filesForRoles(manifest, spec.roles);
-      await host.ensureDir(BIN_DIR, { mode: 0o755 });
-      if (files.some((f) => f.file.path.startsWith('cni/')))
-        await host.ensureDir(CNI_BIN_DIR, { mode: 0o755 });
+      const files = uploadsFor(input.cluster, spec.roles, manifest, input.bundleDir);
+      for (const dir of new Set(files.map((f) => posix.dirname(f.target))))
+        await host.ensureDir(dir, { mode: 0o755 });
       const result: EnsureBinariesResult = {
         uploaded: [],
         unchanged: 0,
         bytesTransferred: 0,
         kubernetesVersion: manifest.kubernetesVersion,
       };
-      for (const [i, { file }] of files.entries()) {
+      for (const [i, { file, target, mode }] of files.entries()) {
         reportProgress({
           step: `artifacts/binaries/${input.host}`,
           file: file.path,
           done: i,
           of: files.length,
         });
-        const target = hostPathOf(file.path);
         const r = await host
           .ensureFile(
             target,
             // Verified against the manifest above: its digest stands for the local file.
             { localPath: posix.join(input.bundleDir, file.path), sha256: file.sha256 },
-            { mode: 0o755 },
+            { mode },
           )
           .catch(async (err: unknown) => {
             throw (await noSpaceFailure(host, target, file.size, err)) ?? err;

@@ -48,6 +48,8 @@ export interface ResetHostResult {
   pods: number;
   shims: number;
   unmounted: string[];
+  /** Pod network interfaces deleted (by this attempt). */
+  deletedLinks?: string[];
   /** Every path of the plan now at its `.reset-<stamp>` name (by this attempt or an earlier one). */
   moved: MovedPath[];
   notes: string[];
@@ -183,6 +185,16 @@ class HostReset {
     this.result.shims = n;
   }
 
+  /** Deletes the pod network's interfaces that exist (after the pods and containerd are gone). */
+  async deletePodNetworkLinks(): Promise<void> {
+    for (const link of this.plan.podNetworkLinks) {
+      if ((await this.host.exec(`ip link show dev ${shq(link)} >/dev/null 2>&1`)).exitCode !== 0) continue;
+      this.say(`ip link delete ${link}`);
+      await this.host.run(`ip link delete dev ${shq(link)}`);
+      (this.result.deletedLinks ??= []).push(link);
+    }
+  }
+
   async removeUnits(): Promise<void> {
     for (const { unit } of this.plan.units) {
       const enabled = (await this.host.exec(`systemctl is-enabled ${shq(unit)} 2>/dev/null`)).stdout.trim();
@@ -251,6 +263,7 @@ export function createResetActivities(deps: { hosts: HostProvider }) {
       if (blockers.length) throw resetFailed(blockers.join('; '));
       const reset = new HostReset(host, plan);
       await reset.stopUnits();
+      await reset.deletePodNetworkLinks();
       await reset.removeUnits();
       await reset.unmountBelow();
       await reset.moveAside();

@@ -20,6 +20,17 @@ import { kubectl } from '../controlplane/control-plane';
 import { CGROUP_PROBE, parseCgroupProbe } from '../../cluster/facts';
 import { shq } from '../ssh/shell';
 import { ensureService, type ServiceResult } from '../host/ensure-service';
+import { imagesForRoles } from '../../cluster/bundle';
+import {
+  CNI_CONF_FROM_TEMPLATE,
+  CNI_CONF_TEMPLATE,
+  renderCniConfTemplate,
+  usesCniTemplate,
+} from '../../cluster/render/cni';
+import { readManifest } from '../bundle';
+import { bundleDirOf } from '../artifacts/bundle-dir';
+import { cancellationSignal, heartbeatOutput } from '../context';
+import { ensureBundleImages, type ImagesResult } from './bundle-images';
 import type { Host } from '../ssh';
 
 export const NodeNotRegistered = 'NodeNotRegistered';
@@ -48,19 +59,33 @@ async function deleteBootstrapToken(primary: Host, token: string): Promise<void>
 
 export function createNodeActivities(deps: { hosts: HostProvider }) {
   return {
-    async ensureContainerd(input: HostInput): Promise<ServiceResult> {
-      const { host } = resolveHost(deps.hosts, input);
+    /** containerd, and with spec.images.source bundle the bundle's images imported into it. */
+    async ensureContainerd(input: HostInput): Promise<ServiceResult & { images?: ImagesResult }> {
+      const { spec, host } = resolveHost(deps.hosts, input);
       for (const dir of ['/etc/containerd', '/etc/cni/net.d', '/var/lib/containerd'])
         await host.ensureDir(dir, { mode: 0o755 });
-      return ensureService(host, {
+      const cniTemplate = usesCniTemplate(input.cluster)
+        ? [{ path: CNI_CONF_TEMPLATE, content: renderCniConfTemplate() }]
+        : [];
+      const service = await ensureService(host, {
         unit: 'containerd',
         unitContent: renderContainerdUnit(),
         files: [
-          { path: files.containerdConfig, content: renderContainerdConfig() },
+          { path: files.containerdConfig, content: renderContainerdConfig(input.cluster) },
           { path: files.crictlConfig, content: renderCrictlConfig() },
+          ...cniTemplate,
           ...renderRegistryMirrors(input.cluster),
         ],
       });
+      if (service.changedFiles.includes(CNI_CONF_TEMPLATE)) await regenerateCniConf(host);
+      // Operations started before images existed carry a spec without `images`: nothing to import.
+      if (input.cluster.spec.images?.source !== 'bundle') return service;
+      const manifest = await readManifest(bundleDirOf(input.cluster));
+      const images = await ensureBundleImages(host, imagesForRoles(manifest, spec.roles), {
+        signal: cancellationSignal(),
+        say: heartbeatOutput(`containerd/${input.host}`),
+      });
+      return { ...service, images };
     },
 
     /** kubelet with TLS bootstrap; a node that already has its kubelet.conf is not bootstrapped again. */
@@ -88,7 +113,7 @@ export function createNodeActivities(deps: { hosts: HostProvider }) {
       try {
         const result = await ensureService(host, {
           unit: 'kubelet',
-          unitContent: renderKubeletUnit(spec),
+          unitContent: renderKubeletUnit(input.cluster, spec),
           files: [{ path: files.kubeletConfig, content: renderKubeletConfig(input.cluster, cgroups) }],
         });
         return { ...result, bootstrapped: !joined };
@@ -129,6 +154,17 @@ export function createNodeActivities(deps: { hosts: HostProvider }) {
       return { node: input.host, ready: r.stdout.trim() || 'Unknown' };
     },
   };
+}
+
+/**
+ * containerd writes the CNI config from its template once, when kubelet hands it the pod CIDR,
+ * and keeps it. A changed template takes effect when that config is gone and kubelet hands the
+ * CIDR again, which a restarted kubelet does; pods running keep their network until they restart.
+ */
+async function regenerateCniConf(host: Host): Promise<void> {
+  if (!(await host.stat(CNI_CONF_FROM_TEMPLATE))) return;
+  await host.run(`rm -f -- ${shq(CNI_CONF_FROM_TEMPLATE)}`);
+  await host.run('if systemctl is-active --quiet kubelet; then systemctl restart kubelet; fi');
 }
 
 async function waitForKubeletConf(host: Host, timeoutMs = 90_000): Promise<void> {

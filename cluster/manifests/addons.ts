@@ -3,10 +3,11 @@
 import type { Cluster } from '../spec';
 import { renderCalico } from './calico';
 import { renderCoreDns } from './coredns';
+import { renderFlannel } from './flannel';
 import { METRICS_API_SERVICE, renderMetricsServer } from './metrics-server';
 import { renderNodeLocalDns } from './node-local-dns';
 
-export type AddonName = 'calico' | 'coredns' | 'node-local-dns' | 'metrics-server';
+export type AddonName = 'calico' | 'flannel' | 'coredns' | 'node-local-dns' | 'metrics-server';
 
 export interface Workload {
   kind: 'DaemonSet' | 'Deployment';
@@ -37,6 +38,14 @@ export function addonsFor(c: Cluster): Addon[] {
         { kind: 'DaemonSet', name: 'calico-node', app: 'calico-node' },
         { kind: 'Deployment', name: 'calico-kube-controllers', app: 'calico-kube-controllers' },
       ],
+      apiServices: [],
+    });
+  }
+  if (c.spec.network.cni === 'flannel') {
+    out.push({
+      name: 'flannel',
+      manifest: renderFlannel(c),
+      workloads: [{ kind: 'DaemonSet', name: 'kube-flannel', app: 'flannel' }],
       apiServices: [],
     });
   }

@@ -1,21 +1,31 @@
 // CoreDNS for the cluster domain, as one multi-document YAML (server-side applied).
 import type { Cluster } from '../spec';
+import { ADDON_IMAGES } from './addon-versions';
 import { managedBy, toManifest, type K8sObject } from './documents';
 
-export const COREDNS_IMAGE = 'registry.k8s.io/coredns/coredns:v1.12.1';
+export const COREDNS_IMAGE = ADDON_IMAGES.coredns;
 
 const labels = { 'k8s-app': 'kube-dns', ...managedBy, 'hakube.io/addon': 'coredns' };
 
 export function renderCoreDns(c: Cluster): string {
   const domain = c.spec.network.clusterDomain;
+  // Corefile blocks open with `{` at the end of a line and close on a line of their own.
   const corefile = [
     '.:53 {',
     '    errors',
-    '    health { lameduck 5s }',
+    '    health {',
+    '        lameduck 5s',
+    '    }',
     '    ready',
-    `    kubernetes ${domain} in-addr.arpa ip6.arpa { pods insecure; fallthrough in-addr.arpa ip6.arpa; ttl 30 }`,
+    `    kubernetes ${domain} in-addr.arpa ip6.arpa {`,
+    '        pods insecure',
+    '        fallthrough in-addr.arpa ip6.arpa',
+    '        ttl 30',
+    '    }',
     '    prometheus :9153',
-    '    forward . /etc/resolv.conf { max_concurrent 1000 }',
+    '    forward . /etc/resolv.conf {',
+    '        max_concurrent 1000',
+    '    }',
     '    cache 30',
     '    loop',
     '    reload',

@@ -1,53 +1,46 @@
 // NodeLocal DNSCache: a DNS cache on every node at a link-local address (spec.network.nodeLocalDNS),
-// which kubelets hand to pods; cluster names go on to CoreDNS through the kube-dns-upstream
-// Service, everything else to the node's own resolvers. In iptables mode it also answers on the
-// kube-dns Service address; with ipvs that address belongs to the ipvs dummy interface.
+// which kubelets hand to pods; cluster names go on to CoreDNS through the kube-dns Service, everything
+// else to the node's own resolvers.
+//
+// The cache is CoreDNS itself (the same image as the cluster's CoreDNS), not upstream's node-cache:
+// node-cache (k8s.io/dns) cannot be built here, so the offline bundle could not carry it. node-cache
+// adds the link-local address to an interface and iptables NOTRACK rules itself; here kubelet's unit
+// puts the address on the node's loopback (cluster/render/node.ts), and the cache binds only that
+// address, so kube-dns's Service address stays with kube-proxy and no iptables rules are needed.
 import type { Cluster } from '../spec';
-import { ADDON_IMAGES, NODE_LOCAL_DNS_VERSION } from './addon-versions';
+import { ADDON_IMAGES, COREDNS_VERSION } from './addon-versions';
 import { managedBy, serviceAccount, toManifest, type K8sObject } from './documents';
 
 const labels = {
   ...managedBy,
   'hakube.io/addon': 'node-local-dns',
-  'hakube.io/addon-version': NODE_LOCAL_DNS_VERSION,
+  'hakube.io/addon-version': COREDNS_VERSION,
 };
 const NS = 'kube-system';
 const HEALTH_PORT = 8080;
 
-/** The addresses the cache binds on each node. */
-export function nodeLocalDnsAddresses(c: Cluster): string[] {
-  const local = c.spec.network.nodeLocalDNS;
-  if (!local) return [];
-  return c.spec.network.proxyMode === 'iptables' ? [local, c.spec.network.clusterDNS] : [local];
-}
-
-/**
- * node-cache fills __PILLAR__CLUSTER__DNS__ with the kube-dns-upstream Service's address and
- * __PILLAR__UPSTREAM__SERVERS__ with the node's /etc/resolv.conf servers.
- */
+/** The Corefile: the cluster domain and reverse zones to CoreDNS over TCP, the rest to the node's resolvers. */
 export function nodeLocalCorefile(c: Cluster): string {
-  const bind = nodeLocalDnsAddresses(c).join(' ');
+  const local = c.spec.network.nodeLocalDNS as string;
   const block = (zone: string, cache: string[], forward: string, extra: string[] = []) => [
     `${zone}:53 {`,
     '    errors',
     ...cache.map((l) => `    ${l}`),
     '    reload',
     '    loop',
-    `    bind ${bind}`,
+    `    bind ${local}`,
     `    forward . ${forward}`,
-    '    prometheus :9253',
+    `    prometheus ${local}:9253`,
     ...extra.map((l) => `    ${l}`),
     '}',
   ];
-  const toCoreDns = '__PILLAR__CLUSTER__DNS__ {\n        force_tcp\n    }';
+  const toCoreDns = `${c.spec.network.clusterDNS} {\n        force_tcp\n    }`;
   const clusterCache = ['cache {', '        success 9984 30', '        denial 9984 5', '    }'];
   return [
-    ...block(c.spec.network.clusterDomain, clusterCache, toCoreDns, [
-      `health ${c.spec.network.nodeLocalDNS}:${HEALTH_PORT}`,
-    ]),
+    ...block(c.spec.network.clusterDomain, clusterCache, toCoreDns, [`health ${local}:${HEALTH_PORT}`]),
     ...block('in-addr.arpa', ['cache 30'], toCoreDns),
     ...block('ip6.arpa', ['cache 30'], toCoreDns),
-    ...block('.', ['cache 30'], '__PILLAR__UPSTREAM__SERVERS__'),
+    ...block('.', ['cache 30'], '/etc/resolv.conf'),
     '',
   ].join('\n');
 }
@@ -81,20 +74,14 @@ function daemonSet(c: Cluster): K8sObject {
           containers: [
             {
               name: 'node-cache',
-              image: ADDON_IMAGES.nodeLocalDns,
+              image: ADDON_IMAGES.coredns,
+              args: ['-conf', '/etc/coredns/Corefile'],
               resources: { requests: { cpu: '25m', memory: '5Mi' } },
-              args: [
-                '-localip',
-                nodeLocalDnsAddresses(c).join(','),
-                '-conf',
-                '/etc/Corefile',
-                '-upstreamsvc',
-                'kube-dns-upstream',
-                '-health-port',
-                String(HEALTH_PORT),
-              ],
-              // It adds the link-local address to a dummy interface and its iptables NOTRACK rules.
-              securityContext: { capabilities: { add: ['NET_ADMIN'] } },
+              // Port 53 on the host network; nothing else of root's.
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] },
+              },
               ports: [
                 { containerPort: 53, name: 'dns', protocol: 'UDP' },
                 { containerPort: 53, name: 'dns-tcp', protocol: 'TCP' },
@@ -105,21 +92,11 @@ function daemonSet(c: Cluster): K8sObject {
                 initialDelaySeconds: 60,
                 timeoutSeconds: 5,
               },
-              volumeMounts: [
-                { mountPath: '/run/xtables.lock', name: 'xtables-lock', readOnly: false },
-                { name: 'config-volume', mountPath: '/etc/coredns' },
-                { name: 'kube-dns-config', mountPath: '/etc/kube-dns' },
-              ],
+              readinessProbe: { httpGet: { host: local, path: '/health', port: HEALTH_PORT } },
+              volumeMounts: [{ name: 'config-volume', mountPath: '/etc/coredns' }],
             },
           ],
-          volumes: [
-            { name: 'xtables-lock', hostPath: { path: '/run/xtables.lock', type: 'FileOrCreate' } },
-            { name: 'kube-dns-config', configMap: { name: 'kube-dns', optional: true } },
-            {
-              name: 'config-volume',
-              configMap: { name: 'node-local-dns', items: [{ key: 'Corefile', path: 'Corefile.base' }] },
-            },
-          ],
+          volumes: [{ name: 'config-volume', configMap: { name: 'node-local-dns' } }],
         },
       },
     },
@@ -129,19 +106,6 @@ function daemonSet(c: Cluster): K8sObject {
 export function renderNodeLocalDns(c: Cluster): string {
   return toManifest([
     serviceAccount('node-local-dns'),
-    {
-      // CoreDNS again under a second Service: the cache forwards here, since it answers on kube-dns's own address itself.
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'kube-dns-upstream', namespace: NS, labels: { ...labels, 'k8s-app': 'kube-dns' } },
-      spec: {
-        selector: { 'k8s-app': 'kube-dns' },
-        ports: [
-          { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
-          { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
-        ],
-      },
-    },
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',

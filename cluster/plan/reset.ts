@@ -95,7 +95,15 @@ export interface HostResetPlan {
   moves: ResetMove[];
   /** Pod sandboxes to stop and remove, containerd-shims to end (hosts that run containerd). */
   removePods: boolean;
+  /**
+   * The pod network's interfaces, deleted once the pods are gone: a bridge left holding the old
+   * cluster's gateway address makes the next install's CNI refuse the node's new pod subnet.
+   */
+  podNetworkLinks: string[];
 }
+
+/** Interfaces the CNIs hakube installs create on a node (flannel's bridge and VXLAN device, calico's VXLAN device). */
+export const POD_NETWORK_LINKS = ['cni0', 'flannel.1', 'vxlan.calico'];
 
 /** Folders a spec's path (the etcd data dir) may be, but which a reset must never move away. */
 const SYSTEM_DIRS = new Set([
@@ -143,6 +151,7 @@ export function hostResetPlan(cluster: Cluster, host: HostSpec, stamp: string): 
     unitFiles: units.filter((u) => !u.packaged).map((u) => unitPath(u.unit)),
     moves,
     removePods: units.some((u) => u.unit === 'containerd'),
+    podNetworkLinks: units.some((u) => u.unit === 'containerd') ? [...POD_NETWORK_LINKS] : [],
   };
 }
 

@@ -6,25 +6,33 @@ import type { Cluster, HostSpec } from '../spec';
 import { BIN_DIR, CNI_BIN_DIR, files, kubeconfigs, pki } from '../layout';
 import { podDnsAddress } from '../topology';
 import { renderUnit } from './systemd';
+import { CNI_CONF_DIR, CNI_CONF_TEMPLATE, usesCniTemplate } from './cni';
 
 export const SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
 const CONTAINERD_SOCKET = 'unix:///run/containerd/containerd.sock';
 
-export function renderContainerdConfig(): string {
+export function renderContainerdConfig(c: Cluster): string {
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
+  const template = usesCniTemplate(c) ? [`  conf_template = "${CNI_CONF_TEMPLATE}"`] : [];
   return [
     '# Rendered by hakube; changes are overwritten.',
     'version = 2',
     '',
     `[${cri}]`,
     `  sandbox_image = "${SANDBOX_IMAGE}"`,
+    // Never ask for an oom_score_adj below containerd's own (-999 from its unit): that changes
+    // nothing on a server, and where the host withholds CAP_SYS_RESOURCE (containers such as lab
+    // machines: systemd cannot lower containerd's score there) runc would otherwise fail every pod
+    // sandbox (containerd asks -998 for it) with "failed to update /proc/self/oom_score_adj".
+    '  restrict_oom_score_adj = true',
     `[${cri}.containerd.runtimes.runc]`,
     '  runtime_type = "io.containerd.runc.v2"',
     `[${cri}.containerd.runtimes.runc.options]`,
     '  SystemdCgroup = true',
     `[${cri}.cni]`,
     `  bin_dir = "${CNI_BIN_DIR}"`,
-    '  conf_dir = "/etc/cni/net.d"',
+    `  conf_dir = "${CNI_CONF_DIR}"`,
+    ...template,
     `[${cri}.registry]`,
     '  config_path = "/etc/containerd/certs.d"',
     '',
@@ -81,12 +89,25 @@ export function renderKubeletConfig(
     tlsMinVersion: 'VersionTLS12',
     // kubelet >= 1.35 refuses cgroup v1 unless told otherwise (preflight warns).
     ...(cgroups.version === 1 ? { failCgroupV1: false } : {}),
-    // Read-only controllers (a container): no kubepods hierarchy can be made (preflight warns).
+    // No writable memory/cpu controllers (read-only in a container, or missing): no kubepods
+    // hierarchy can be made (preflight warns).
     ...(cgroups.controllersWritable ? {} : { cgroupsPerQOS: false, enforceNodeAllocatable: [] }),
   });
 }
 
-export function renderKubeletUnit(host: HostSpec): string {
+/**
+ * The node-local DNS cache's address on the loopback (cluster/manifests/node-local-dns.ts): set
+ * before kubelet starts, since kubelet hands it to pods. Refuses anything but an IPv4 address.
+ */
+function nodeLocalDnsAddressLine(c: Cluster): string[] {
+  const local = c.spec.network.nodeLocalDNS;
+  if (!local) return [];
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(local))
+    throw new Error(`spec.network.nodeLocalDNS ${JSON.stringify(local)} is not an IPv4 address`);
+  return [`ExecStartPre=/usr/sbin/ip address replace ${local}/32 dev lo`];
+}
+
+export function renderKubeletUnit(c: Cluster, host: HostSpec): string {
   return renderUnit({
     description: 'Kubernetes kubelet (hakube)',
     documentation: 'https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/',
@@ -101,6 +122,7 @@ export function renderKubeletUnit(host: HostSpec): string {
       ['hostname-override', host.name],
       ['node-ip', host.address],
     ],
+    extraService: nodeLocalDnsAddressLine(c),
     restartSec: 10,
   });
 }

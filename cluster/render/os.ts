@@ -4,8 +4,9 @@ import type { Cluster } from '../spec';
 export const KERNEL_MODULES_IPVS = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh'];
 export const KERNEL_MODULES_BASE = ['overlay', 'br_netfilter', 'nf_conntrack'];
 
-/** The tunnel calico's pool uses between nodes (none for a flat routed network, or another CNI). */
+/** The tunnel the CNI uses between nodes (flannel: VXLAN; calico: its pool's; none for a flat network). */
 function tunnelModules(c: Cluster): string[] {
+  if (c.spec.network.cni === 'flannel') return ['vxlan'];
   if (c.spec.network.cni !== 'calico') return [];
   const encapsulation = c.spec.addons.calico.encapsulation;
   return encapsulation === 'IPIP' ? ['ipip'] : encapsulation === 'VXLAN' ? ['vxlan'] : [];

@@ -4,7 +4,7 @@
 // every kubelet registered. The worker (a real `hakube worker` process) is killed with SIGKILL
 // three times during that install and started again; the install still completes, and no
 // completed step ran twice. Then the failovers the runbooks promise, a no-op re-run, and on the
-// same lab: certificate check and rotation (lab/certs-*.ts), etcd backup and restore
+// same lab: workloads on the bundle's images (lab/workloads.ts), certificate check and rotation (lab/certs-*.ts), etcd backup and restore
 // (lab/etcd-*.ts), nodes joining and leaving (lab/nodes.ts), and last a reset followed by a new
 // install (lab/reset.ts).
 import { after, before, test } from 'node:test';
@@ -18,13 +18,13 @@ import { eventually, workflowHistoryJson } from '../helpers/temporal';
 import { REPO_ROOT } from '../helpers/temp-home';
 import { secretsInHistory } from '../helpers/history-scan';
 import type { OperationProgress } from '../../cluster/progress';
-import { registerAddonTests } from './lab/addons';
 import { registerEtcdBackupTests } from './lab/etcd-backup';
 import { registerKubeconfigTests } from './lab/kubeconfig';
 import { registerCertsCheckTests } from './lab/certs-check';
 import { registerCertsRotateTests } from './lab/certs-rotate';
 import { registerEtcdRestoreTests } from './lab/etcd-restore';
 import { registerNodeTests } from './lab/nodes';
+import { registerWorkloadTests } from './lab/workloads';
 import { registerResetTests } from './lab/reset';
 import { kubectl, scheduledActivities, type InstalledLab } from './lab/installed-lab';
 
@@ -126,8 +126,11 @@ test('install survives three worker kills: etcd with TLS, the VIP, the control p
       'addons:done',
     ],
   );
-  // The lab runs machines with read-only cgroup controllers on a cgroup v1 host: said, not hidden.
-  assert.ok(result.warnings.some((w) => /cgroup controllers are read-only/.test(w)));
+  // Lab machines give kubelet writable cgroup controllers (lab/README.md): no warning about them.
+  assert.deepEqual(
+    result.warnings.filter((w) => /cgroup controllers are read-only/.test(w)),
+    [],
+  );
   const members = parseMemberList(
     (await on('master-2').run(etcdctl(LOCAL_ETCD, 'member list -w json'))).stdout,
   );
@@ -258,7 +261,7 @@ test('running install again is a no-op that verifies health; no private key in t
   assert.equal(progress.status, 'completed');
 });
 
-registerAddonTests(installed);
+registerWorkloadTests(installed);
 registerKubeconfigTests(installed);
 registerCertsCheckTests(installed);
 registerCertsRotateTests(installed);

@@ -55,7 +55,7 @@ function makeBundle(dir: string): string {
   return dir;
 }
 
-function setup() {
+function setup(extraSpec: Record<string, unknown> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hakube-bundle-'));
   const bundleDir = makeBundle(join(dir, 'bundle'));
   const r = validateClusterSpec({
@@ -69,6 +69,7 @@ function setup() {
         { name: 'worker-1', address: '10.1.1.21', roles: ['worker'] },
       ],
       controlPlaneEndpoint: { mode: 'external', address: 'api.art.example.internal', port: 6443 },
+      ...extraSpec,
     },
   });
   assert.ok(r.cluster);
@@ -186,6 +187,25 @@ test('an upload that fails with room to spare keeps its own error', async () => 
       s.acts.ensureBinaries({ cluster: s.cluster, host: 'worker-1', bundleDir: s.bundleDir }),
       /^Error: worker-1 \(root@10\.1\.1\.21:22\): Failure$/,
     );
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a spec that takes its images from the bundle refuses a bundle without images, before any upload', async () => {
+  const s = setup({ images: { source: 'bundle' }, network: { cni: 'flannel' } });
+  try {
+    const err = await s.acts
+      .ensureBinaries({ cluster: s.cluster, host: 'worker-1', bundleDir: s.bundleDir })
+      .then(
+        () => assert.fail('expected a refusal'),
+        (e: unknown) => e,
+      );
+    assert.ok(err instanceof ApplicationFailure);
+    assert.equal(err.type, ErrorTypes.BundleInvalid);
+    assert.equal(err.nonRetryable, true);
+    assert.match(err.message, /has no container images .*hakube bundle build/);
+    assert.equal(s.hosts.get('worker-1')?.files.size, 0, 'nothing placed on the host');
   } finally {
     s.cleanup();
   }

@@ -8,8 +8,10 @@ import { parseAllDocuments, parse } from 'yaml';
 import { validateClusterSpec } from '../../../cluster/validate';
 import type { Cluster } from '../../../cluster/spec';
 import { addonsFor } from '../../../cluster/manifests/addons';
-import { nodeLocalCorefile, nodeLocalDnsAddresses } from '../../../cluster/manifests/node-local-dns';
+import { nodeLocalCorefile } from '../../../cluster/manifests/node-local-dns';
 import { expectSnapshot } from '../../helpers/snapshot';
+import { imageRef, imageTable } from '../../../cluster/bundle';
+import { SANDBOX_IMAGE } from '../../../cluster/render/node';
 import { SPEC_FIXTURES } from '../../helpers/temp-home';
 
 type Doc = {
@@ -158,17 +160,40 @@ test('calico: every custom resource Calico uses is defined, with open schemas', 
   assert.equal(np?.spec?.scope, 'Namespaced');
 });
 
-test("node-local DNS binds the link-local address, and kube-dns's too only without ipvs", () => {
-  const ipvs = clusterWith((s) => (s.network = { nodeLocalDNS: '169.254.20.10', proxyMode: 'ipvs' }));
-  assert.deepEqual(nodeLocalDnsAddresses(ipvs), ['169.254.20.10']);
-  const iptables = clusterWith((s) => (s.network = { nodeLocalDNS: '169.254.20.10', proxyMode: 'iptables' }));
-  assert.deepEqual(nodeLocalDnsAddresses(iptables), ['169.254.20.10', '10.96.0.10']);
-  const corefile = nodeLocalCorefile(iptables);
-  assert.match(corefile, /^cluster\.local:53 \{/m);
-  assert.match(corefile, /bind 169\.254\.20\.10 10\.96\.0\.10/);
-  assert.match(corefile, /forward \. __PILLAR__CLUSTER__DNS__ \{\n\s+force_tcp\n\s+\}/);
-  assert.match(corefile, /health 169\.254\.20\.10:8080/);
-  assert.equal((corefile.match(/^\S+:53 \{$/gm) ?? []).length, 4);
+test('node-local DNS is CoreDNS bound to the link-local address only, forwarding cluster names to kube-dns', () => {
+  for (const proxyMode of ['ipvs', 'iptables']) {
+    const c = clusterWith((s) => (s.network = { nodeLocalDNS: '169.254.20.10', proxyMode }));
+    const corefile = nodeLocalCorefile(c);
+    assert.match(corefile, /^cluster\.local:53 \{/m);
+    assert.equal((corefile.match(/bind 169\.254\.20\.10$/gm) ?? []).length, 4, proxyMode);
+    assert.doesNotMatch(corefile, /bind .*10\.96\.0\.10/);
+    assert.match(corefile, /forward \. 10\.96\.0\.10 \{\n\s+force_tcp\n\s+\}/);
+    assert.match(corefile, /forward \. \/etc\/resolv\.conf/);
+    assert.match(corefile, /health 169\.254\.20\.10:8080/);
+    assert.equal((corefile.match(/^\S+:53 \{$/gm) ?? []).length, 4);
+    const addon = addonsFor(c).find((a) => a.name === 'node-local-dns');
+    assert.ok(addon);
+    assert.match(addon.manifest, /image: registry\.k8s\.io\/coredns\/coredns:v1\.15\.0/);
+    assert.doesNotMatch(addon.manifest, /NET_ADMIN|__PILLAR__/);
+  }
+});
+
+test('flannel: the pod network from the spec, VXLAN over the interface that reaches the endpoint', () => {
+  const c = clusterWith((s) => (s.network = { cni: 'flannel', podCIDR: '10.200.0.0/16' }));
+  const names = addonsFor(c).map((a) => a.name);
+  assert.ok(names.includes('flannel') && !names.includes('calico'), names.join(','));
+  const flannel = addonsFor(c).find((a) => a.name === 'flannel');
+  assert.ok(flannel);
+  const docs = docsOf(flannel.manifest);
+  const cm = docs.find((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
+  assert.deepEqual(JSON.parse(cm.data['net-conf.json']), {
+    Network: '10.200.0.0/16',
+    EnableNFTables: false,
+    Backend: { Type: 'vxlan' },
+  });
+  assert.match(flannel.manifest, /--iface-can-reach=/);
+  assert.match(flannel.manifest, /--kube-subnet-mgr/);
+  assert.deepEqual(flannel.workloads, [{ kind: 'DaemonSet', name: 'kube-flannel', app: 'flannel' }]);
 });
 
 test('metrics-server verifies kubelets (no insecure TLS) and registers the metrics API', () => {
@@ -179,6 +204,28 @@ test('metrics-server verifies kubelets (no insecure TLS) and registers the metri
   const api = docsOf(ms.manifest).find((d) => d.kind === 'APIService');
   assert.equal(api?.metadata.name, 'v1beta1.metrics.k8s.io');
   assert.deepEqual(ms.apiServices, ['v1beta1.metrics.k8s.io']);
+});
+
+test('with images from the bundle, every image a node runs is one the bundle builds', () => {
+  const c = clusterWith((s) => {
+    s.network = { cni: 'flannel', nodeLocalDNS: '169.254.20.10' };
+    s.images = { source: 'bundle' };
+  });
+  const built = new Set(
+    imageTable(c.spec.kubernetesVersion)
+      .filter((r) => r.tag !== undefined)
+      .map((r) => imageRef(r, r.tag as string)),
+  );
+  const used = [
+    SANDBOX_IMAGE,
+    ...addonsFor(c).flatMap((a) => [...a.manifest.matchAll(/^\s+image: (\S+)$/gm)].map((m) => m[1])),
+  ];
+  assert.ok(used.length >= 5, used.join(' '));
+  assert.deepEqual(
+    used.filter((i) => !built.has(i)),
+    [],
+    'images the add-ons run that the bundle does not carry',
+  );
 });
 
 test('rendered add-on manifests match their snapshots', () => {

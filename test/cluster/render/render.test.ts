@@ -1,4 +1,5 @@
 // Every rendered config file, snapshot-tested, plus the properties that matter for HA.
+import { renderCniConfTemplate } from '../../../cluster/render/cni';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -63,11 +64,16 @@ test('rendered files match their snapshots', () => {
     'kube-apiserver.service': renderApiserverUnit(c, m1),
     'kube-controller-manager.service': renderControllerManagerUnit(c),
     'kube-scheduler.service': renderSchedulerUnit(),
-    'containerd-config.toml': renderContainerdConfig(),
+    'containerd-config.toml': renderContainerdConfig(c),
+    'containerd-config-flannel.toml': renderContainerdConfig({
+      ...c,
+      spec: { ...c.spec, network: { ...c.spec.network, cni: 'flannel' } },
+    }),
+    'cni-conf.template': renderCniConfTemplate(),
     'docker.io-hosts.toml': renderRegistryMirrors(c)[0].content,
     'crictl.yaml': renderCrictlConfig(),
     'kubelet-config.yaml': renderKubeletConfig(c),
-    'kubelet.service': renderKubeletUnit(w1),
+    'kubelet.service': renderKubeletUnit(c, w1),
     'kube-proxy-config.yaml': renderKubeProxyConfig(c, w1),
     'kube-proxy.service': renderKubeProxyUnit(),
     'sysctl.conf': renderSysctlConf(),
@@ -193,4 +199,38 @@ test('sysctl limits a host already exceeds are kept, never lowered; exact settin
   assert.ok(sysctlSatisfied(fileMax, 2_466_177));
   assert.ok(!sysctlSatisfied(fileMax, 1_000));
   assert.ok(!sysctlSatisfied(swappiness, 1));
+});
+
+test('kubelet: the node-local DNS address goes on the loopback before kubelet starts; anything else is refused', () => {
+  const withCache = {
+    ...c,
+    spec: { ...c.spec, network: { ...c.spec.network, nodeLocalDNS: '169.254.20.10' } },
+  };
+  assert.match(
+    renderKubeletUnit(withCache, w1),
+    /^ExecStartPre=\/usr\/sbin\/ip address replace 169\.254\.20\.10\/32 dev lo$/m,
+  );
+  assert.doesNotMatch(renderKubeletUnit(c, w1), /ExecStartPre/);
+  const injected = {
+    ...c,
+    spec: { ...c.spec, network: { ...c.spec.network, nodeLocalDNS: '169.254.20.10\nExecStartPre=/bin/sh' } },
+  };
+  assert.throws(() => renderKubeletUnit(injected, w1), /is not an IPv4 address/);
+});
+
+test('containerd writes the CNI config from the template only for flannel', () => {
+  const flannel = { ...c, spec: { ...c.spec, network: { ...c.spec.network, cni: 'flannel' as const } } };
+  assert.match(renderContainerdConfig(flannel), /conf_template = "\/etc\/containerd\/cni-conf\.template"/);
+  assert.doesNotMatch(renderContainerdConfig(c), /conf_template/);
+  // The template is JSON once containerd fills the ranges in.
+  const filled = renderCniConfTemplate().replace(
+    /\[\{\{range[^\]]*\]\{\{end\}\}\]/,
+    '[[{"subnet": "10.244.1.0/24"}]]',
+  );
+  const conf = JSON.parse(filled) as { plugins: { type: string; ipam?: { ranges: unknown } }[] };
+  assert.deepEqual(
+    conf.plugins.map((p) => p.type),
+    ['bridge', 'portmap'],
+  );
+  assert.deepEqual(conf.plugins[0].ipam?.ranges, [[{ subnet: '10.244.1.0/24' }]]);
 });

@@ -171,6 +171,43 @@ export function registerNodeTests(ctx: InstalledLab): void {
         60_000,
         `${w}'s serving certificate`,
       );
+    // Joined workers get the bundle's images like installed ones: Ready, their add-on pods running.
+    await eventually(
+      async () => {
+        const r = await ctx
+          .on('master-1')
+          .exec(
+            kubectl(
+              `get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'`,
+            ),
+          );
+        const ready = new Set(
+          r.stdout
+            .split('\n')
+            .filter((l) => l.endsWith('=True'))
+            .map((l) => l.split('=')[0]),
+        );
+        return NEW_WORKERS.every((w) => ready.has(w)) || undefined;
+      },
+      5 * 60_000,
+      'every joined worker Ready',
+    );
+    for (const app of ['flannel', 'node-local-dns'])
+      await eventually(
+        async () => {
+          const r = await ctx
+            .on('master-1')
+            .exec(
+              kubectl(
+                `-n kube-system get pods -l k8s-app=${app} -o jsonpath='{range .items[?(@.status.phase=="Running")]}{.spec.nodeName}{"\\n"}{end}'`,
+              ),
+            );
+          const running = new Set(r.stdout.split('\n'));
+          return NEW_WORKERS.every((w) => running.has(w)) || undefined;
+        },
+        5 * 60_000,
+        `${app} running on every joined worker`,
+      );
   });
 
   test('nodes: a worker removed with --yes is drained, deleted and reset', async () => {
