@@ -30,6 +30,31 @@ export interface InstalledLab {
 export const kubectl = (args: string) =>
   `/usr/local/bin/kubectl --kubeconfig=/etc/kubernetes/admin.conf --request-timeout=10s ${args}`;
 
+/** Names of the nodes whose Ready condition is True (empty when the apiserver does not answer). */
+export async function readyNodes(host: RemoteHost): Promise<Set<string>> {
+  const r = await host.exec(
+    kubectl(
+      `get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'`,
+    ),
+  );
+  return new Set(
+    r.stdout
+      .split('\n')
+      .filter((l) => l.endsWith('=True'))
+      .map((l) => l.split('=')[0]),
+  );
+}
+
+/** Nodes on which a kube-system pod with label k8s-app=`app` is Running. */
+export async function nodesRunning(host: RemoteHost, app: string): Promise<Set<string>> {
+  const r = await host.exec(
+    kubectl(
+      `-n kube-system get pods -l k8s-app=${app} -o jsonpath='{range .items[?(@.status.phase=="Running")]}{.spec.nodeName}{"\\n"}{end}'`,
+    ),
+  );
+  return new Set(r.stdout.split('\n').filter(Boolean));
+}
+
 /** The cluster with its backups going to `dir` on this machine, keeping `keep`. */
 export function withBackupsIn(cluster: Cluster, dir: string, keep: number): Cluster {
   const backup = { schedule: '0 */6 * * *', keep, target: { type: 'local' as const, path: dir } };

@@ -17,7 +17,7 @@ import type { RemoveNodeResult } from '../../../workflows/remove-node';
 import type { CertsCheckResult } from '../../../workflows/check-certificates';
 import { bootLab } from '../../helpers/lab-fixture';
 import { eventually } from '../../helpers/temporal';
-import { kubectl, checkedHistory, type InstalledLab } from './installed-lab';
+import { kubectl, checkedHistory, nodesRunning, readyNodes, type InstalledLab } from './installed-lab';
 
 const NEW_MASTERS = ['master-4', 'master-5'];
 const NEW_WORKERS = Array.from({ length: 10 }, (_, i) => `worker-${i + 3}`);
@@ -172,39 +172,12 @@ export function registerNodeTests(ctx: InstalledLab): void {
         `${w}'s serving certificate`,
       );
     // Joined workers get the bundle's images like installed ones: Ready, their add-on pods running.
-    await eventually(
-      async () => {
-        const r = await ctx
-          .on('master-1')
-          .exec(
-            kubectl(
-              `get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'`,
-            ),
-          );
-        const ready = new Set(
-          r.stdout
-            .split('\n')
-            .filter((l) => l.endsWith('=True'))
-            .map((l) => l.split('=')[0]),
-        );
-        return NEW_WORKERS.every((w) => ready.has(w)) || undefined;
-      },
-      5 * 60_000,
-      'every joined worker Ready',
-    );
+    const m1 = ctx.on('master-1');
+    const allOf = (nodes: Set<string>) => NEW_WORKERS.every((w) => nodes.has(w)) || undefined;
+    await eventually(async () => allOf(await readyNodes(m1)), 5 * 60_000, 'every joined worker Ready');
     for (const app of ['flannel', 'node-local-dns'])
       await eventually(
-        async () => {
-          const r = await ctx
-            .on('master-1')
-            .exec(
-              kubectl(
-                `-n kube-system get pods -l k8s-app=${app} -o jsonpath='{range .items[?(@.status.phase=="Running")]}{.spec.nodeName}{"\\n"}{end}'`,
-              ),
-            );
-          const running = new Set(r.stdout.split('\n'));
-          return NEW_WORKERS.every((w) => running.has(w)) || undefined;
-        },
+        async () => allOf(await nodesRunning(m1, app)),
         5 * 60_000,
         `${app} running on every joined worker`,
       );

@@ -8,9 +8,15 @@ import assert from 'node:assert/strict';
 import { nodeHosts } from '../../../cluster/topology';
 import { readManifest } from '../../../activities/bundle';
 import { eventually } from '../../helpers/temporal';
-import { kubectl, type InstalledLab } from './installed-lab';
+import { kubectl, nodesRunning, readyNodes, type InstalledLab } from './installed-lab';
 
 const NS = 'hakube-e2e';
+const ADDON_WORKLOADS = [
+  'daemonset/kube-flannel',
+  'daemonset/node-local-dns',
+  'deployment/coredns',
+  'deployment/metrics-server',
+];
 
 interface PodList {
   items: {
@@ -67,43 +73,23 @@ export function registerWorkloadTests(ctx: InstalledLab): void {
   test('workloads: every node Ready and every add-on pod running, on images from the bundle only', async () => {
     const nodes = nodeHosts(ctx.cluster).map((h) => h.name);
     await eventually(
-      async () => {
-        const r = await m1().exec(
-          kubectl(
-            `get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'`,
-          ),
-        );
-        const ready = r.stdout.split('\n').filter((l) => l.endsWith('=True')).length;
-        return ready === nodes.length || undefined;
-      },
+      async () => (await readyNodes(m1())).size === nodes.length || undefined,
       5 * 60_000,
       'every node Ready',
     );
-    for (const w of [
-      'daemonset/kube-flannel',
-      'daemonset/node-local-dns',
-      'deployment/coredns',
-      'deployment/metrics-server',
-    ])
+    for (const w of ADDON_WORKLOADS)
       await m1().run(kubectl(`-n kube-system rollout status ${w} --timeout=300s`), { timeoutMs: 320_000 });
     const system = await podsIn('kube-system');
     const notRunning = system.items.filter((p) => p.status.phase !== 'Running').map((p) => p.metadata.name);
     assert.deepEqual(notRunning, [], 'kube-system pods not Running');
-    for (const app of ['flannel', 'node-local-dns']) {
-      const pods = await podsIn('kube-system', `-l k8s-app=${app}`);
+    for (const app of ['flannel', 'node-local-dns'])
       assert.deepEqual(
-        pods.items.map((p) => p.spec.nodeName).sort(),
+        [...(await nodesRunning(m1(), app))].sort(),
         [...nodes].sort(),
         `${app} on every node`,
       );
-    }
     // Applied twice by now (the install and its no-op re-run): the specs never changed.
-    for (const w of [
-      'daemonset/kube-flannel',
-      'daemonset/node-local-dns',
-      'deployment/coredns',
-      'deployment/metrics-server',
-    ])
+    for (const w of ADDON_WORKLOADS)
       assert.equal(await get(`-n kube-system get ${w} -o jsonpath='{.metadata.generation}'`), '1', w);
     // Nothing was pulled: every image kubelet used is one containerd got from the bundle import.
     const events = await get(`get events -A --field-selector reason=Pulling -o name`);
