@@ -28,7 +28,7 @@ import {
   usesCniTemplate,
 } from '../../cluster/render/cni';
 import { readManifest } from '../bundle';
-import { bundleDirOf } from '../artifacts/bundle-dir';
+import { bundleDirOf } from '../../cluster/bundle-dir';
 import { cancellationSignal, heartbeatOutput } from '../context';
 import { ensureBundleImages, type ImagesResult } from './bundle-images';
 import type { Host } from '../ssh';

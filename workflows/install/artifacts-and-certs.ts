@@ -1,26 +1,11 @@
 // Binaries from the offline bundle, then the certificate table: CAs on the first control-plane
 // host, then every host's certificates and kubeconfigs (hosts in parallel).
-import { ApplicationFailure } from '@temporalio/workflow';
 import { primaryControlPlane } from '../../cluster/topology';
-import { ErrorTypes } from '../../cluster/errors';
+import { bundleDirOf } from '../../cluster/bundle-dir';
 import { acts, runStep } from '../shared/activities';
 import type { Cluster } from '../../cluster/spec';
 import type { OperationTracker } from '../shared/tracker';
 import { onEachHost, type InstallContext } from './context';
-
-/** The offline bundle folder on the worker's machine (the client resolves it before starting). */
-export function bundleDirOf(cluster: Cluster): string {
-  const { artifacts } = cluster.spec;
-  if (artifacts.source !== 'bundle' || !artifacts.bundleDir) {
-    // A mirror source is fetched on hosts by a later release.
-    throw ApplicationFailure.create({
-      type: ErrorTypes.BundleInvalid,
-      message: 'spec.artifacts needs a bundle folder (source: bundle, bundleDir)',
-      nonRetryable: true,
-    });
-  }
-  return artifacts.bundleDir;
-}
 
 /** Uploads the binaries `host`'s roles need (skipped when it has the same bytes). */
 export function ensureBinariesOn(
