@@ -117,3 +117,48 @@ export function checkedHistory(
     writeFileSync(join(REPO_ROOT, 'test', 'histories', recordAs), history);
   return history;
 }
+
+/**
+ * `kubectl rollout status` of a kube-system workload; when it does not finish, the error carries
+ * what an operator would look at next (the pods with their nodes, the not-ready pods' conditions,
+ * container states and last log lines, the namespace's recent events), so a CI failure explains
+ * itself.
+ */
+export async function rolloutOrExplain(host: RemoteHost, workload: string, timeoutS: number): Promise<void> {
+  const status = await host.exec(
+    kubectl(`-n kube-system rollout status ${workload} --timeout=${timeoutS}s`),
+    {
+      timeoutMs: (timeoutS + 20) * 1000,
+    },
+  );
+  if (status.exitCode === 0) return;
+  const out = async (args: string) => {
+    const r = await host.exec(kubectl(args));
+    return (r.stdout + r.stderr).trim();
+  };
+  const selector = (
+    await out(`-n kube-system get ${workload} -o jsonpath='{.spec.selector.matchLabels.k8s-app}'`)
+  ).trim();
+  const pods = JSON.parse(await out(`-n kube-system get pods -l k8s-app=${selector} -o json`)) as {
+    items: {
+      metadata: { name: string };
+      spec: { nodeName?: string };
+      status: { conditions?: { type: string; status: string }[]; containerStatuses?: unknown[] };
+    }[];
+  };
+  const notReady = pods.items.filter(
+    (p) => p.status.conditions?.find((c) => c.type === 'Ready')?.status !== 'True',
+  );
+  const details: string[] = [
+    `${workload} did not roll out in ${timeoutS} s: ${status.stderr.trim()}`,
+    await out(`-n kube-system get pods -o wide`),
+  ];
+  for (const p of notReady.slice(0, 3)) {
+    details.push(`--- ${p.metadata.name} on ${p.spec.nodeName ?? '(unscheduled)'}`);
+    details.push(JSON.stringify({ conditions: p.status.conditions, containers: p.status.containerStatuses }));
+    details.push(await out(`-n kube-system logs ${p.metadata.name} --all-containers --tail=40`));
+    details.push(await out(`-n kube-system logs ${p.metadata.name} --all-containers --previous --tail=20`));
+  }
+  details.push(await out(`-n kube-system get events --sort-by=.lastTimestamp`));
+  throw new Error(details.join('\n'));
+}

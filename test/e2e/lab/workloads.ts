@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { nodeHosts } from '../../../cluster/topology';
 import { readManifest } from '../../../activities/bundle';
 import { eventually } from '../../helpers/temporal';
-import { kubectl, nodesRunning, readyNodes, type InstalledLab } from './installed-lab';
+import { kubectl, nodesRunning, readyNodes, rolloutOrExplain, type InstalledLab } from './installed-lab';
 
 const NS = 'hakube-e2e';
 const ADDON_WORKLOADS = [
@@ -77,8 +77,7 @@ export function registerWorkloadTests(ctx: InstalledLab): void {
       5 * 60_000,
       'every node Ready',
     );
-    for (const w of ADDON_WORKLOADS)
-      await m1().run(kubectl(`-n kube-system rollout status ${w} --timeout=300s`), { timeoutMs: 320_000 });
+    for (const w of ADDON_WORKLOADS) await rolloutOrExplain(m1(), w, 300);
     const system = await podsIn('kube-system');
     const notRunning = system.items.filter((p) => p.status.phase !== 'Running').map((p) => p.metadata.name);
     assert.deepEqual(notRunning, [], 'kube-system pods not Running');
