@@ -22,6 +22,7 @@ import { createRotationActivities } from './pki/rotate';
 import { createCaRotationActivities } from './pki/ca-rotation';
 import { withTypedFailures } from './typed-failures';
 import { withLivenessHeartbeats } from './liveness';
+import { withValidatedClusters } from './validated-inputs';
 
 export interface ActivityDeps {
   version: string;
@@ -30,28 +31,30 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   return withLivenessHeartbeats(
-    withTypedFailures({
-      ...createWorkerInfoActivities(deps),
-      gatherFacts: createGatherFacts(deps),
-      prepareOs: createPrepareOs(deps),
-      ...createHostsFileActivity(deps),
-      ...createArtifactActivities(deps),
-      ...createPkiActivities(deps),
-      ...createEtcdActivities(deps),
-      ...createEtcdMembershipActivities(deps),
-      ...createEndpointActivities(deps),
-      ...createControlPlaneActivities(deps),
-      ...createNodeActivities(deps),
-      ...createNodeLifecycleActivities(deps),
-      ...createAddonActivities(deps),
-      ...createBackupActivities(deps),
-      ...createRestoreActivities(deps),
-      ...createServiceControlActivities(deps),
-      ...createResetActivities(deps),
-      ...createCertificateCheckActivities(deps),
-      ...createRotationActivities(deps),
-      ...createCaRotationActivities(deps),
-    }),
+    withTypedFailures(
+      withValidatedClusters({
+        ...createWorkerInfoActivities(deps),
+        gatherFacts: createGatherFacts(deps),
+        prepareOs: createPrepareOs(deps),
+        ...createHostsFileActivity(deps),
+        ...createArtifactActivities(deps),
+        ...createPkiActivities(deps),
+        ...createEtcdActivities(deps),
+        ...createEtcdMembershipActivities(deps),
+        ...createEndpointActivities(deps),
+        ...createControlPlaneActivities(deps),
+        ...createNodeActivities(deps),
+        ...createNodeLifecycleActivities(deps),
+        ...createAddonActivities(deps),
+        ...createBackupActivities(deps),
+        ...createRestoreActivities(deps),
+        ...createServiceControlActivities(deps),
+        ...createResetActivities(deps),
+        ...createCertificateCheckActivities(deps),
+        ...createRotationActivities(deps),
+        ...createCaRotationActivities(deps),
+      }),
+    ),
   );
 }
 

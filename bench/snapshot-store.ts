@@ -7,6 +7,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localStore } from '../activities/backup/snapshot-store';
+import { metadataSigner } from '../activities/backup/metadata-signature';
 import { RemoteHost, SshPool } from '../activities/ssh';
 import type { SnapshotMeta } from '../cluster/backup/snapshots';
 import { localSshdTarget, removeLocalSshd, startLocalSshd } from '../test/helpers/local-sshd';
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
       etcdVersion: '3.7.3',
       takenAt: new Date().toISOString(),
     };
-    const store = localStore(join(dir, 'target'));
+    const store = localStore(join(dir, 'target'), 'bench', metadataSigner(join(dir, 'signing.key')));
     const put = await measured(() => store.put(member, onMember, meta));
     const verify = await measured(async () => {
       if ((await store.sha256(meta.id)) !== sha256) throw new Error('stored snapshot differs');

@@ -5,6 +5,14 @@ import { storeFor, type SnapshotStore } from '../activities/backup/snapshot-stor
 import { withSshHostProvider } from '../activities/ssh-hosts';
 import type { Cluster } from '../cluster/spec';
 import { InputError } from './exit-codes';
+import { ErrorTypes } from '../cluster/errors';
+
+const REFUSALS = new Set<string>([
+  ErrorTypes.SnapshotNotFound,
+  ErrorTypes.SnapshotTampered,
+  ErrorTypes.SnapshotUnsigned,
+  ErrorTypes.ConfigInvalid,
+]);
 
 export function withSnapshotStore<T>(
   cluster: Cluster,
@@ -18,6 +26,11 @@ export function withSnapshotStore<T>(
       if (err instanceof ApplicationFailure) throw new InputError(err.message);
       throw err;
     }
-    return run(store);
+    // A refused snapshot (not an id, tampered, unsigned) is the user's to look at: exit 2.
+    return run(store).catch((err: unknown) => {
+      if (err instanceof ApplicationFailure && err.type && REFUSALS.has(err.type))
+        throw new InputError(err.message);
+      throw err;
+    });
   });
 }

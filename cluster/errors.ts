@@ -30,6 +30,10 @@ export const ErrorTypes = {
   SnapshotInvalid: 'SnapshotInvalid',
   SnapshotNotFound: 'SnapshotNotFound',
   SnapshotCorrupted: 'SnapshotCorrupted',
+  /** Stored metadata that is malformed, edited or signed by another key: refused, never restored. */
+  SnapshotTampered: 'SnapshotTampered',
+  /** Stored metadata without a signature (older than signing, or planted): restored only when asked to. */
+  SnapshotUnsigned: 'SnapshotUnsigned',
   RestoreFailed: 'RestoreFailed',
   CertificatesNeedAttention: 'CertificatesNeedAttention',
   ResetFailed: 'ResetFailed',
@@ -63,6 +67,8 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorTypes.BackupTargetRefused,
   ErrorTypes.SnapshotNotFound,
   ErrorTypes.SnapshotCorrupted,
+  ErrorTypes.SnapshotTampered,
+  ErrorTypes.SnapshotUnsigned,
   ErrorTypes.RestoreFailed,
   ErrorTypes.CertificatesNeedAttention,
   ErrorTypes.ResetFailed,

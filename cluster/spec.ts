@@ -15,34 +15,89 @@ const port = z
   .min(1, 'must be a port number 1-65535')
   .max(65535, 'must be a port number 1-65535');
 const nonEmpty = z.string().min(1, 'must not be empty');
-const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+/, 'must be an http(s) URL');
+
+// Every free-form field ends up in a root-run shell command, a systemd unit or a config file on
+// the hosts, so each is an anchored allow-list of what it can mean, not a block-list of what it
+// must not contain. (No string anywhere may hold a control character: validate.ts checks that
+// over the whole document first.)
+
+/** A path on a host: absolute, plain characters, no `..` (it reaches units, configs and shell commands). */
+export const HOST_PATH = /^\/(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._@+=,:/-]*$/;
+const hostPath = z
+  .string()
+  .regex(
+    HOST_PATH,
+    'must be an absolute path of letters, digits and . _ - + @ = , : / (no . or .. segments)',
+  );
+/** A file on the worker's machine (read with Node, never through a shell): `~/` allowed. */
+// eslint-disable-next-line no-control-regex
+const localPath = nonEmpty.regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters');
+/** A POSIX user name (useradd's rule). */
+const userName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a user name: a-z, 0-9, _ and -');
+/** An IPv4 address or a DNS name. */
+export const HOST_OR_ADDRESS = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
+const hostOrAddress = z.string().regex(HOST_OR_ADDRESS, 'must be an IPv4 address or a DNS name');
+/** A Linux interface name (at most 15 characters, no slash or blank). */
+const interfaceName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,14}$/, 'must be a network interface name (at most 15 characters)');
+/** A registry host as containerd names its certs.d folders: `registry.k8s.io`, `host:5000`, `_default`. */
+export const REGISTRY_HOST = /^(_default|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?)$/;
+/** Kubernetes label keys and values (the apiserver's own rules). */
+const labelKey = z
+  .string()
+  .regex(
+    /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+    'must be a Kubernetes label key',
+  );
+const labelValue = z
+  .string()
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'must be a Kubernetes label value');
+
+/**
+ * An http(s) URL as `URL` parses it, of printable characters that need no quoting in TOML, YAML
+ * or a shell word, without credentials (a URL reaches workflow history and host files).
+ */
+export function isPlainHttpUrl(text: string): boolean {
+  if (!/^https?:\/\/[A-Za-z0-9._~:/?#@!$&()*+,;=%-]+$/.test(text)) return false;
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password && !!u.hostname;
+  } catch {
+    return false;
+  }
+}
+// Shape only; validate.ts checks the numbers (octets, prefix, host bits).
+const ipv4 = z.string().regex(/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/, 'must be an IPv4 address');
+const ipv4Cidr = z.string().regex(/^[0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}$/, 'must be an IPv4 CIDR');
+const httpUrl = z.string().refine(isPlainHttpUrl, 'must be an http(s) URL without credentials or quotes');
 
 export const ROLES = ['control-plane', 'etcd', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
 
 const sshOverrides = z.strictObject({
-  user: nonEmpty.optional(),
+  user: userName.optional(),
   port: port.optional(),
-  privateKeyPath: nonEmpty.optional(),
+  privateKeyPath: localPath.optional(),
 });
 
 const bastion = z.strictObject({
-  address: nonEmpty,
+  address: hostOrAddress,
   port: port.default(22),
-  user: nonEmpty.optional(),
-  privateKeyPath: nonEmpty.optional(),
+  user: userName.optional(),
+  privateKeyPath: localPath.optional(),
 });
 
 const knownHosts = z.strictObject({
-  path: nonEmpty.default('~/.hakube/known_hosts'),
+  path: localPath.default('~/.hakube/known_hosts'),
   // trust-on-first-use records an unknown host's key (and logs it); strict refuses unknown hosts.
   policy: z.enum(['strict', 'trust-on-first-use']).default('trust-on-first-use'),
 });
 
 const ssh = z.strictObject({
-  user: nonEmpty.default('root'),
+  user: userName.default('root'),
   port: port.default(22),
-  privateKeyPath: nonEmpty,
+  privateKeyPath: localPath,
   sudo: z.boolean().optional(),
   connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
   knownHosts: knownHosts.default({ path: '~/.hakube/known_hosts', policy: 'trust-on-first-use' }),
@@ -51,17 +106,22 @@ const ssh = z.strictObject({
 
 const host = z.strictObject({
   name: dnsLabel,
-  address: nonEmpty,
+  address: hostOrAddress,
   roles: z.array(z.enum(ROLES)).min(1, 'a host needs at least one role'),
   ssh: sshOverrides.optional(),
-  labels: z.record(z.string(), z.string()).optional(),
+  labels: z.record(labelKey, labelValue).optional(),
 });
 
 const keepalivedEndpoint = z.strictObject({
   mode: z.literal('keepalived'),
   // "a.b.c.d" or "a.b.c.d/prefix"; the prefix (default 24) is the subnet the VIP shares with the masters.
-  vip: nonEmpty,
-  interface: nonEmpty,
+  vip: z
+    .string()
+    .regex(
+      /^[0-9]{1,3}(\.[0-9]{1,3}){3}(\/[0-9]{1,2})?$/,
+      'must be an IPv4 address with an optional prefix length',
+    ),
+  interface: interfaceName,
   virtualRouterId: z.number().int().min(1).max(255).default(51),
   port: port.default(16443),
   apiserverPort: port.default(6443),
@@ -69,7 +129,7 @@ const keepalivedEndpoint = z.strictObject({
 
 const externalEndpoint = z.strictObject({
   mode: z.literal('external'),
-  address: nonEmpty,
+  address: hostOrAddress,
   port: port.default(6443),
   apiserverPort: port.default(6443),
 });
@@ -77,14 +137,14 @@ const externalEndpoint = z.strictObject({
 const controlPlaneEndpoint = z.discriminatedUnion('mode', [keepalivedEndpoint, externalEndpoint]);
 
 const network = z.strictObject({
-  podCIDR: nonEmpty.default('10.244.0.0/16'),
-  serviceCIDR: nonEmpty.default('10.96.0.0/16'),
+  podCIDR: ipv4Cidr.default('10.244.0.0/16'),
+  serviceCIDR: ipv4Cidr.default('10.96.0.0/16'),
   clusterDomain: z
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS domain')
     .default('cluster.local'),
-  clusterDNS: nonEmpty.default('10.96.0.10'),
-  nodeLocalDNS: nonEmpty.optional(),
+  clusterDNS: ipv4.default('10.96.0.10'),
+  nodeLocalDNS: ipv4.optional(),
   proxyMode: z.enum(['ipvs', 'iptables']).default('ipvs'),
   // calico (images from upstream registries); flannel (VXLAN overlay with the standard bridge and
   // host-local plugins; its image is in the offline bundle); none: the user installs a CNI after
@@ -108,26 +168,37 @@ const addons = z.strictObject({
 });
 
 const backupTarget = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('local'), path: nonEmpty }),
+  z.strictObject({ type: z.literal('local'), path: localPath }),
   // `host`: a host of the spec (name or address) or any other address; `ssh` overrides the spec's SSH settings.
   z.strictObject({
     type: z.literal('sftp'),
-    host: nonEmpty,
-    path: z.string().regex(/^\//, 'must be an absolute path'),
+    host: hostOrAddress,
+    path: hostPath,
     ssh: sshOverrides.optional(),
   }),
   z.strictObject({
     type: z.literal('s3'),
     endpoint: httpUrl,
-    bucket: nonEmpty,
-    prefix: z.string().default(''),
-    region: z.string().default('us-east-1'),
-    credentialsFile: nonEmpty,
+    // Snapshots and their metadata cross this endpoint: plain http needs saying so.
+    allowInsecureHttp: z.boolean().optional(),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    prefix: z
+      .string()
+      .regex(
+        /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9!_.*'()/-]*$/,
+        'must be an S3 key prefix (no . or .. segments)',
+      )
+      .default(''),
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/, 'must be a region name')
+      .default('us-east-1'),
+    credentialsFile: localPath,
   }),
 ]);
 
 const etcd = z.strictObject({
-  dataDir: z.string().regex(/^\//, 'must be an absolute path').default('/var/lib/etcd'),
+  dataDir: hostPath.default('/var/lib/etcd'),
   backup: z
     .strictObject({
       schedule: nonEmpty.default('0 */6 * * *'),
@@ -153,7 +224,7 @@ const images = z.strictObject({
 
 const artifacts = z.strictObject({
   source: z.enum(['bundle', 'mirror']).default('bundle'),
-  bundleDir: nonEmpty.optional(),
+  bundleDir: localPath.optional(),
   mirrorURL: httpUrl.optional(),
 });
 
@@ -186,7 +257,12 @@ export const clusterSpecSchema = z.strictObject({
     }),
     artifacts: artifacts.default({ source: 'bundle' }),
     images: images.default({ source: 'registry' }),
-    registryMirrors: z.record(z.string(), z.array(httpUrl)).default({}),
+    registryMirrors: z
+      .record(
+        z.string().regex(REGISTRY_HOST, 'must be a registry host (like registry.k8s.io or host:5000)'),
+        z.array(httpUrl),
+      )
+      .default({}),
     addons: addons.default({
       calico: { encapsulation: 'IPIP' },
       metricsServer: { enabled: true },

@@ -90,11 +90,33 @@ function rawHosts(spec: Obj): RawHost[] {
   });
 }
 
+/**
+ * Control characters (a newline above all) in any string or key of the document: each field's
+ * own rule may be looser, but a newline is what turns a value into an extra line of a unit or a
+ * config file, so none passes anywhere.
+ */
+function controlCharacterProblems(value: unknown, path: PathSegment[] = []): Problem[] {
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u001f\u007f]/;
+  if (typeof value === 'string')
+    return control.test(value)
+      ? [error(path, 'must not contain control characters (newline, tab, ...)')]
+      : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => controlCharacterProblems(v, [...path, i]));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value as Obj).flatMap(([k, v]) =>
+      control.test(k)
+        ? [error([...path, k], 'field name must not contain control characters')]
+        : controlCharacterProblems(v, [...path, k]),
+    );
+  return [];
+}
+
 function semanticProblems(doc: unknown): Problem[] {
   const spec = obj(obj(doc).spec);
   const hosts = rawHosts(spec);
   const network = obj(spec.network);
-  const problems: Problem[] = [];
+  const problems: Problem[] = controlCharacterProblems(doc);
   problems.push(...hostProblems(hosts));
   const cidrs = networkProblems(network, hosts, problems);
   problems.push(...endpointProblems(obj(spec.controlPlaneEndpoint), hosts, cidrs));
@@ -356,10 +378,21 @@ function imageProblems(images: Obj, artifacts: Obj, network: Obj): Problem[] {
 }
 
 function etcdProblems(etcd: Obj): Problem[] {
-  const schedule = str(obj(etcd.backup).schedule);
-  if (schedule === undefined) return [];
-  const problem = cronProblem(schedule);
-  return problem ? [error(['spec', 'etcd', 'backup', 'schedule'], problem)] : [];
+  const problems: Problem[] = [];
+  const backup = obj(etcd.backup);
+  const schedule = str(backup.schedule);
+  const problem = schedule === undefined ? undefined : cronProblem(schedule);
+  if (problem) problems.push(error(['spec', 'etcd', 'backup', 'schedule'], problem));
+  const target = obj(backup.target);
+  const endpoint = str(target.endpoint);
+  if (target.type === 's3' && endpoint?.startsWith('http://') && target.allowInsecureHttp !== true)
+    problems.push(
+      error(
+        ['spec', 'etcd', 'backup', 'target', 'endpoint'],
+        `${endpoint} is plain http: snapshots and credentials' signatures would cross the network readable; use https, or set allowInsecureHttp: true`,
+      ),
+    );
+  return problems;
 }
 
 function addonProblems(addons: Obj): Problem[] {

@@ -39,6 +39,8 @@ export const RESTORE_PHASES = [
 export interface RestoreInput {
   cluster: Cluster;
   snapshotId: string;
+  /** Restore a snapshot whose metadata is unsigned (taken before hakube signed metadata): `--allow-unsigned`. */
+  allowUnsigned?: boolean;
   /** Who approved in advance (`--yes`); without it the run waits for a decision. */
   approvedBy?: string;
   approvalTimeoutMs?: number;
@@ -65,13 +67,14 @@ interface RestoreRun {
   healthTimeoutMs: number;
 }
 
-async function verifySnapshot(t: OperationTracker, cluster: Cluster, snapshotId: string) {
+async function verifySnapshot(t: OperationTracker, cluster: Cluster, input: RestoreInput) {
+  const { snapshotId, allowUnsigned } = input;
   return runStep(
     t,
     'verify',
-    { key: `verify/${snapshotId}`, title: 'sha256 of the stored snapshot against its metadata' },
+    { key: `verify/${snapshotId}`, title: "the stored snapshot's signature and sha256 against its metadata" },
     acts.verifyStoredSnapshot,
-    [{ cluster, snapshotId }],
+    [{ cluster, snapshotId, allowUnsigned }],
     { startToCloseTimeout: '1 hour' },
   );
 }
@@ -161,7 +164,7 @@ export async function etcdRestore(input: RestoreInput): Promise<RestoreResult> {
   const stamp = restoreStamp(workflowNow());
   let touched = false;
   try {
-    const meta = await t.phase('verify', () => verifySnapshot(t, cluster, input.snapshotId));
+    const meta = await t.phase('verify', () => verifySnapshot(t, cluster, input));
     const run: RestoreRun = {
       t,
       cluster,

@@ -3,6 +3,7 @@
 // finds what is done and does the rest, and a rollback knows exactly what to put back.
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  checkedRestoreMarker,
   etcdutlRestoreCommand,
   HOST_RESTORE_DIR,
   memberRestorePaths,
@@ -15,6 +16,7 @@ import {
   type RestoredMemberCheck,
 } from '../../cluster/backup/restore';
 import { parseEndpointStatus, type SnapshotMeta } from '../../cluster/backup/snapshots';
+import { unsigned } from '../../cluster/backup/snapshot-meta';
 import { ErrorTypes } from '../../cluster/errors';
 import { etcdctl, LOCAL_ETCD } from '../../cluster/etcdctl';
 import type { Cluster } from '../../cluster/spec';
@@ -42,9 +44,18 @@ function restoreFailed(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: ErrorTypes.RestoreFailed, message, nonRetryable: true });
 }
 
-async function readMarker(host: Host, runId: string): Promise<MemberRestoreMarker | undefined> {
+async function readMarker(
+  host: Host,
+  runId: string,
+  dataDir: string,
+): Promise<MemberRestoreMarker | undefined> {
   const raw = await host.readFile(restoreMarkerPath(runId));
-  return raw ? (JSON.parse(raw.toString('utf8')) as MemberRestoreMarker) : undefined;
+  if (!raw) return undefined;
+  try {
+    return checkedRestoreMarker(raw.toString('utf8'), dataDir);
+  } catch (err) {
+    throw restoreFailed(`${host.name}: ${restoreMarkerPath(runId)} is refused: ${(err as Error).message}`);
+  }
 }
 
 async function writeMarker(host: Host, runId: string, marker: MemberRestoreMarker): Promise<void> {
@@ -66,10 +77,17 @@ async function requireEtcdStopped(host: Host, name: string): Promise<void> {
 
 export function createRestoreActivities(deps: { hosts: HostProvider }) {
   return {
-    /** The stored snapshot's metadata, once its sha256 (read as a stream) matches it. */
-    async verifyStoredSnapshot(input: { cluster: Cluster; snapshotId: string }): Promise<SnapshotMeta> {
+    /**
+     * The stored snapshot's metadata, once its signature and its sha256 (read as a stream) match.
+     * Unsigned metadata (older than signing) only with `allowUnsigned`.
+     */
+    async verifyStoredSnapshot(input: {
+      cluster: Cluster;
+      snapshotId: string;
+      allowUnsigned?: boolean;
+    }): Promise<SnapshotMeta> {
       const store = storeFor(input.cluster, deps.hosts);
-      const meta = await store.find(input.snapshotId);
+      const meta = await store.find(input.snapshotId, { allowUnsigned: input.allowUnsigned });
       const sha256 = meta && (await store.sha256(meta.id));
       if (!meta || !sha256)
         throw ApplicationFailure.create({
@@ -83,7 +101,7 @@ export function createRestoreActivities(deps: { hosts: HostProvider }) {
           message: `${store.where}: ${meta.id} has sha256 ${sha256}, its metadata says ${meta.sha256}`,
           nonRetryable: true,
         });
-      return meta;
+      return unsigned(meta);
     },
 
     /** Streams the stored snapshot to the member (checked there against its sha256). */
@@ -100,7 +118,7 @@ export function createRestoreActivities(deps: { hosts: HostProvider }) {
      */
     async restoreEtcdMember(input: MemberRestoreInput): Promise<MemberRestoreMarker> {
       const { spec, host } = resolveHost(deps.hosts, input);
-      const previous = await readMarker(host, input.runId);
+      const previous = await readMarker(host, input.runId, input.cluster.spec.etcd.dataDir);
       if (previous?.state === 'restored') return previous;
       if (previous?.state === 'rolled-back')
         throw restoreFailed(`${input.host}: this restore was rolled back here; start a new restore`);
@@ -156,7 +174,7 @@ export function createRestoreActivities(deps: { hosts: HostProvider }) {
     /** Puts the data dir from before the restore back (the restored one is kept aside too). */
     async rollbackEtcdMember(input: HostInput & { runId: string }): Promise<MemberRollbackResult> {
       const { host } = resolveHost(deps.hosts, input);
-      const marker = await readMarker(host, input.runId);
+      const marker = await readMarker(host, input.runId, input.cluster.spec.etcd.dataDir);
       if (!marker) return { host: input.host, outcome: 'untouched' };
       if (marker.state === 'rolled-back') return { host: input.host, outcome: 'rolled-back', marker };
       await requireEtcdStopped(host, input.host);

@@ -1,7 +1,9 @@
 // Where verified snapshots are kept, behind one interface: a folder on the worker's machine, a
-// folder on another host over SFTP, or a bucket of S3-compatible object storage. A snapshot counts only when its metadata file exists,
-// and the metadata is always written after the snapshot arrived whole (sha256 checked), so a
-// copy cut off anywhere is never mistaken for a backup. Files are streamed, never held in memory.
+// folder on another host over SFTP, or a bucket of S3-compatible object storage. A snapshot
+// counts only when its metadata file exists, and the metadata is always written after the
+// snapshot arrived whole (sha256 checked), so a copy cut off anywhere is never mistaken for a
+// backup. Metadata is signed and read back like user input (verifiedStore). Files are streamed,
+// never held in memory.
 import { createHash } from 'node:crypto';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +12,14 @@ import { Writable } from 'node:stream';
 import { join, posix } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { META_SUFFIX, newestFirst, SNAPSHOT_SUFFIX, type SnapshotMeta } from '../../cluster/backup/snapshots';
+import {
+  isSnapshotId,
+  readSnapshotMeta,
+  unsigned,
+  type MetaReading,
+  type StoredSnapshotMeta,
+} from '../../cluster/backup/snapshot-meta';
+import { metadataSigner, type MetadataSigner } from './metadata-signature';
 import { ErrorTypes } from '../../cluster/errors';
 import type { Cluster, HostSpec } from '../../cluster/spec';
 import { parseCredentialsFile } from './sigv4';
@@ -23,11 +33,17 @@ import { S3Client } from './s3-client';
 export interface SnapshotStore {
   /** Where it is, for people: `/var/backups/etcd` or `sftp://backup-1/srv/etcd`. */
   readonly where: string;
-  /** Verified snapshots, newest first. */
+  /** This cluster's verified, signed snapshots, newest first (what retention counts). */
   list(): Promise<SnapshotMeta[]>;
-  /** One verified snapshot's metadata (undefined when it is not there). */
-  find(id: string): Promise<SnapshotMeta | undefined>;
-  /** Streams `file` from `member` into the store, checks it against `meta.sha256`, then writes `meta`. */
+  /** This cluster's signed snapshots, and every metadata file that claims to be one but is refused, and why. */
+  inspect(): Promise<StoreContents>;
+  /**
+   * One snapshot's checked metadata (undefined when it is not there). Throws SnapshotTampered for
+   * metadata that is malformed, edited or signed by another key, SnapshotUnsigned for unsigned
+   * metadata unless `allowUnsigned`.
+   */
+  find(id: string, opts?: { allowUnsigned?: boolean }): Promise<StoredSnapshotMeta | undefined>;
+  /** Streams `file` from `member` into the store, checks it against `meta.sha256`, then writes `meta`, signed. */
   put(member: Host, file: string, meta: SnapshotMeta): Promise<{ path: string; bytes: number }>;
   /** sha256 of the stored snapshot file, read as a stream (undefined when it is missing). */
   sha256(id: string): Promise<string | undefined>;
@@ -37,9 +53,141 @@ export interface SnapshotStore {
   remove(id: string): Promise<void>;
 }
 
-const metadataText = (meta: SnapshotMeta) => `${JSON.stringify(meta, null, 2)}\n`;
-const parseMetadata = (text: string | undefined) =>
-  text === undefined ? undefined : (JSON.parse(text) as SnapshotMeta);
+export interface StoreContents {
+  snapshots: StoredSnapshotMeta[];
+  refused: { id: string; why: string }[];
+}
+
+/**
+ * One place snapshots are kept (a folder, an SFTP folder, a bucket), reached by snapshot id
+ * only. It trusts nothing and checks nothing: verifiedStore does, and hands it checked ids.
+ */
+export interface SnapshotBackend {
+  readonly where: string;
+  /** Names (without the suffix) of the metadata files directly in the store. */
+  metadataNames(): Promise<string[]>;
+  readMetadata(id: string): Promise<string | undefined>;
+  writeMetadata(id: string, text: string): Promise<void>;
+  storeSnapshot(
+    member: Host,
+    file: string,
+    id: string,
+    sha256: string,
+  ): Promise<{ path: string; bytes: number }>;
+  sha256(id: string): Promise<string | undefined>;
+  copyTo(member: Host, id: string, sha256: string, path: string): Promise<{ bytes: number }>;
+  removeMetadata(id: string): Promise<void>;
+  removeSnapshot(id: string): Promise<void>;
+}
+
+/** `id`, when it is a snapshot id: nothing else ever names a file or an object. */
+function checkedId(id: string): string {
+  if (!isSnapshotId(id)) throw new Error(`${JSON.stringify(id)} is not a snapshot id`);
+  return id;
+}
+
+/** Every backend builds paths and keys through this. */
+const fileOf = (id: string, suffix: string) => `${checkedId(id)}${suffix}`;
+
+const metadataText = (meta: StoredSnapshotMeta) => `${JSON.stringify(meta, null, 2)}\n`;
+
+function tampered(where: string, id: string, why: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ErrorTypes.SnapshotTampered,
+    message: `${where}: the metadata of ${id} is refused: ${why}`,
+    nonRetryable: true,
+  });
+}
+
+/**
+ * The store as hakube uses it: metadata read back like user input (cluster/backup/snapshot-meta.ts),
+ * written signed and accepted only with this machine's signature (metadata-signature.ts), and
+ * only `cluster`'s own snapshots listed or deleted, so clusters sharing a folder or a prefix
+ * never touch each other's.
+ */
+export function verifiedStore(
+  backend: SnapshotBackend,
+  cluster: string,
+  signer: MetadataSigner,
+): SnapshotStore {
+  const where = backend.where;
+  /** The checked metadata under `name`, or why it is refused; undefined when it is another cluster's. */
+  const check = (name: string, text: string): MetaReading | undefined => {
+    const reading = readSnapshotMeta(text);
+    if (!reading.ok) return reading;
+    if (reading.meta.cluster !== cluster) return undefined;
+    if (reading.meta.id !== name)
+      return { ok: false, why: `stored as ${name} but says id ${reading.meta.id}` };
+    const problem = signer.problem(reading.meta);
+    return problem ? { ok: false, why: problem } : reading;
+  };
+  return {
+    where,
+    async inspect() {
+      const names = await backend.metadataNames();
+      const contents: StoreContents = { snapshots: [], refused: [] };
+      await Promise.all(
+        names.map(async (name) => {
+          if (!isSnapshotId(name)) return; // not a snapshot's metadata: not ours to judge
+          const text = await backend.readMetadata(name);
+          if (text === undefined) return; // deleted meanwhile
+          const reading = check(name, text);
+          if (reading === undefined) return; // another cluster's
+          if (reading.ok) contents.snapshots.push(reading.meta);
+          else contents.refused.push({ id: name, why: reading.why });
+        }),
+      );
+      contents.snapshots = newestFirst(contents.snapshots);
+      contents.refused.sort((a, b) => a.id.localeCompare(b.id));
+      return contents;
+    },
+    async list() {
+      return (await this.inspect()).snapshots.map(unsigned);
+    },
+    async find(id, opts = {}) {
+      if (!isSnapshotId(id))
+        throw ApplicationFailure.create({
+          type: ErrorTypes.SnapshotNotFound,
+          message: `${JSON.stringify(id)} is not a snapshot id (see hakube backup list)`,
+          nonRetryable: true,
+        });
+      const text = await backend.readMetadata(id);
+      if (text === undefined) return undefined;
+      const reading = readSnapshotMeta(text);
+      if (!reading.ok) throw tampered(where, id, reading.why);
+      if (reading.meta.id !== id) throw tampered(where, id, `it says id ${reading.meta.id}`);
+      if (reading.meta.cluster !== cluster)
+        throw tampered(where, id, `it is cluster ${reading.meta.cluster}'s, not ${cluster}'s`);
+      const problem = signer.problem(reading.meta);
+      if (problem === 'unsigned') {
+        if (opts.allowUnsigned) return reading.meta;
+        throw ApplicationFailure.create({
+          type: ErrorTypes.SnapshotUnsigned,
+          message: `${where}: ${id} has unsigned metadata (written before hakube signed it, or planted); restore it only if you trust it, with --allow-unsigned`,
+          nonRetryable: true,
+        });
+      }
+      if (problem) throw tampered(where, id, problem);
+      return reading.meta;
+    },
+    async put(member, file, meta) {
+      const text = await backend.readMetadata(checkedId(meta.id));
+      const stored = text === undefined ? undefined : check(meta.id, text);
+      // Already stored whole by an earlier attempt: its signed metadata is only ever written last.
+      if (stored?.ok && stored.meta.sha256 === meta.sha256)
+        return { path: `${where}/${fileOf(meta.id, SNAPSHOT_SUFFIX)}`, bytes: 0 };
+      const result = await backend.storeSnapshot(member, file, meta.id, meta.sha256);
+      await backend.writeMetadata(meta.id, metadataText(signer.sign(meta)));
+      return result;
+    },
+    sha256: (id) => backend.sha256(checkedId(id)),
+    copyTo: (member, id, sha256, path) => backend.copyTo(member, checkedId(id), sha256, path),
+    async remove(id) {
+      await backend.removeMetadata(checkedId(id));
+      await backend.removeSnapshot(id);
+    },
+  };
+}
 
 /** A scratch folder on the worker for a file passing between two hosts; always removed. */
 async function viaScratch<T>(run: (file: string) => Promise<T>): Promise<T> {
@@ -51,70 +199,61 @@ async function viaScratch<T>(run: (file: string) => Promise<T>): Promise<T> {
   }
 }
 
-export function localStore(dir: string): SnapshotStore {
-  const db = (id: string) => join(dir, `${id}${SNAPSHOT_SUFFIX}`);
-  const metaFile = (id: string) => join(dir, `${id}${META_SUFFIX}`);
+const namesOf = (files: string[]) =>
+  files.filter((f) => f.endsWith(META_SUFFIX)).map((f) => f.slice(0, -META_SUFFIX.length));
+
+/** A folder on the worker's machine. */
+export function localBackend(dir: string): SnapshotBackend {
+  const db = (id: string) => join(dir, fileOf(id, SNAPSHOT_SUFFIX));
+  const metaFile = (id: string) => join(dir, fileOf(id, META_SUFFIX));
   return {
     where: dir,
-    async list() {
-      const names = await readdir(dir).catch(() => [] as string[]);
-      const metas = await Promise.all(
-        names
-          .filter((n) => n.endsWith(META_SUFFIX))
-          .map(async (n) => parseMetadata(await readFile(join(dir, n), 'utf8')) as SnapshotMeta),
-      );
-      return newestFirst(metas);
+    metadataNames: async () => namesOf(await readdir(dir).catch(() => [] as string[])),
+    readMetadata: (id) => readFile(metaFile(id), 'utf8').catch(() => undefined),
+    async writeMetadata(id, text) {
+      await writeFile(`${metaFile(id)}.partial`, text, { mode: 0o600 });
+      await rename(`${metaFile(id)}.partial`, metaFile(id));
     },
-    find: async (id) => parseMetadata(await readFile(metaFile(id), 'utf8').catch(() => undefined)),
-    async put(member, file, meta) {
+    async storeSnapshot(member, file, id, sha256) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const stored = await this.find(meta.id);
-      if (stored?.sha256 === meta.sha256) return { path: db(meta.id), bytes: 0 };
       // download() writes `<file>.partial` and renames it only once the sha256 matches.
-      const { bytes } = await member.download(file, db(meta.id), meta.sha256);
-      await writeFile(`${metaFile(meta.id)}.partial`, metadataText(meta), { mode: 0o600 });
-      await rename(`${metaFile(meta.id)}.partial`, metaFile(meta.id));
-      return { path: db(meta.id), bytes };
+      const { bytes } = await member.download(file, db(id), sha256);
+      return { path: db(id), bytes };
     },
     sha256: (id) => sha256File(db(id)).catch(() => undefined),
     async copyTo(member, id, sha256, path) {
       const r = await member.ensureFile(path, { localPath: db(id), sha256 }, { mode: 0o600 });
       return { bytes: r.bytesTransferred };
     },
-    async remove(id) {
-      await rm(metaFile(id), { force: true });
-      await rm(db(id), { force: true });
-    },
+    removeMetadata: (id) => rm(metaFile(id), { force: true }),
+    removeSnapshot: (id) => rm(db(id), { force: true }),
   };
 }
 
 /** A folder on `target`; files pass through a scratch folder on the worker, as a stream. */
-export function sftpStore(target: Host, dir: string): SnapshotStore {
-  const db = (id: string) => posix.join(dir, `${id}${SNAPSHOT_SUFFIX}`);
-  const metaFile = (id: string) => posix.join(dir, `${id}${META_SUFFIX}`);
+export function sftpBackend(target: Host, dir: string): SnapshotBackend {
+  const db = (id: string) => posix.join(dir, fileOf(id, SNAPSHOT_SUFFIX));
+  const metaFile = (id: string) => posix.join(dir, fileOf(id, META_SUFFIX));
+  const where = `sftp://${target.name}${dir}`;
   return {
-    where: `sftp://${target.name}${dir}`,
-    async list() {
+    where,
+    async metadataNames() {
       const found = await target.exec(`find ${shq(dir)} -maxdepth 1 -type f -name '*${META_SUFFIX}'`);
-      const files = found.stdout.split('\n').filter((l) => l.trim() !== '');
-      const metas = await Promise.all(files.map(async (f) => parseMetadata(await readText(target, f))));
-      return newestFirst(metas.filter((m) => m !== undefined));
+      return namesOf(found.stdout.split('\n').map((l) => posix.basename(l.trim())));
     },
-    find: async (id) => parseMetadata(await readText(target, metaFile(id))),
-    async put(member, file, meta) {
+    readMetadata: (id) => readText(target, metaFile(id)),
+    // ensureFile writes a temp name and renames: the metadata appears whole or not at all.
+    writeMetadata: async (id, text) => {
+      await target.ensureFile(metaFile(id), Buffer.from(text), { mode: 0o600 });
+    },
+    async storeSnapshot(member, file, id, sha256) {
       await target.ensureDir(dir, { mode: 0o700 });
-      const stored = await this.find(meta.id);
-      if (stored?.sha256 === meta.sha256)
-        return { path: `${this.where}/${meta.id}${SNAPSHOT_SUFFIX}`, bytes: 0 };
       const bytes = await viaScratch(async (scratch) => {
-        await member.download(file, scratch, meta.sha256);
-        return (
-          await target.ensureFile(db(meta.id), { localPath: scratch, sha256: meta.sha256 }, { mode: 0o600 })
-        ).bytesTransferred;
+        await member.download(file, scratch, sha256);
+        return (await target.ensureFile(db(id), { localPath: scratch, sha256 }, { mode: 0o600 }))
+          .bytesTransferred;
       });
-      // ensureFile writes a temp name and renames: the metadata appears whole or not at all.
-      await target.ensureFile(metaFile(meta.id), Buffer.from(metadataText(meta)), { mode: 0o600 });
-      return { path: `${this.where}/${meta.id}${SNAPSHOT_SUFFIX}`, bytes };
+      return { path: `${where}/${fileOf(id, SNAPSHOT_SUFFIX)}`, bytes };
     },
     sha256: (id) => target.sha256(db(id)),
     copyTo(member, id, sha256, path) {
@@ -124,37 +263,37 @@ export function sftpStore(target: Host, dir: string): SnapshotStore {
         return { bytes: r.bytesTransferred };
       });
     },
-    async remove(id) {
-      await target.run(`rm -f -- ${shq(metaFile(id))} && rm -f -- ${shq(db(id))}`);
+    removeMetadata: async (id) => {
+      await target.run(`rm -f -- ${shq(metaFile(id))}`);
+    },
+    removeSnapshot: async (id) => {
+      await target.run(`rm -f -- ${shq(db(id))}`);
     },
   };
 }
 
 /** Objects `<prefix><id>.db` and `<prefix><id>.json` in a bucket; files pass through a scratch folder. */
-export function s3Store(s3: S3Client, prefix: string): SnapshotStore {
-  const db = (id: string) => `${prefix}${id}${SNAPSHOT_SUFFIX}`;
-  const metaKey = (id: string) => `${prefix}${id}${META_SUFFIX}`;
+export function s3Backend(s3: S3Client, prefix: string): SnapshotBackend {
+  const db = (id: string) => `${prefix}${fileOf(id, SNAPSHOT_SUFFIX)}`;
+  const metaKey = (id: string) => `${prefix}${fileOf(id, META_SUFFIX)}`;
   return {
     where: s3.describe(prefix),
-    async list() {
+    async metadataNames() {
       // Only this prefix's own objects: a deeper "folder" is another store.
-      const keys = (await s3.listKeys(prefix)).filter(
-        (k) => k.endsWith(META_SUFFIX) && !k.slice(prefix.length).includes('/'),
-      );
-      const metas = await Promise.all(keys.map(async (k) => parseMetadata(await s3.getText(k))));
-      return newestFirst(metas.filter((m) => m !== undefined));
+      const keys = (await s3.listKeys(prefix))
+        .map((k) => k.slice(prefix.length))
+        .filter((k) => !k.includes('/'));
+      return namesOf(keys);
     },
-    find: async (id) => parseMetadata(await s3.getText(metaKey(id))),
-    async put(member, file, meta) {
-      const stored = await this.find(meta.id);
-      if (stored?.sha256 === meta.sha256) return { path: s3.describe(db(meta.id)), bytes: 0 };
+    readMetadata: (id) => s3.getText(metaKey(id)),
+    writeMetadata: (id, text) => s3.putBytes(metaKey(id), Buffer.from(text)),
+    async storeSnapshot(member, file, id, sha256) {
       const bytes = await viaScratch(async (scratch) => {
-        await member.download(file, scratch, meta.sha256);
+        await member.download(file, scratch, sha256);
         // The store checks the body against the sha256 it is signed with; an object appears whole or not at all.
-        return s3.putFile(db(meta.id), scratch, meta.sha256);
+        return s3.putFile(db(id), scratch, sha256);
       });
-      await s3.putBytes(metaKey(meta.id), Buffer.from(metadataText(meta)));
-      return { path: s3.describe(db(meta.id)), bytes };
+      return { path: s3.describe(db(id)), bytes };
     },
     async sha256(id) {
       const hash = createHash('sha256');
@@ -177,10 +316,8 @@ export function s3Store(s3: S3Client, prefix: string): SnapshotStore {
         return { bytes: r.bytesTransferred };
       });
     },
-    async remove(id) {
-      await s3.delete(metaKey(id));
-      await s3.delete(db(id));
-    },
+    removeMetadata: (id) => s3.delete(metaKey(id)),
+    removeSnapshot: (id) => s3.delete(db(id)),
   };
 }
 
@@ -214,8 +351,16 @@ export function sftpTargetHost(cluster: Cluster, target: { host: string; ssh?: H
   return { name: target.host, address: target.host, roles: [], ssh: target.ssh };
 }
 
-/** The store of `cluster.spec.etcd.backup.target`. */
-export function storeFor(cluster: Cluster, hosts: HostProvider): SnapshotStore {
+/** The store of `cluster.spec.etcd.backup.target`, signing and checking with `signer`. */
+export function storeFor(
+  cluster: Cluster,
+  hosts: HostProvider,
+  signer: MetadataSigner = metadataSigner(),
+): SnapshotStore {
+  return verifiedStore(backendFor(cluster, hosts), cluster.metadata.name, signer);
+}
+
+function backendFor(cluster: Cluster, hosts: HostProvider): SnapshotBackend {
   const target = cluster.spec.etcd.backup?.target;
   if (!target)
     throw ApplicationFailure.create({
@@ -225,13 +370,24 @@ export function storeFor(cluster: Cluster, hosts: HostProvider): SnapshotStore {
     });
   switch (target.type) {
     case 'local':
-      return localStore(target.path);
+      return localBackend(expandPath(target.path));
     case 'sftp':
-      return sftpStore(hosts.hostFor(cluster, sftpTargetHost(cluster, target)), target.path);
+      return sftpBackend(hosts.hostFor(cluster, sftpTargetHost(cluster, target)), target.path);
     case 's3': {
+      if (target.endpoint.startsWith('http://') && target.allowInsecureHttp !== true)
+        throw ApplicationFailure.create({
+          type: ErrorTypes.ConfigInvalid,
+          message: `spec.etcd.backup.target.endpoint ${target.endpoint} is plain http: use https, or set allowInsecureHttp: true`,
+          nonRetryable: true,
+        });
       const s3 = new S3Client(target, s3Credentials(target.credentialsFile));
       const prefix = target.prefix && !target.prefix.endsWith('/') ? `${target.prefix}/` : target.prefix;
-      return s3Store(s3, prefix);
+      return s3Backend(s3, prefix);
     }
   }
+}
+
+/** A folder on this machine as `cluster`'s store, with this machine's signing key (tests, benchmarks). */
+export function localStore(dir: string, cluster: string, signer = metadataSigner()): SnapshotStore {
+  return verifiedStore(localBackend(dir), cluster, signer);
 }

@@ -1,9 +1,7 @@
 // Shell quoting for the commands hakube sends to hosts.
+import { shq } from '../../cluster/shell-quote';
 
-/** Single-quotes a string for POSIX sh. */
-export function shq(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export { shq };
 
 /**
  * Wraps a command so that it first reports its process id on stderr (a marker line that is

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { cronProblem } from '../../cluster/cron';
 import type { Cluster } from '../../cluster/spec';
 import { withSnapshotStore } from '../snapshot-store';
+import { unsigned } from '../../cluster/backup/snapshot-meta';
 import { changeBackupSchedule, describeBackupSchedule, ensureBackupSchedule } from '../backup-schedule';
 import { withClient } from '../connect';
 import { InputError } from '../exit-codes';
@@ -64,8 +65,10 @@ export function registerBackupCommand(program: Command, setExit: (code: number) 
     .option('--json', 'print JSON')
     .action(async (opts: { file: string; json?: boolean }) => {
       const cluster = loadForBackup(opts.file);
-      const snapshots = await withSnapshotStore(cluster, (store) => store.list());
-      if (opts.json) return printJson(snapshots);
+      const { snapshots, refused } = await withSnapshotStore(cluster, (store) => store.inspect());
+      // Metadata that is not this machine's signed own is never counted; say so, on stderr.
+      for (const r of refused) process.stderr.write(`refused: ${r.id}: ${r.why}\n`);
+      if (opts.json) return printJson(snapshots.map(unsigned));
       printLines(
         table([
           ['ID', 'MEMBER', 'REVISION', 'KEYS', 'SIZE', 'TAKEN'],

@@ -18,6 +18,7 @@ interface RestoreFlags {
   snapshot?: string;
   rollback?: string;
   yes?: boolean;
+  allowUnsigned?: boolean;
   wait?: boolean;
   json?: boolean;
   approvalTimeout: string;
@@ -25,9 +26,9 @@ interface RestoreFlags {
 }
 
 /** The snapshot must be at the target: say which ones are, rather than start a run that fails. */
-async function requireStoredSnapshot(cluster: Cluster, id: string) {
+async function requireStoredSnapshot(cluster: Cluster, id: string, allowUnsigned: boolean) {
   return withSnapshotStore(cluster, async (store) => {
-    const meta = await store.find(id);
+    const meta = await store.find(id, { allowUnsigned });
     if (meta) return meta;
     const newest = (await store.list()).slice(0, 3).map((m) => m.id);
     throw new InputError(
@@ -47,6 +48,10 @@ export function registerRestoreCommand(program: Command, setExit: (code: number)
     .option('--snapshot <id>', 'snapshot id (see `hakube backup list`)')
     .option('--rollback <workflow-id>', 'put back the data dirs a restore moved aside (e.g. restore-prod)')
     .option(
+      '--allow-unsigned',
+      'restore a snapshot whose metadata is unsigned (taken before hakube signed it): only one you trust',
+    )
+    .option(
       '--health-timeout <duration>',
       'how long etcd and the apiservers may take to become healthy',
       '5m',
@@ -58,7 +63,9 @@ export function registerRestoreCommand(program: Command, setExit: (code: number)
       const healthTimeoutMs = durationFlag(flags.healthTimeout, '--health-timeout');
       const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
       // Checked before connecting: a wrong id is the user's to fix, and says what there is.
-      const meta = flags.snapshot ? await requireStoredSnapshot(cluster, flags.snapshot) : undefined;
+      const meta = flags.snapshot
+        ? await requireStoredSnapshot(cluster, flags.snapshot, flags.allowUnsigned === true)
+        : undefined;
       await withClient(cmd, async (client) => {
         if (flags.rollback) {
           const started = await client
@@ -75,6 +82,7 @@ export function registerRestoreCommand(program: Command, setExit: (code: number)
         const started = await client.startRestore({
           cluster,
           snapshotId: meta.id,
+          ...(flags.allowUnsigned ? { allowUnsigned: true } : {}),
           approvedBy: flags.yes ? whoAmI() : undefined,
           approvalTimeoutMs,
           healthTimeoutMs,

@@ -4,6 +4,8 @@ import type { Cluster, HostSpec } from '../spec';
 import { BIN_DIR } from '../layout';
 import { controlPlaneHosts, etcdHosts, etcdInitialCluster } from '../topology';
 import type { SnapshotMeta } from './snapshots';
+import { shq } from '../shell-quote';
+import { isSnapshotId } from './snapshot-meta';
 
 /**
  * Added to the snapshot's revision on restore, and marked compacted: clients of Kubernetes
@@ -57,7 +59,8 @@ export function restoreMarkerPath(runId: string): string {
   return `${HOST_RESTORE_DIR}/${runId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
 }
 
-export type MemberRestoreState = 'staging' | 'staged' | 'restored' | 'rolled-back';
+export const MEMBER_RESTORE_STATES = ['staging', 'staged', 'restored', 'rolled-back'] as const;
+export type MemberRestoreState = (typeof MEMBER_RESTORE_STATES)[number];
 
 export interface MemberRestoreMarker extends MemberRestorePaths {
   stamp: string;
@@ -72,13 +75,14 @@ export function etcdutlRestoreCommand(
   stagingDir: string,
   token: string,
 ): string {
+  // Every value quoted: the file name comes from stored metadata, the paths from the spec.
   return [
-    `${BIN_DIR}/etcdutl snapshot restore ${snapshotFile}`,
-    `--name=${member.name}`,
-    `--data-dir=${stagingDir}`,
-    `--initial-cluster=${etcdInitialCluster(cluster)}`,
-    `--initial-cluster-token=${token}`,
-    `--initial-advertise-peer-urls=https://${member.address}:2380`,
+    `${BIN_DIR}/etcdutl snapshot restore ${shq(snapshotFile)}`,
+    `--name=${shq(member.name)}`,
+    `--data-dir=${shq(stagingDir)}`,
+    `--initial-cluster=${shq(etcdInitialCluster(cluster))}`,
+    `--initial-cluster-token=${shq(token)}`,
+    `--initial-advertise-peer-urls=${shq(`https://${member.address}:2380`)}`,
     `--bump-revision=${RESTORE_BUMP_REVISION}`,
     '--mark-compacted',
   ].join(' ');
@@ -134,4 +138,27 @@ export function restoreMismatches(meta: SnapshotMeta, checks: RestoredMemberChec
   if (counts.size > 1)
     problems.push(`members disagree: ${checks.map((c) => `${c.member} ${c.keys} keys`).join(', ')}`);
   return problems;
+}
+
+/**
+ * A restore marker read back from a member, checked like user input: its paths steer `mv` and
+ * `rm -rf` on the member, so they must be exactly the ones this spec's data dir and the
+ * marker's stamp give. Throws with the reason otherwise.
+ */
+export function checkedRestoreMarker(text: string, dataDir: string): MemberRestoreMarker {
+  const doc = JSON.parse(text) as Partial<Record<keyof MemberRestoreMarker, unknown>>;
+  const { stamp, snapshotId, state } = doc;
+  if (typeof stamp !== 'string' || !/^\d{8}T\d{6}Z$/.test(stamp))
+    throw new Error('the marker has no valid stamp');
+  if (typeof snapshotId !== 'string' || !isSnapshotId(snapshotId))
+    throw new Error('the marker names no valid snapshot id');
+  if (!MEMBER_RESTORE_STATES.includes(state as MemberRestoreState))
+    throw new Error(`the marker's state ${JSON.stringify(state)} is unknown`);
+  const paths = memberRestorePaths(dataDir, stamp);
+  for (const k of Object.keys(paths) as (keyof MemberRestorePaths)[])
+    if (doc[k] !== paths[k])
+      throw new Error(
+        `the marker's ${k} ${JSON.stringify(doc[k])} is not ${paths[k]} (spec.etcd.dataDir and stamp)`,
+      );
+  return { ...paths, stamp, snapshotId, state: state as MemberRestoreState };
 }

@@ -4,6 +4,7 @@
 import type { Cluster, HostSpec } from '../spec';
 import { files } from '../layout';
 import { controlPlaneHosts, vipParts } from '../topology';
+import { configWord } from './refuse';
 
 /** A stable 8-character VRRP password from the cluster name (VRRP auth is only a guard against mixups). */
 export function vrrpPassword(clusterName: string): string {
@@ -20,13 +21,16 @@ export function renderKeepalivedConfig(c: Cluster, host: HostSpec): string {
   const ep = c.spec.controlPlaneEndpoint;
   if (ep.mode !== 'keepalived') throw new Error('keepalived is only rendered for mode keepalived');
   const { address, prefix } = vipParts(ep.vip);
+  // keepalived.conf has no quoting: every value is a plain word or is refused.
+  const iface = configWord('spec.controlPlaneEndpoint.interface', ep.interface);
+  const vip = configWord('spec.controlPlaneEndpoint.vip', `${address}/${prefix}`);
   const peers = controlPlaneHosts(c)
     .filter((h) => h.name !== host.name)
-    .map((h) => `        ${h.address}`);
+    .map((h) => `        ${configWord(`${h.name} address`, h.address)}`);
   return [
     '# Rendered by hakube; changes are overwritten.',
     'global_defs {',
-    `    router_id ${host.name}`,
+    `    router_id ${configWord('host name', host.name)}`,
     '    script_user root',
     '    enable_script_security',
     '}',
@@ -42,7 +46,7 @@ export function renderKeepalivedConfig(c: Cluster, host: HostSpec): string {
     '',
     'vrrp_instance hakube_api {',
     '    state BACKUP',
-    `    interface ${ep.interface}`,
+    `    interface ${iface}`,
     `    virtual_router_id ${ep.virtualRouterId}`,
     `    priority ${keepalivedPriority(c, host)}`,
     '    advert_int 1',
@@ -50,13 +54,18 @@ export function renderKeepalivedConfig(c: Cluster, host: HostSpec): string {
     // block without peers: leave it out until a second one joins (the join re-renders this).
     ...(peers.length === 0
       ? []
-      : [`    unicast_src_ip ${host.address}`, '    unicast_peer {', ...peers, '    }']),
+      : [
+          `    unicast_src_ip ${configWord(`${host.name} address`, host.address)}`,
+          '    unicast_peer {',
+          ...peers,
+          '    }',
+        ]),
     '    authentication {',
     '        auth_type PASS',
     `        auth_pass ${vrrpPassword(c.metadata.name)}`,
     '    }',
     '    virtual_ipaddress {',
-    `        ${address}/${prefix} dev ${ep.interface}`,
+    `        ${vip} dev ${iface}`,
     '    }',
     '    track_script {',
     '        check_apiserver_lb',

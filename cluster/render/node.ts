@@ -6,6 +6,8 @@ import type { Cluster, HostSpec } from '../spec';
 import { BIN_DIR, CNI_BIN_DIR, files, kubeconfigs, pki } from '../layout';
 import { podDnsAddress } from '../topology';
 import { renderUnit } from './systemd';
+import { REGISTRY_HOST, isPlainHttpUrl } from '../spec';
+import { unsafeValue } from './refuse';
 import { CNI_CONF_DIR, CNI_CONF_TEMPLATE, usesCniTemplate } from './cni';
 
 export const SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -42,11 +44,28 @@ export function renderContainerdConfig(c: Cluster): string {
 /** /etc/containerd/certs.d/<registry>/hosts.toml for each mirrored registry. */
 export function renderRegistryMirrors(c: Cluster): { path: string; content: string }[] {
   return Object.entries(c.spec.registryMirrors).map(([registry, mirrors]) => {
-    const upstream = registry === 'docker.io' ? 'https://registry-1.docker.io' : `https://${registry}`;
-    const hosts = mirrors.flatMap((m) => ['', `[host."${m}"]`, '  capabilities = ["pull", "resolve"]']);
+    // The registry names a folder: only a host[:port] (or _default), never a path.
+    if (!REGISTRY_HOST.test(registry))
+      throw unsafeValue('spec.registryMirrors', registry, 'not a registry host');
+    for (const m of mirrors)
+      if (!isPlainHttpUrl(m))
+        throw unsafeValue(`spec.registryMirrors.${registry}`, m, 'not a plain http(s) URL');
+    // _default holds the mirrors of every registry without a folder of its own: no one server.
+    const upstream =
+      registry === '_default'
+        ? undefined
+        : registry === 'docker.io'
+          ? 'https://registry-1.docker.io'
+          : `https://${registry}`;
+    // JSON strings are TOML basic strings (same escapes).
+    const hosts = mirrors.flatMap((m) => [
+      '',
+      `[host.${JSON.stringify(m)}]`,
+      '  capabilities = ["pull", "resolve"]',
+    ]);
     return {
       path: `/etc/containerd/certs.d/${registry}/hosts.toml`,
-      content: [`server = "${upstream}"`, ...hosts, ''].join('\n'),
+      content: [...(upstream ? [`server = ${JSON.stringify(upstream)}`] : []), ...hosts, ''].join('\n'),
     };
   });
 }

@@ -1,5 +1,6 @@
 // systemd unit rendering shared by every component: one flag per line, sorted as given,
 // so diffs of rendered units are readable and a changed flag changes exactly one line.
+import { configWord } from './refuse';
 
 export interface UnitSpec {
   description: string;
@@ -17,7 +18,11 @@ export interface UnitSpec {
 }
 
 export function formatFlags(flags: [string, string | number | boolean][]): string {
-  return flags.map(([k, v]) => ` \\\n  --${k}=${String(v)}`).join('');
+  // systemd splits ExecStart at blanks, reads quotes, backslashes and %-specifiers, and ends the
+  // line at a newline: a flag value holding any of them is refused, not written.
+  return flags
+    .map(([k, v]) => ` \\\n  --${configWord('flag', k)}=${configWord(`--${k}`, String(v))}`)
+    .join('');
 }
 
 export function renderUnit(u: UnitSpec): string {

@@ -21,6 +21,8 @@ interface Entry {
 
 export class FakeHost implements Host {
   readonly files = new Map<string, Entry>();
+  /** Every command asked of this host, in order. */
+  readonly commands: string[] = [];
   writes = 0;
 
   constructor(
@@ -28,8 +30,14 @@ export class FakeHost implements Host {
     readonly address = '10.0.0.1',
   ) {}
 
-  /** Understands only `find <dirs> -maxdepth 1 -type f -name '*.ext'` (file listings); nothing else. */
+  /** Understands only `find <dirs> -maxdepth 1 -type f -name '*.ext'` (file listings) and `rm -f '<file>'...`. */
   async exec(command: string): Promise<ExecResult> {
+    this.commands.push(command);
+    const rm = /^rm -f (?:-- )?((?:'[^']*' ?)+)$/.exec(command);
+    if (rm) {
+      for (const [, path] of rm[1].matchAll(/'([^']*)'/g)) this.files.delete(path);
+      return { exitCode: 0, stdout: '', stderr: '' };
+    }
     const finds = [...command.matchAll(/find ((?:\/\S+ )+)-maxdepth 1 -type f -name '\*(\.\w+)'/g)];
     if (finds.length === 0) throw new Error(`FakeHost ${this.name} cannot run: ${command}`);
     const found = finds.flatMap(([, dirs, ext]) =>

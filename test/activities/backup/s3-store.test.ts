@@ -28,6 +28,7 @@ before(async () => {
   moto = await startMotoS3();
   await moto.createBucket('etcd-backups');
   dir = mkdtempSync(join(tmpdir(), 'hakube-s3-'));
+  process.env.HAKUBE_BACKUP_KEY_FILE = join(dir, 'backup-signing.key');
   credentialsFile = join(dir, 'credentials');
   writeFileSync(
     credentialsFile,
@@ -45,6 +46,7 @@ function s3Cluster(prefix: string, bucket = 'etcd-backups'): Cluster {
   const target = {
     type: 's3' as const,
     endpoint: moto.endpoint,
+    allowInsecureHttp: true, // moto on loopback
     bucket,
     prefix,
     region: 'us-east-1',
@@ -61,7 +63,8 @@ function metaFor(bytes: Buffer, id: string, takenAt: string): SnapshotMeta {
     id,
     cluster: 'pki',
     member: 'master-2',
-    revision: 42,
+    // The id names the revision (stored metadata is checked against its own id).
+    revision: Number(/-r(\d+)-/.exec(id)?.[1]),
     totalKeys: 10,
     liveKeys: 9,
     sizeBytes: bytes.length,
@@ -90,15 +93,16 @@ test('store, list (newest first, this prefix only), verify, copy to a member, re
   await store.put(member, '/snap/newer.db', m2);
   // Stored again (a retried step): nothing is uploaded twice.
   assert.equal((await store.put(member, '/snap/newer.db', m2)).bytes, 0);
-  // Another cluster's snapshots under a deeper prefix are not this store's.
-  await storeFor(s3Cluster('prod/etcd/other'), hosts).put(member, '/snap/older.db', { ...m1, id: 'x' });
+  // Another store's snapshots under a deeper prefix are not this store's.
+  const deeper = { ...m1, id: 'etcd-pki-20261123T090000Z-r40-dddddddd' };
+  await storeFor(s3Cluster('prod/etcd/other'), hosts).put(member, '/snap/older.db', deeper);
 
   assert.deepEqual(
     (await store.list()).map((m) => m.id),
     [m2.id, m1.id],
   );
   assert.equal(await store.sha256(m1.id), m1.sha256);
-  assert.equal(await store.sha256('missing'), undefined);
+  assert.equal(await store.sha256('etcd-pki-20261123T090000Z-r40-eeeeeeee'), undefined);
   const copied = await store.copyTo(
     new FakeHost('master-3'),
     m2.id,

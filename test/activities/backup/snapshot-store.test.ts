@@ -28,6 +28,9 @@ class FlakyHost extends FakeHost {
   }
 }
 
+// This file's own signing key (the store signs metadata with the worker's key).
+process.env.HAKUBE_BACKUP_KEY_FILE = join(mkdtempSync(join(tmpdir(), 'hakube-key-')), 'backup-signing.key');
+
 const snapshotBytes = Buffer.alloc(64 * 1024, 'etcd');
 const tag = 'backup-run-1';
 const hostFile = `/var/lib/hakube/snapshots/${tag}.db`;
@@ -70,7 +73,7 @@ test('a store cut off half-way leaves nothing that counts; the retry stores it w
     const input = { cluster, host: 'master-2', tag, meta: meta() };
 
     await assert.rejects(backup.storeEtcdSnapshot(input), /connection reset/);
-    assert.deepEqual(await localStore(dir).list(), []);
+    assert.deepEqual(await localStore(dir, 'pki').list(), []);
     await assert.rejects(restore.verifyStoredSnapshot({ cluster, snapshotId: meta().id }), (e: unknown) => {
       assert.ok(e instanceof ApplicationFailure);
       assert.equal(e.type, 'SnapshotNotFound');
@@ -79,7 +82,7 @@ test('a store cut off half-way leaves nothing that counts; the retry stores it w
 
     await backup.storeEtcdSnapshot(input);
     assert.deepEqual(
-      (await localStore(dir).list()).map((m) => m.id),
+      (await localStore(dir, 'pki').list()).map((m) => m.id),
       [meta().id],
     );
     assert.deepEqual(await restore.verifyStoredSnapshot({ cluster, snapshotId: meta().id }), meta());

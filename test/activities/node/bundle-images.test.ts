@@ -28,7 +28,7 @@ const row = (ref: string, d: string) =>
 
 /** A node's containerd: `ctr images ls` / `import` / `label`, importing what the archive map says. */
 class ContainerdHost extends FakeHost {
-  readonly commands: string[] = [];
+  override readonly commands: string[] = [];
   constructor(
     readonly images: Map<string, string>,
     private readonly archives: Record<string, [string, string]>,

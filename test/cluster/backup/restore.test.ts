@@ -44,7 +44,7 @@ test('names a restore leaves: stamp, staging / aside / failed dirs, token, marke
   assert.equal(restoreMarkerPath('0192-ab/../x'), '/var/lib/hakube/restore/0192-ab_.._x.json');
 });
 
-test("etcdutl restore: the member's name and peer URL, the full initial cluster, a new token, the revision bumped", () => {
+test("etcdutl restore: the member's name and peer URL, the full initial cluster, a new token, the revision bumped, every value quoted", () => {
   const c = pkiCluster();
   const cmd = etcdutlRestoreCommand(
     c,
@@ -56,12 +56,12 @@ test("etcdutl restore: the member's name and peer URL, the full initial cluster,
   assert.equal(
     cmd,
     [
-      '/usr/local/bin/etcdutl snapshot restore /s.db',
-      '--name=master-2',
-      '--data-dir=/var/lib/etcd.restoring-x',
-      '--initial-cluster=master-1=https://10.1.1.11:2380,master-2=https://10.1.1.12:2380,master-3=https://10.1.1.13:2380',
-      '--initial-cluster-token=tok',
-      '--initial-advertise-peer-urls=https://10.1.1.12:2380',
+      "/usr/local/bin/etcdutl snapshot restore '/s.db'",
+      "--name='master-2'",
+      "--data-dir='/var/lib/etcd.restoring-x'",
+      "--initial-cluster='master-1=https://10.1.1.11:2380,master-2=https://10.1.1.12:2380,master-3=https://10.1.1.13:2380'",
+      "--initial-cluster-token='tok'",
+      "--initial-advertise-peer-urls='https://10.1.1.12:2380'",
       `--bump-revision=${RESTORE_BUMP_REVISION}`,
       '--mark-compacted',
     ].join(' '),

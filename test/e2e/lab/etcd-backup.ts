@@ -30,8 +30,9 @@ function inFreshFolder(run: (dir: string) => Promise<void>): () => Promise<void>
 }
 
 /** Every snapshot the target counts has its file, whole (sha256 as recorded); nothing partial is counted. */
-async function assertOnlyVerifiedSnapshots(dir: string): Promise<void> {
-  for (const m of await localStore(dir).list()) assert.equal(sha256Of(join(dir, `${m.id}.db`)), m.sha256);
+async function assertOnlyVerifiedSnapshots(dir: string, cluster: string): Promise<void> {
+  for (const m of await localStore(dir, cluster).list())
+    assert.equal(sha256Of(join(dir, `${m.id}.db`)), m.sha256);
   const files = readdirSync(dir);
   const partial = files.filter((f) => f.endsWith('.partial'));
   for (const p of partial)
@@ -76,7 +77,7 @@ export function registerEtcdBackupTests(ctx: InstalledLab): void {
         `${first.member} is the leader`,
       );
       // Exactly the 2 newest remain, each with its metadata; nothing partial.
-      const stored = await localStore(dir).list();
+      const stored = await localStore(dir, ctx.cluster.metadata.name).list();
       assert.deepEqual(
         stored.map((m) => m.id).sort(),
         results
@@ -89,7 +90,7 @@ export function registerEtcdBackupTests(ctx: InstalledLab): void {
         [],
       );
       assert.equal(readdirSync(dir).filter((f) => f.endsWith('.db')).length, 2);
-      await assertOnlyVerifiedSnapshots(dir);
+      await assertOnlyVerifiedSnapshots(dir, ctx.cluster.metadata.name);
       // The member's own copy is gone once stored.
       const left = await ctx.on(first.member).exec('ls /var/lib/hakube/snapshots');
       assert.equal(left.stdout.trim(), '');
@@ -116,10 +117,12 @@ export function registerEtcdBackupTests(ctx: InstalledLab): void {
         );
         await ctx.restartWorker(`backup with phase ${phase} ${status}`);
         const result = await ctx.client.result<BackupResult>(workflowId);
-        assert.ok((await localStore(dir).list()).some((m) => m.id === result.snapshot.id));
-        await assertOnlyVerifiedSnapshots(dir);
+        assert.ok(
+          (await localStore(dir, ctx.cluster.metadata.name).list()).some((m) => m.id === result.snapshot.id),
+        );
+        await assertOnlyVerifiedSnapshots(dir, ctx.cluster.metadata.name);
       }
-      assert.equal((await localStore(dir).list()).length, 2);
+      assert.equal((await localStore(dir, ctx.cluster.metadata.name).list()).length, 2);
     }),
   );
 
@@ -145,7 +148,11 @@ export function registerEtcdBackupTests(ctx: InstalledLab): void {
         'a run',
       );
       const first = await ctx.client.result<BackupResult>(firstRun.workflowId);
-      await eventually(async () => (await localStore(dir).list()).length === 1, 10_000, 'a stored snapshot');
+      await eventually(
+        async () => (await localStore(dir, ctx.cluster.metadata.name).list()).length === 1,
+        10_000,
+        'a stored snapshot',
+      );
       // A second run, kept 1: exactly its snapshot remains. (A run's id carries its start
       // second: trigger it in the next one.)
       await new Promise((r) => setTimeout(r, 1100));
@@ -161,7 +168,7 @@ export function registerEtcdBackupTests(ctx: InstalledLab): void {
       const second = await ctx.client.result<BackupResult>(secondRun.workflowId);
       assert.deepEqual(second.deleted, [first.snapshot.id]);
       assert.deepEqual(
-        (await localStore(dir).list()).map((m) => m.id),
+        (await localStore(dir, ctx.cluster.metadata.name).list()).map((m) => m.id),
         [second.snapshot.id],
       );
       await changeBackupSchedule(ctx.client, name, 'pause');
