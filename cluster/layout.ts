@@ -54,6 +54,9 @@ export const files = {
   containerdConfig: '/etc/containerd/config.toml',
   crictlConfig: '/etc/crictl.yaml',
   etcdEnv: '/etc/etcd/hakube-etcd.env',
+  /** kube-apiserver's EncryptionConfiguration (cluster/render/encryption.ts): holds a key, 0600. */
+  encryptionConfig: `${KUBE_DIR}/encryption-config.yaml`,
+  auditPolicy: `${KUBE_DIR}/audit-policy.yaml`,
 } as const;
 
 export function unitPath(name: string): string {

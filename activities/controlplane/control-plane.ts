@@ -1,7 +1,9 @@
 // Control-plane components as systemd units, the /readyz gate through the API endpoint, the
 // bootstrap RBAC, and leader-election status for controller-manager and scheduler.
 import { ApplicationFailure } from '@temporalio/common';
-import { BIN_DIR, kubeconfigs } from '../../cluster/layout';
+import { BIN_DIR, files, kubeconfigs, pki } from '../../cluster/layout';
+import { renderAuditPolicy } from '../../cluster/render/audit-policy';
+import { shq } from '../ssh/shell';
 import {
   renderApiserverUnit,
   renderControllerManagerUnit,
@@ -31,6 +33,7 @@ export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
       return ensureService(host, {
         unit: 'kube-apiserver',
         unitContent: renderApiserverUnit(input.cluster, spec),
+        files: [{ path: files.auditPolicy, content: renderAuditPolicy(), mode: 0o600 }],
       });
     },
 
@@ -57,7 +60,9 @@ export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
         ? `https://127.0.0.1:${apiserverPort(input.cluster)}`
         : apiEndpoint(input.cluster).url;
       const url = `${base}/readyz`;
-      const r = await host.exec(`curl -sk --max-time 5 ${url}`);
+      // Checked against the cluster CA: a probe that trusts any certificate would also pass
+      // for whatever answers on the VIP.
+      const r = await host.exec(`curl -s --cacert ${pki.ca.cert} --max-time 5 ${shq(url)}`);
       if (r.exitCode !== 0 || r.stdout.trim() !== 'ok') {
         throw ApplicationFailure.create({
           type: ApiserverNotReady,

@@ -29,6 +29,11 @@ import {
 } from './ensure-ca';
 import { ensureCertificate, ensureKubeconfig } from './ensure-leaf';
 import { inspectCertificates, type InspectResult } from './inspect';
+import {
+  distributeEncryptionConfig,
+  ensureEncryptionConfigOnSource,
+  type EncryptionConfigResult,
+} from './encryption-config';
 
 export type { IssuedCert, KeyPairResult, InspectResult };
 export type PkiClusterSource = Cluster | PkiClusterInput;
@@ -48,6 +53,7 @@ export interface AuthoritiesResult {
   host: string;
   cas: IssuedCert[];
   serviceAccountKey: KeyPairResult;
+  encryptionConfig: EncryptionConfigResult;
 }
 
 function profileOf<K extends PkiProfile['kind']>(
@@ -91,6 +97,13 @@ export function createPkiActivities(deps: PkiDeps) {
     const profile = serviceAccountProfile(input);
     if (host === profile.sourceHost) return ensureKeyPairOnSource(hostFor(host), profile);
     return distributeKeyPair(hostFor(profile.sourceHost), hostFor(host), profile);
+  }
+
+  /** The Secrets' encryption keys go where the SA key goes: every control-plane host, from the first. */
+  async function encryptionConfigOn(input: PkiClusterInput, hostFor: (n: string) => Host, host: string) {
+    const source = serviceAccountProfile(input).sourceHost;
+    if (host === source) return ensureEncryptionConfigOnSource(hostFor(host));
+    return distributeEncryptionConfig(hostFor(source), hostFor(host));
   }
 
   return {
@@ -147,6 +160,7 @@ export function createPkiActivities(deps: PkiDeps) {
         host: sa.sourceHost,
         cas,
         serviceAccountKey: await serviceAccountOn(input, hostFor, sa.sourceHost),
+        encryptionConfig: await encryptionConfigOn(input, hostFor, sa.sourceHost),
       };
     },
 
@@ -161,8 +175,10 @@ export function createPkiActivities(deps: PkiDeps) {
       for (const profile of caProfiles(input)) {
         if (profile.certHosts.includes(req.host)) results.push(await caOn(hostFor, profile, req.host));
       }
-      if (serviceAccountProfile(input).hosts.includes(req.host))
+      if (serviceAccountProfile(input).hosts.includes(req.host)) {
         await serviceAccountOn(input, hostFor, req.host);
+        await encryptionConfigOn(input, hostFor, req.host);
+      }
       const signer = async (ca: CaName) => {
         if (!signers.has(ca)) signers.set(ca, await loadSigner(input, hostFor, ca));
         return signers.get(ca) as LoadedCa;

@@ -1,11 +1,21 @@
 // kube-apiserver, kube-controller-manager and kube-scheduler as systemd units, flags as in
 // the binary-install runbooks (and kubeadm's static pods), leader election on.
 import type { Cluster, HostSpec } from '../spec';
-import { BIN_DIR, kubeconfigs, pki } from '../layout';
+import { BIN_DIR, files, kubeconfigs, pki } from '../layout';
 import { apiserverPort, etcdClientUrls } from '../topology';
 import { renderUnit } from './systemd';
 
 type Flags = [string, string | number | boolean][];
+
+/** TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3's are fixed by Go); the CIS list. */
+export const TLS_CIPHER_SUITES = [
+  'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+  'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305',
+  'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+  'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305',
+].join(',');
 
 export function apiserverFlags(c: Cluster, host: HostSpec): Flags {
   const { network } = c.spec;
@@ -22,6 +32,9 @@ export function apiserverFlags(c: Cluster, host: HostSpec): Flags {
     ['tls-private-key-file', pki.apiserver.key],
     ['kubelet-client-certificate', pki.apiserverKubeletClient.cert],
     ['kubelet-client-key', pki.apiserverKubeletClient.key],
+    // Kubelets serve certificates the cluster CA signed (serverTLSBootstrap and the approver):
+    // logs, exec and port-forward check them instead of trusting any.
+    ['kubelet-certificate-authority', pki.ca.cert],
     ['kubelet-preferred-address-types', 'InternalIP,Hostname,ExternalIP'],
     // Close watches when stopping (clients reconnect through the VIP to another apiserver):
     // otherwise open watches hold a stop, and every rolling restart, for the 60 s request timeout.
@@ -43,11 +56,18 @@ export function apiserverFlags(c: Cluster, host: HostSpec): Flags {
     ['requestheader-group-headers', 'X-Remote-Group'],
     ['requestheader-username-headers', 'X-Remote-User'],
     ['enable-aggregator-routing', true],
+    // Secrets are ciphertext in etcd and in snapshots (cluster/render/encryption.ts); a key
+    // added to the file is picked up without a restart.
+    ['encryption-provider-config', files.encryptionConfig],
+    ['encryption-provider-config-automatic-reload', true],
+    ['audit-policy-file', files.auditPolicy],
     ['audit-log-path', '/var/log/kubernetes/audit.log'],
     ['audit-log-maxage', 30],
     ['audit-log-maxbackup', 10],
     ['audit-log-maxsize', 100],
     ['event-ttl', '1h'],
+    ['profiling', false],
+    ['tls-cipher-suites', TLS_CIPHER_SUITES],
   ];
 }
 
@@ -72,6 +92,9 @@ export function controllerManagerFlags(c: Cluster): Flags {
     ['service-account-private-key-file', pki.serviceAccount.key],
     ['use-service-account-credentials', true],
     ['controllers', '*,bootstrapsigner,tokencleaner'],
+    ['profiling', false],
+    // Finished pods are collected before they fill etcd (the default keeps 12,500).
+    ['terminated-pod-gc-threshold', 1000],
   ];
 }
 
@@ -82,6 +105,7 @@ export function schedulerFlags(): Flags {
     ['authentication-kubeconfig', kubeconfigs.scheduler],
     ['authorization-kubeconfig', kubeconfigs.scheduler],
     ['leader-elect', true],
+    ['profiling', false],
   ];
 }
 

@@ -6,6 +6,7 @@ import type { Cluster, HostSpec } from '../spec';
 import { BIN_DIR, CNI_BIN_DIR, files, kubeconfigs, pki } from '../layout';
 import { podDnsAddress } from '../topology';
 import { renderUnit } from './systemd';
+import { TLS_CIPHER_SUITES } from './control-plane';
 import { REGISTRY_HOST, isPlainHttpUrl } from '../spec';
 import { unsafeValue } from './refuse';
 import { CNI_CONF_DIR, CNI_CONF_TEMPLATE, usesCniTemplate } from './cni';
@@ -106,6 +107,9 @@ export function renderKubeletConfig(
     maxPods: 110,
     resolvConf: '/etc/resolv.conf',
     tlsMinVersion: 'VersionTLS12',
+    tlsCipherSuites: TLS_CIPHER_SUITES.split(','),
+    // A fork bomb in one pod cannot take the node's PIDs (CIS 4.2.13).
+    podPidsLimit: 4096,
     // kubelet >= 1.35 refuses cgroup v1 unless told otherwise (preflight warns).
     ...(cgroups.version === 1 ? { failCgroupV1: false } : {}),
     // No writable memory/cpu controllers (read-only in a container, or missing): no kubepods
@@ -152,7 +156,8 @@ export function renderKubeProxyConfig(c: Cluster, host: HostSpec): string {
     kind: 'KubeProxyConfiguration',
     clientConnection: { kubeconfig: kubeconfigs.kubeProxy },
     bindAddress: '0.0.0.0',
-    metricsBindAddress: '0.0.0.0:10249',
+    // Metrics on loopback only: they describe every Service of the cluster to whoever asks.
+    metricsBindAddress: '127.0.0.1:10249',
     healthzBindAddress: '0.0.0.0:10256',
     hostnameOverride: host.name,
     clusterCIDR: c.spec.network.podCIDR,

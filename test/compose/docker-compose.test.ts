@@ -35,9 +35,9 @@ test('services: PostgreSQL, Temporal, Web UI and the hakube worker, each with a 
     assert.ok(svc.healthcheck?.test.length, `${name} has no health check`);
 });
 
-test('ports: gRPC 7233 and the Web UI are published', () => {
-  assert.ok(compose.services.temporal.ports?.includes('7233:7233'));
-  assert.ok(compose.services['temporal-ui'].ports?.some((p) => p.endsWith(':8080')));
+test('ports: gRPC 7233 and the Web UI are published on loopback unless an address is chosen', () => {
+  assert.deepEqual(compose.services.temporal.ports, ['${HAKUBE_PUBLISH_ADDRESS:-127.0.0.1}:7233:7233']);
+  assert.deepEqual(compose.services['temporal-ui'].ports, ['${HAKUBE_PUBLISH_ADDRESS:-127.0.0.1}:8080:8080']);
 });
 
 test('PostgreSQL data lives in a named volume; the worker is built from the Dockerfile', () => {
@@ -53,8 +53,26 @@ test('startup order waits on health: postgres → temporal → UI and worker', (
   assert.equal(compose.services['hakube-worker'].depends_on?.temporal.condition, 'service_healthy');
 });
 
-test('docker-compose config accepts the file', () => {
-  const r = spawnSync('docker-compose', ['-f', file, 'config', '-q'], { encoding: 'utf8' });
+function composeConfig(env: NodeJS.ProcessEnv) {
+  const { HAKUBE_DB_PASSWORD: _unset, HAKUBE_PUBLISH_ADDRESS: _unset2, ...rest } = process.env;
+  const r = spawnSync('docker-compose', ['-f', file, 'config'], {
+    encoding: 'utf8',
+    env: { ...rest, ...env },
+  });
   assert.equal(r.error, undefined, 'docker-compose is missing: run bash scripts/setup.sh');
+  return r;
+}
+
+test('docker-compose config accepts the file; ports resolve to loopback', () => {
+  const r = composeConfig({ HAKUBE_DB_PASSWORD: 's3cret-for-the-test' });
   assert.equal(r.status, 0, r.stderr);
+  const resolved = parse(r.stdout) as { services: Record<string, { ports: unknown[] }> };
+  assert.match(JSON.stringify(resolved.services.temporal.ports), /127\.0\.0\.1/);
+  assert.doesNotMatch(JSON.stringify(resolved.services.temporal.ports), /0\.0\.0\.0/);
+});
+
+test('there is no default database password: without HAKUBE_DB_PASSWORD the stack does not start', () => {
+  const r = composeConfig({});
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /HAKUBE_DB_PASSWORD/);
 });

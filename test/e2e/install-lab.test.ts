@@ -26,6 +26,7 @@ import { registerEtcdRestoreTests } from './lab/etcd-restore';
 import { registerNodeTests } from './lab/nodes';
 import { registerWorkloadTests } from './lab/workloads';
 import { registerResetTests } from './lab/reset';
+import { registerSecurityTests } from './lab/security';
 import { kubectl, scheduledActivities, type InstalledLab } from './lab/installed-lab';
 
 const LAB = 't-install';
@@ -262,6 +263,7 @@ test('running install again is a no-op that verifies health; no private key in t
 });
 
 registerWorkloadTests(installed);
+registerSecurityTests(installed);
 registerKubeconfigTests(installed);
 registerCertsCheckTests(installed);
 registerCertsRotateTests(installed);

@@ -36,6 +36,8 @@ async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
   return err.cause;
 }
 
+const SECRET_MARKER = 'hakube-e2e-plaintext-4711';
+
 export function registerEtcdRestoreTests(ctx: InstalledLab): void {
   let spec: Cluster;
   let snapshot: SnapshotMeta;
@@ -60,8 +62,14 @@ export function registerEtcdRestoreTests(ctx: InstalledLab): void {
     };
     spec = { ...ctx.cluster, spec: { ...ctx.cluster.spec, etcd: { ...ctx.cluster.spec.etcd, backup } } };
     await putKeys(ctx.on('master-1'), FIRST);
+    // A Secret in the snapshot: ciphertext in etcd, so nowhere in the snapshot file in the clear.
+    await ctx
+      .on('master-1')
+      .run(kubectl(`-n default create secret generic restore-check --from-literal=v=${SECRET_MARKER}`));
     const { workflowId } = await ctx.client.startBackup({ cluster: spec });
     snapshot = (await ctx.client.result<BackupResult>(workflowId)).snapshot;
+    const clear = await ctx.on('worker-1').exec(`grep -c ${SECRET_MARKER} ${SFTP_DIR}/${snapshot.id}.db`);
+    assert.equal(clear.stdout.trim(), '0', 'the Secret is in the snapshot in the clear');
     assert.ok(snapshot.liveKeys !== undefined && snapshot.liveKeys > 1000, `liveKeys ${snapshot.liveKeys}`);
     const stored = await ctx.on('worker-1').run(`sha256sum ${SFTP_DIR}/${snapshot.id}.db; ls ${SFTP_DIR}`);
     assert.equal(stored.stdout.split(' ')[0], snapshot.sha256);
@@ -168,6 +176,11 @@ export function registerEtcdRestoreTests(ctx: InstalledLab): void {
       assert.equal(staged.stdout.trim(), '0', `${h}: the copy of the snapshot is removed`);
     }
     assert.equal((await ctx.on('master-2').run(kubectl('get --raw /readyz'))).stdout.trim(), 'ok');
+    // Encrypted in the snapshot, readable after the restore: the members kept their keys.
+    const secret = await ctx
+      .on('master-2')
+      .run(kubectl("-n default get secret restore-check -o jsonpath='{.data.v}'"));
+    assert.equal(Buffer.from(secret.stdout.trim(), 'base64').toString(), SECRET_MARKER);
 
     checkedHistory(ctx, started.workflowId, 'etcd-restore-lab.json');
   });

@@ -1,0 +1,79 @@
+// Hardening checked on the installed lab: Secrets are ciphertext in etcd, the audit log records
+// changes (Secrets at Metadata level only, never their contents), files holding keys are 0600
+// root, profiling is off, and kube-proxy's metrics answer on loopback only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { etcdctl, LOCAL_ETCD } from '../../../cluster/etcdctl';
+import { files, pki } from '../../../cluster/layout';
+import { encryptedSecretPrefix } from '../../../cluster/render/encryption';
+import { controlPlaneHosts, nodeHosts } from '../../../cluster/topology';
+import { eventually } from '../../helpers/temporal';
+import { kubectl, type InstalledLab } from './installed-lab';
+
+const MARKER = 'hakube-e2e-secret-value-0451';
+
+export function registerSecurityTests(ctx: InstalledLab): void {
+  const m1 = () => ctx.on('master-1');
+
+  test('security: a Secret read straight from etcd is ciphertext; the API reads it back', async () => {
+    await m1().run(kubectl('-n default delete secret security-check --ignore-not-found'));
+    await m1().run(kubectl(`-n default create secret generic security-check --from-literal=v=${MARKER}`));
+    const raw = await m1().run(
+      `${etcdctl(LOCAL_ETCD, 'get /registry/secrets/default/security-check --print-value-only')} | base64 -w0`,
+    );
+    const value = Buffer.from(raw.stdout.trim(), 'base64');
+    assert.ok(value.length > 0, 'the Secret is not in etcd');
+    assert.equal(value.subarray(0, encryptedSecretPrefix().length).toString(), encryptedSecretPrefix());
+    assert.equal(value.includes(MARKER), false, 'the Secret is in etcd in the clear');
+    const back = await m1().run(kubectl("-n default get secret security-check -o jsonpath='{.data.v}'"));
+    assert.equal(Buffer.from(back.stdout.trim(), 'base64').toString(), MARKER);
+  });
+
+  test('security: the audit log records the Secret being created, at Metadata level, without its value', async () => {
+    const masters = controlPlaneHosts(ctx.cluster).map((h) => h.name);
+    const lines = await eventually(
+      async () => {
+        const found: string[] = [];
+        for (const m of masters) {
+          const r = await ctx
+            .on(m)
+            .exec(`grep -h '"name":"security-check"' /var/log/kubernetes/audit.log || true`);
+          found.push(...r.stdout.split('\n').filter(Boolean));
+        }
+        return found.some((l) => l.includes('"verb":"create"')) ? found : undefined;
+      },
+      30_000,
+      'an audit entry for the Secret',
+    );
+    for (const line of lines) {
+      const entry = JSON.parse(line) as { level: string; objectRef: { resource: string } };
+      assert.equal(entry.objectRef.resource, 'secrets');
+      assert.equal(entry.level, 'Metadata', line);
+      assert.equal(line.includes(MARKER), false, 'the audit log holds the Secret value');
+    }
+  });
+
+  test('security: key files 0600 root; profiling off; kube-proxy metrics on loopback only', async () => {
+    for (const h of controlPlaneHosts(ctx.cluster)) {
+      const modes = await ctx
+        .on(h.name)
+        .run(
+          `stat -c '%n %a %U' ${[files.encryptionConfig, files.auditPolicy, pki.ca.key, pki.serviceAccount.key, pki.apiserver.key].join(' ')}`,
+        );
+      for (const line of modes.stdout.trim().split('\n'))
+        assert.match(line, / 600 root$/, `${h.name}: ${line}`);
+    }
+    const pprof = await m1().exec(kubectl('get --raw /debug/pprof/'));
+    assert.notEqual(pprof.exitCode, 0, 'the apiserver serves /debug/pprof');
+    for (const h of nodeHosts(ctx.cluster)) {
+      const open = await ctx
+        .on(h.name)
+        .exec(`curl -s -o /dev/null -w '%{http_code}' http://${h.address}:10249/metrics`);
+      assert.notEqual(open.stdout.trim(), '200', `${h.name}: kube-proxy metrics on ${h.address}`);
+      const local = await ctx
+        .on(h.name)
+        .exec(`curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:10249/metrics`);
+      assert.equal(local.stdout.trim(), '200', `${h.name}: kube-proxy metrics on loopback`);
+    }
+  });
+}
