@@ -1,8 +1,9 @@
-// Pinned host keys in an OpenSSH known_hosts file. Unknown hosts are recorded on first
-// contact (trust on first use, logged) unless the policy is strict; a changed key is refused.
+// Pinned host keys in an OpenSSH known_hosts file (plain and hashed names, wildcards and
+// negations, @revoked keys). Unknown hosts are recorded on first contact (trust on first use,
+// logged) unless the policy is strict; a changed or revoked key is refused.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ErrorTypes } from '../../cluster/errors';
 import { SshError } from './errors';
 
@@ -26,16 +27,72 @@ export function fingerprint(blob: Buffer): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
-export function lookupKnownKeys(file: string, hostName: string): KnownKey[] {
-  if (!existsSync(file)) return [];
-  const keys: KnownKey[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const trimmed = line.trim();
-    if (!trimmed || trimmed.startsWith('#') || trimmed.startsWith('@')) continue;
-    const [hosts, keyType, base64] = trimmed.split(/\s+/);
-    if (base64 && hosts.split(',').includes(hostName)) keys.push({ keyType, base64 });
+export interface KnownHostsEntry {
+  /** `@revoked`: never accept this key; `@cert-authority`: a CA for host certificates (not used). */
+  marker?: 'revoked' | 'cert-authority';
+  patterns: string;
+  keyType: string;
+  base64: string;
+}
+
+/** The lines of a known_hosts file, as OpenSSH reads them (comments and blank lines skipped). */
+export function parseKnownHosts(text: string): KnownHostsEntry[] {
+  const entries: KnownHostsEntry[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (!fields[0] || fields[0].startsWith('#')) continue;
+    let marker: KnownHostsEntry['marker'];
+    if (fields[0].startsWith('@')) {
+      const m = fields.shift() as string;
+      if (m !== '@revoked' && m !== '@cert-authority') continue; // unknown marker: OpenSSH skips the line
+      marker = m === '@revoked' ? 'revoked' : 'cert-authority';
+    }
+    const [patterns, keyType, base64] = fields;
+    if (patterns && keyType && base64) entries.push({ marker, patterns, keyType, base64 });
   }
-  return keys;
+  return entries;
+}
+
+/** One pattern of OpenSSH's: `*` and `?` wildcards, case-insensitive. */
+function wildcardMatch(pattern: string, name: string): boolean {
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, 'i').test(name);
+}
+
+/** A hashed name (`|1|salt|hash`, HashKnownHosts): HMAC-SHA1 of the name under the salt. */
+function hashedMatch(entry: string, name: string): boolean {
+  const [, kind, salt, hash] = entry.split('|');
+  if (kind !== '1' || !salt || !hash) return false;
+  const mac = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest();
+  const want = Buffer.from(hash, 'base64');
+  return want.length === mac.length && timingSafeEqual(want, mac);
+}
+
+/** Whether `name` is one of `patterns` (comma-separated; `!pattern` excludes; hashed entries too). */
+export function hostMatches(patterns: string, name: string): boolean {
+  if (patterns.startsWith('|')) return hashedMatch(patterns, name);
+  let matched = false;
+  for (const p of patterns.split(',')) {
+    if (p.startsWith('!')) {
+      if (wildcardMatch(p.slice(1), name)) return false;
+    } else if (wildcardMatch(p, name)) matched = true;
+  }
+  return matched;
+}
+
+function entriesFor(file: string, hostName: string): KnownHostsEntry[] {
+  if (!existsSync(file)) return [];
+  return parseKnownHosts(readFileSync(file, 'utf8')).filter((e) => hostMatches(e.patterns, hostName));
+}
+
+/** The keys pinned for `hostName` (revoked keys and CA lines are not pins). */
+export function lookupKnownKeys(file: string, hostName: string): KnownKey[] {
+  return entriesFor(file, hostName)
+    .filter((e) => e.marker === undefined)
+    .map(({ keyType, base64 }) => ({ keyType, base64 }));
 }
 
 export interface HostKeyDecision {
@@ -53,6 +110,15 @@ export function checkHostKey(
   log: (msg: string) => void,
 ): HostKeyDecision {
   const presented = blob.toString('base64');
+  const entries = entriesFor(file, hostName);
+  if (entries.some((e) => e.marker === 'revoked' && e.base64 === presented))
+    return {
+      accepted: false,
+      error: new SshError(
+        ErrorTypes.HostKeyMismatch,
+        `${hostName}: host key ${keyTypeOf(blob)} ${fingerprint(blob)} is marked @revoked in ${file}`,
+      ),
+    };
   const known = lookupKnownKeys(file, hostName);
   if (known.some((k) => k.base64 === presented)) return { accepted: true };
   if (known.length > 0) {

@@ -14,6 +14,24 @@ export interface PoolOptions {
   log?: Logger;
 }
 
+/**
+ * Everything that decides what a connection may do: a connection opened with one key file or
+ * under trust-on-first-use is never handed to a spec that names another key or asks for strict.
+ */
+export function poolKey(t: SshTarget): string {
+  const b = t.bastion;
+  return JSON.stringify([
+    t.user,
+    t.address,
+    t.port,
+    t.privateKeyPath,
+    t.knownHostsPath,
+    t.hostKeyPolicy,
+    t.sudo === true,
+    b ? [b.user, b.address, b.port, b.privateKeyPath] : null,
+  ]);
+}
+
 export class SshPool {
   private readonly entries = new Map<string, Entry>();
   private readonly idleMs: number;
@@ -26,13 +44,9 @@ export class SshPool {
     this.log = opts.log ?? (() => {});
   }
 
-  private key(t: SshTarget): string {
-    return `${t.user}@${t.address}:${t.port}${t.bastion ? `|via ${t.bastion.user}@${t.bastion.address}:${t.bastion.port}` : ''}`;
-  }
-
   /** Runs fn with a live connection to the target (reconnecting if the last one dropped). */
   async use<T>(target: SshTarget, fn: (c: SshConnection) => Promise<T>): Promise<T> {
-    const key = this.key(target);
+    const key = poolKey(target);
     let entry = this.entries.get(key);
     if (entry && (await entry.connection.then((c) => c.closed).catch(() => true))) {
       this.entries.delete(key);
