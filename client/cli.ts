@@ -19,6 +19,7 @@ import { registerKubeconfigCommand } from './commands/kubeconfig';
 import { registerCertsCommand } from './commands/certs';
 import { registerBundleCommands } from './commands/bundle';
 import { registerNodeCommands } from './commands/node';
+import { registerHostsCommands } from './commands/hosts';
 import { BundleInputError, ChecksumParseError } from '../cluster/bundle';
 import { PortInUseError } from './server/dev-server';
 import { LabInputError } from '../lab/names';
@@ -50,6 +51,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerKubeconfigCommand(program);
   registerCertsCommand(program, setExit);
   registerNodeCommands(program, setExit);
+  registerHostsCommands(program, setExit);
   registerLabCommands(program);
   registerBundleCommands(program);
   registerCodecServerCommand(program);

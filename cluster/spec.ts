@@ -90,8 +90,10 @@ const bastion = z.strictObject({
 
 const knownHosts = z.strictObject({
   path: localPath.default('~/.hakube/known_hosts'),
-  // trust-on-first-use records an unknown host's key (and logs it); strict refuses unknown hosts.
-  policy: z.enum(['strict', 'trust-on-first-use']).default('trust-on-first-use'),
+  // strict (the default) refuses hosts whose key is not recorded: `hakube hosts scan --accept`
+  // records them after a person compared fingerprints. trust-on-first-use records an unknown
+  // host's key on first contact (and logs it): convenient, and open to whoever answers first.
+  policy: z.enum(['strict', 'trust-on-first-use']).default('strict'),
 });
 
 const ssh = z.strictObject({
@@ -100,7 +102,7 @@ const ssh = z.strictObject({
   privateKeyPath: localPath,
   sudo: z.boolean().optional(),
   connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
-  knownHosts: knownHosts.default({ path: '~/.hakube/known_hosts', policy: 'trust-on-first-use' }),
+  knownHosts: knownHosts.default({ path: '~/.hakube/known_hosts', policy: 'strict' }),
   bastion: bastion.optional(),
 });
 

@@ -19,7 +19,8 @@ export function renderLabSpec(lab: LabRecord): string {
         user: 'root',
         port: 22,
         privateKeyPath: keyPath(lab.name),
-        knownHosts: { path: knownHostsPath(lab.name), policy: 'trust-on-first-use' },
+        // The lab recorded every machine's host key when it booted them.
+        knownHosts: { path: knownHostsPath(lab.name), policy: 'strict' },
       },
       hosts: lab.hosts.map((h) => ({
         name: h.name,

@@ -65,6 +65,37 @@ function connectClient(
   });
 }
 
+/** An authenticated connection to the target's bastion and a forwarded socket to the target. */
+export async function tunnelThroughBastion(
+  target: SshTarget,
+  log: Logger,
+): Promise<{ bastion: Client; sock: ClientChannel }> {
+  const b = target.bastion;
+  if (!b) throw new Error(`${target.name} has no bastion`);
+  const bastion = await connectClient(
+    {
+      host: b.address,
+      port: b.port,
+      username: b.user,
+      privateKey: readKey(b.privateKeyPath, `bastion ${b.address}`),
+      readyTimeout: target.connectTimeoutMs ?? 15_000,
+    },
+    `bastion ${b.address}`,
+    target.knownHostsPath,
+    target.hostKeyPolicy,
+    log,
+  );
+  const sock = await new Promise<ClientChannel>((resolve, reject) =>
+    bastion.forwardOut('127.0.0.1', 0, target.address, target.port, (err, stream) =>
+      err ? reject(classifyConnectError(err, `${target.name} via bastion ${b.address}`)) : resolve(stream),
+    ),
+  ).catch((err: unknown) => {
+    bastion.end();
+    throw err;
+  });
+  return { bastion, sock };
+}
+
 export class SshConnection {
   private sftpSession?: Promise<SFTPWrapper>;
   private readonly channels = new Semaphore(MAX_CHANNELS);
@@ -82,29 +113,9 @@ export class SshConnection {
   static async open(target: SshTarget, log: Logger): Promise<SshConnection> {
     const where = `${target.name} (${target.user}@${target.address}:${target.port})`;
     const timeout = target.connectTimeoutMs ?? 15_000;
-    let bastion: Client | undefined;
-    let sock: ClientChannel | undefined;
-    if (target.bastion) {
-      const b = target.bastion;
-      bastion = await connectClient(
-        {
-          host: b.address,
-          port: b.port,
-          username: b.user,
-          privateKey: readKey(b.privateKeyPath, `bastion ${b.address}`),
-          readyTimeout: timeout,
-        },
-        `bastion ${b.address}`,
-        target.knownHostsPath,
-        target.hostKeyPolicy,
-        log,
-      );
-      sock = await new Promise<ClientChannel>((resolve, reject) =>
-        bastion?.forwardOut('127.0.0.1', 0, target.address, target.port, (err, stream) =>
-          err ? reject(classifyConnectError(err, `${where} via bastion`)) : resolve(stream),
-        ),
-      );
-    }
+    const tunnel = target.bastion ? await tunnelThroughBastion(target, log) : undefined;
+    const bastion = tunnel?.bastion;
+    const sock = tunnel?.sock;
     const client = await connectClient(
       {
         host: target.address,

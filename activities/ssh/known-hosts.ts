@@ -101,6 +101,24 @@ export interface HostKeyDecision {
   error?: SshError;
 }
 
+export type HostKeyStatus = 'known' | 'unknown' | 'changed' | 'revoked';
+
+/** What known_hosts says of the key `hostName` presented. */
+export function hostKeyStatus(file: string, hostName: string, blob: Buffer): HostKeyStatus {
+  const presented = blob.toString('base64');
+  const entries = entriesFor(file, hostName);
+  if (entries.some((e) => e.marker === 'revoked' && e.base64 === presented)) return 'revoked';
+  const pins = entries.filter((e) => e.marker === undefined);
+  if (pins.some((k) => k.base64 === presented)) return 'known';
+  return pins.length > 0 ? 'changed' : 'unknown';
+}
+
+/** Records a key for `hostName` (trust on first use, or `hakube hosts scan --accept`). */
+export function recordHostKey(file: string, hostName: string, blob: Buffer): void {
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, `${hostName} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`, { mode: 0o600 });
+}
+
 /** Decides about the key a server presented; records it when trust-on-first-use applies. */
 export function checkHostKey(
   file: string,
@@ -109,39 +127,38 @@ export function checkHostKey(
   policy: 'strict' | 'trust-on-first-use',
   log: (msg: string) => void,
 ): HostKeyDecision {
-  const presented = blob.toString('base64');
-  const entries = entriesFor(file, hostName);
-  if (entries.some((e) => e.marker === 'revoked' && e.base64 === presented))
-    return {
-      accepted: false,
-      error: new SshError(
-        ErrorTypes.HostKeyMismatch,
-        `${hostName}: host key ${keyTypeOf(blob)} ${fingerprint(blob)} is marked @revoked in ${file}`,
-      ),
-    };
-  const known = lookupKnownKeys(file, hostName);
-  if (known.some((k) => k.base64 === presented)) return { accepted: true };
-  if (known.length > 0) {
-    return {
-      accepted: false,
-      error: new SshError(
-        ErrorTypes.HostKeyMismatch,
-        `${hostName}: host key changed (now ${keyTypeOf(blob)} ${fingerprint(blob)}, ${file} has a different one); ` +
-          'if the host was reinstalled, remove its line from the file after checking the new key',
-      ),
-    };
+  const key = `${keyTypeOf(blob)} ${fingerprint(blob)}`;
+  switch (hostKeyStatus(file, hostName, blob)) {
+    case 'known':
+      return { accepted: true };
+    case 'revoked':
+      return {
+        accepted: false,
+        error: new SshError(
+          ErrorTypes.HostKeyMismatch,
+          `${hostName}: host key ${key} is marked @revoked in ${file}`,
+        ),
+      };
+    case 'changed':
+      return {
+        accepted: false,
+        error: new SshError(
+          ErrorTypes.HostKeyMismatch,
+          `${hostName}: host key changed (now ${key}, ${file} has a different one); ` +
+            'if the host was reinstalled, remove its line from the file after checking the new key',
+        ),
+      };
+    case 'unknown':
+      if (policy === 'strict')
+        return {
+          accepted: false,
+          error: new SshError(
+            ErrorTypes.HostKeyUnknown,
+            `${hostName}: unknown host key ${fingerprint(blob)}, and ${file} is strict; compare it with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and record it with hakube hosts scan --accept`,
+          ),
+        };
+      recordHostKey(file, hostName, blob);
+      log(`trust on first use: recorded ${hostName} ${key} in ${file}`);
+      return { accepted: true, recorded: true };
   }
-  if (policy === 'strict') {
-    return {
-      accepted: false,
-      error: new SshError(
-        ErrorTypes.HostKeyUnknown,
-        `${hostName}: unknown host key ${fingerprint(blob)}, and ${file} is strict`,
-      ),
-    };
-  }
-  mkdirSync(dirname(file), { recursive: true });
-  appendFileSync(file, `${hostName} ${keyTypeOf(blob)} ${presented}\n`, { mode: 0o600 });
-  log(`trust on first use: recorded ${hostName} ${keyTypeOf(blob)} ${fingerprint(blob)} in ${file}`);
-  return { accepted: true, recorded: true };
 }

@@ -65,7 +65,7 @@ describe('valid specs', () => {
     assert.deepEqual(r.problems, []);
     const spec = r.cluster!.spec;
     assert.equal(spec.ssh.user, 'root');
-    assert.equal(spec.ssh.knownHosts.policy, 'trust-on-first-use');
+    assert.equal(spec.ssh.knownHosts.policy, 'strict');
     assert.equal(spec.network.serviceCIDR, '10.96.0.0/16');
     assert.equal(spec.certificates.caValidityDays, 36500);
     assert.equal(spec.controlPlaneEndpoint.port, 16443);
