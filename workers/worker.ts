@@ -20,6 +20,11 @@ export interface WorkerConfig {
   workflowBundlePath?: string;
   /** Payload encryption (client/codec): on when it holds a key ring; clients must use the same keys. */
   codec?: LoadedKeys;
+  /**
+   * With encryption on, accept payloads that are not encrypted (HAKUBE_CODEC_ALLOW_PLAINTEXT=1):
+   * only while operations started before encryption was turned on still run.
+   */
+  allowPlaintext?: boolean;
 }
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
@@ -50,6 +55,7 @@ export function workerConfigFromEnv(
     taskQueue: env.HAKUBE_TASK_QUEUE ?? TASK_QUEUE,
     workflowBundlePath: env.HAKUBE_DEV === '1' || !existsSync(bundle) ? undefined : bundle,
     codec: loadKeyRing({ env, files: codecKeyFiles }),
+    allowPlaintext: env.HAKUBE_CODEC_ALLOW_PLAINTEXT === '1',
   };
 }
 
@@ -91,7 +97,7 @@ export async function createWorker(config: WorkerConfig, connection: NativeConne
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     ...workflowSource(config),
-    dataConverter: hakubeDataConverter(config.codec?.ring),
+    dataConverter: hakubeDataConverter(config.codec?.ring, { refusePlaintext: !config.allowPlaintext }),
     activities: createActivities({ version: hakubeVersion(), hosts: createSshHostProvider(sshPool()) }),
   });
 }

@@ -2,14 +2,16 @@
 // protobuf encoding), a fresh 12-byte nonce per payload, the key id in the metadata.
 // Stored form: data = nonce (12) | ciphertext | tag (16); metadata encoding = binary/encrypted,
 // encryption-key-id = the key's id (the layout of Temporal's encryption samples).
-// Payloads not marked encrypted pass through decode unchanged: histories from before
-// encryption was turned on still read.
+// Payloads not marked encrypted pass through decode unchanged for readers (the CLI, the codec
+// server: histories from before encryption still read); a worker refuses them (`refusePlaintext`):
+// it must not act on input from someone without the key.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import {
   MalformedEncryptedPayloadError,
   PayloadAuthenticationError,
+  PlaintextPayloadError,
   UnknownEncryptionKeyError,
 } from './errors';
 import { ringKeys, type CodecKey, type KeyRing } from './keys';
@@ -31,10 +33,18 @@ export function isEncrypted(payload: Payload): boolean {
   return metadataText(payload, 'encoding') === ENCRYPTED_ENCODING;
 }
 
+export interface AesGcmCodecOptions {
+  /** Decode fails on a payload that is not encrypted (the worker's setting). */
+  refusePlaintext?: boolean;
+}
+
 export class AesGcmCodec implements PayloadCodec {
   private readonly byId: ReadonlyMap<string, CodecKey>;
 
-  constructor(private readonly ring: KeyRing) {
+  constructor(
+    private readonly ring: KeyRing,
+    private readonly options: AesGcmCodecOptions = {},
+  ) {
     this.byId = new Map(ringKeys(ring).map((k) => [k.id, k]));
   }
 
@@ -67,7 +77,11 @@ export class AesGcmCodec implements PayloadCodec {
   }
 
   decrypt(payload: Payload): Payload {
-    if (!isEncrypted(payload)) return payload;
+    if (!isEncrypted(payload)) {
+      if (this.options.refusePlaintext)
+        throw new PlaintextPayloadError(metadataText(payload, 'encoding') ?? '');
+      return payload;
+    }
     const id = metadataText(payload, KEY_ID_METADATA);
     if (!id) throw new MalformedEncryptedPayloadError(`no ${KEY_ID_METADATA} in its metadata`);
     const codecKey = this.byId.get(id);

@@ -9,10 +9,14 @@ import type { KeyRing } from './keys';
 /** The module the workflow bundle and the SDK load the encoding failure converter from. */
 export const ENCRYPTED_FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
 
-export function hakubeDataConverter(ring: KeyRing | undefined): DataConverter | undefined {
+/** `refusePlaintext`: the worker's setting (AesGcmCodec). */
+export function hakubeDataConverter(
+  ring: KeyRing | undefined,
+  opts: { refusePlaintext?: boolean } = {},
+): DataConverter | undefined {
   if (!ring) return undefined;
   return {
-    payloadCodecs: [new AesGcmCodec(ring)],
+    payloadCodecs: [new AesGcmCodec(ring, opts)],
     failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH,
   };
 }

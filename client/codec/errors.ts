@@ -12,7 +12,7 @@ export class CodecKeyError extends Error {
   }
 }
 
-export type DecryptionFailureReason = 'unknown-key' | 'authentication-failed' | 'malformed';
+export type DecryptionFailureReason = 'unknown-key' | 'authentication-failed' | 'malformed' | 'plaintext';
 
 /** An encrypted payload that could not be turned back into the original. */
 export class PayloadDecryptionError extends Error {
@@ -55,5 +55,20 @@ export class MalformedEncryptedPayloadError extends PayloadDecryptionError {
   constructor(detail: string, keyId?: string) {
     super('malformed', `malformed encrypted payload: ${detail}`, keyId);
     this.name = 'MalformedEncryptedPayload';
+  }
+}
+
+/**
+ * A payload that is not encrypted, reaching a worker that encrypts: whoever sent it had no key
+ * (a workflow started by anyone who can reach Temporal, a Web UI signal without the codec
+ * server). The worker refuses it rather than act on it.
+ */
+export class PlaintextPayloadError extends PayloadDecryptionError {
+  constructor(encoding: string) {
+    super(
+      'plaintext',
+      `refused a ${encoding || 'payload'} that is not encrypted: this worker encrypts payloads, so whoever sent it had no key (set HAKUBE_CODEC_ALLOW_PLAINTEXT=1 only while histories from before encryption are still running)`,
+    );
+    this.name = 'PlaintextPayloadRefused';
   }
 }

@@ -168,3 +168,30 @@ test('failure messages and update arguments are encrypted too (encodeCommonAttri
   // A client without the key cannot read why (nor convert the failure at all).
   await assert.rejects(plain.result(workflowId), /binary\/encrypted/);
 });
+
+test('a workflow started without the key is refused by the encrypting worker: nothing runs', async () => {
+  const workflowId = 'plaintext-selftest';
+  await plain.startSelfTest({ cluster: CLUSTER }, workflowId);
+  const failed = await eventually(
+    async () => {
+      const events = (await plain.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      const failure = events.find(
+        (e) => e.workflowTaskFailedEventAttributes,
+      )?.workflowTaskFailedEventAttributes;
+      return failure ? { failure, events } : undefined;
+    },
+    30_000,
+    'a failed workflow task',
+  );
+  // The failure itself is encrypted (encoded attributes): read it with the key.
+  const [codec] = client.temporal.options.loadedDataConverter.payloadCodecs;
+  const encoded = failed.failure.failure?.encodedAttributes as Payload;
+  const [attributes] = await codec.decode([encoded]);
+  assert.match(bytesOf(attributes), /PlaintextPayloadRefused|not encrypted/);
+  assert.equal(
+    failed.events.some((e) => e.activityTaskScheduledEventAttributes),
+    false,
+    'an activity ran on a plaintext input',
+  );
+  await plain.temporal.workflow.getHandle(workflowId).terminate('test done');
+});
