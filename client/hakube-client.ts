@@ -1,5 +1,6 @@
 // The typed client module behind the CLI, importable by users' own scripts: start an
 // operation, read its progress, approve or reject, list operations, wait for results.
+import { hostname, userInfo } from 'node:os';
 import {
   Client,
   Connection,
@@ -77,6 +78,17 @@ export class DecisionRefusedError extends Error {
   }
 }
 
+/** What Temporal records as the caller of everything this client does: user@host and process. */
+export function clientIdentity(): string {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (a container's arbitrary uid)
+  }
+  return `${user}@${hostname()} (hakube pid ${process.pid})`;
+}
+
 export class HakubeClient {
   private constructor(
     readonly temporal: Client,
@@ -90,7 +102,12 @@ export class HakubeClient {
     const namespace = opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
     const keys = opts.codecKeys === undefined ? loadKeyRing().ring : (opts.codecKeys ?? undefined);
     return new HakubeClient(
-      new Client({ connection, namespace, dataConverter: hakubeDataConverter(keys) }),
+      new Client({
+        connection,
+        namespace,
+        identity: clientIdentity(),
+        dataConverter: hakubeDataConverter(keys),
+      }),
       connection,
       opts.taskQueue ?? process.env.HAKUBE_TASK_QUEUE ?? TASK_QUEUE,
     );
@@ -346,7 +363,7 @@ export class HakubeClient {
   async decide(workflowId: string, decision: DecisionInput): Promise<DecisionResult> {
     try {
       return await this.handle(workflowId).executeUpdate<DecisionResult, [DecisionInput]>(UPDATE_DECIDE, {
-        args: [decision],
+        args: [{ identity: this.temporal.options.identity, ...decision }],
       });
     } catch (err) {
       // The validator's reason ("not waiting for an approval", "needs a reason") is the useful part.

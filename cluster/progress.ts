@@ -37,6 +37,8 @@ export interface Decision {
   approved: boolean;
   by: string;
   reason?: string;
+  /** The Temporal client identity the decision came through (user@host and process of the CLI). */
+  identity?: string;
   at: string;
   /** What was decided on: the question and plan shown at the time. */
   question?: string;

@@ -265,6 +265,17 @@ export const clusterSpecSchema = z.strictObject({
         z.array(httpUrl),
       )
       .default({}),
+    // Who may decide on an approval (hakube approve/reject, the approve/reject signals, --yes):
+    // without it, anyone who can reach Temporal and names themselves. docs/security.md.
+    approvals: z
+      .strictObject({
+        approvers: z
+          .array(
+            z.string().regex(/^[A-Za-z0-9._@+-]{1,64}$/, 'must be a user name (letters, digits, . _ @ + -)'),
+          )
+          .min(1, 'list at least one approver, or leave approvals out'),
+      })
+      .optional(),
     addons: addons.default({
       calico: { encapsulation: 'IPIP' },
       metricsServer: { enabled: true },

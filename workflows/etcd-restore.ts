@@ -160,7 +160,7 @@ function rollbackHint(cluster: Cluster, stamp: string): string {
 export async function etcdRestore(input: RestoreInput): Promise<RestoreResult> {
   const { cluster } = input;
   const t = new OperationTracker('restore', cluster.metadata.name, RESTORE_PHASES);
-  const gate = new ApprovalGate(t.progress);
+  const gate = new ApprovalGate(t.progress, cluster.spec.approvals?.approvers);
   const stamp = restoreStamp(workflowNow());
   let touched = false;
   try {

@@ -218,7 +218,7 @@ const RUN: Record<Exclude<RemovePhase, 'approval'>, (run: RemoveRun) => Promise<
 
 export async function removeNode(input: RemoveNodeInput): Promise<RemoveNodeResult> {
   const t = new OperationTracker('remove', input.cluster.metadata.name, [...REMOVE_PHASES]);
-  const gate = new ApprovalGate(t.progress);
+  const gate = new ApprovalGate(t.progress, input.cluster.spec.approvals?.approvers);
   const node = input.cluster.spec.hosts.find((h) => h.name === input.node);
   const rest = clusterWithout(input.cluster, input.node);
   const stamp = resetStamp(workflowNow());

@@ -161,7 +161,7 @@ async function verify({ t, cluster, hosts, stamp }: ResetRun): Promise<void> {
 export async function resetCluster(input: ResetInput): Promise<ResetResult> {
   const { cluster } = input;
   const t = new OperationTracker('reset', cluster.metadata.name, RESET_PHASES);
-  const gate = new ApprovalGate(t.progress);
+  const gate = new ApprovalGate(t.progress, cluster.spec.approvals?.approvers);
   const stamp = resetStamp(workflowNow());
   let touched = false;
   try {

@@ -89,7 +89,7 @@ async function trustOn(
 export async function rotateCa(input: RotateCaInput): Promise<RotateCaResult> {
   const { cluster, ca } = input;
   const t = new OperationTracker('certs-rotate', cluster.metadata.name, ROTATE_CA_PHASES);
-  const gate = new ApprovalGate(t.progress);
+  const gate = new ApprovalGate(t.progress, cluster.spec.approvals?.approvers);
   const stamp = restoreStamp(workflowNow());
   const result: RotateCaResult = { ca, stamp, hosts: [] };
   const r: Rollout = {

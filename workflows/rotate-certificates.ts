@@ -240,7 +240,7 @@ export async function rotateHost(
 
 export async function rotateCertificates(input: RotateInput): Promise<RotateResult> {
   const t = new OperationTracker('certs-rotate', input.cluster.metadata.name, ROTATE_PHASES);
-  const gate = new ApprovalGate(t.progress);
+  const gate = new ApprovalGate(t.progress, input.cluster.spec.approvals?.approvers);
   const stamp = restoreStamp(workflowNow());
   const r: Rollout = { t, phase: 'rollout', input, stamp, result: { stamp, hosts: [] } };
   try {

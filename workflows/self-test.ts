@@ -12,6 +12,8 @@ export interface SelfTestInput {
   /** Wait for a person's approval (tests the approval path); times out after approvalTimeoutMs. */
   requireApproval?: boolean;
   approvalTimeoutMs?: number;
+  /** Only these may decide (as spec.approvals.approvers does for cluster operations). */
+  approvers?: string[];
   /** Hold the workflow open this long (durable timer): used to prove a server restart loses nothing. */
   holdMs?: number;
 }
@@ -33,7 +35,7 @@ export async function selfTest(input: SelfTestInput): Promise<SelfTestResult> {
     { name: 'hold', title: 'Hold' },
   ];
   const tracker = new OperationTracker('selftest', input.cluster, phases);
-  const gate = new ApprovalGate(tracker.progress);
+  const gate = new ApprovalGate(tracker.progress, input.approvers);
 
   const worker = await tracker.phase('worker', () =>
     tracker.step('worker', { key: 'worker/describe', title: 'Describe the worker' }, () => describeWorker()),

@@ -10,7 +10,7 @@ import { InputError } from '../exit-codes';
 import { loadClusterOrThrow } from '../spec-file';
 import { followApproval, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
-import { whoAmI } from './operations';
+import { approvedInAdvanceBy } from './operations';
 import { repeatable } from './flags';
 
 interface RotateFlags {
@@ -46,12 +46,14 @@ export function registerCertsRotateCommand(certs: Command, setExit: (code: numbe
       const { cluster } = loadClusterOrThrow(flags.file);
       const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
       const healthTimeoutMs = durationFlag(flags.healthTimeout, '--health-timeout');
+      // Refused before connecting: --yes from someone who may not approve.
+      const approvedBy = approvedInAdvanceBy(cluster, flags.yes);
       await withClient(cmd, async (client) => {
         const started = await client.startCertsRotate({
           cluster,
           force: flags.force,
           only: flags.only.length ? flags.only : undefined,
-          approvedBy: flags.yes ? whoAmI() : undefined,
+          approvedBy,
           approvalTimeoutMs,
           healthTimeoutMs,
         });
@@ -77,11 +79,13 @@ export function registerCaRotateCommand(certs: Command, setExit: (code: number) 
       const { cluster } = loadClusterOrThrow(flags.file);
       const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
       const healthTimeoutMs = durationFlag(flags.healthTimeout, '--health-timeout');
+      // Refused before connecting: --yes from someone who may not approve.
+      const approvedBy = approvedInAdvanceBy(cluster, flags.yes);
       await withClient(cmd, async (client) => {
         const started = await client.startCaRotation({
           cluster,
           ca,
-          approvedBy: flags.yes ? whoAmI() : undefined,
+          approvedBy,
           approvalTimeoutMs,
           healthTimeoutMs,
         });

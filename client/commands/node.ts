@@ -15,7 +15,7 @@ import { printJson, printLines, table } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
 import { followApproval, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
-import { whoAmI } from './operations';
+import { approvedInAdvanceBy } from './operations';
 import { watchOperation } from './watch';
 import { repeatable } from './flags';
 
@@ -160,11 +160,13 @@ export function registerNodeCommands(program: Command, setExit: (code: number) =
       if (refusals.length) throw new InputError(refusals.join('; '));
       const drainTimeoutSeconds = Math.ceil(durationFlag(flags.drainTimeout, '--drain-timeout') / 1000);
       const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
+      // Refused before connecting: --yes from someone who may not approve.
+      const approvedBy = approvedInAdvanceBy(cluster, flags.yes);
       await withClient(cmd, async (client) => {
         const started = await client.startRemoveNode({
           cluster,
           node: flags.node,
-          approvedBy: flags.yes ? whoAmI() : undefined,
+          approvedBy,
           approvalTimeoutMs,
           drainTimeoutSeconds,
         });

@@ -1,5 +1,6 @@
 // Commands common to every operation: status, approve, reject, ls, and the self-test.
 import type { Command } from 'commander';
+import type { Cluster } from '../../cluster/spec';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OperationProgress } from '../../cluster/progress';
@@ -54,6 +55,21 @@ export async function waitForOutcome(
     else printLines([`${workflowId}: failed${type ? ` (${type})` : ''}: ${message}`]);
     return type === 'ApprovalTimedOut' ? ExitCode.APPROVAL_TIMED_OUT : ExitCode.FAILED;
   }
+}
+
+/**
+ * Who `--yes` approves as: the invoking user, who must be one of spec.approvals.approvers when the
+ * spec lists them (the workflow checks again, and waits for a decision otherwise).
+ */
+export function approvedInAdvanceBy(cluster: Cluster, yes: boolean | undefined): string | undefined {
+  if (!yes) return undefined;
+  const me = whoAmI();
+  const approvers = cluster.spec.approvals?.approvers;
+  if (approvers && !approvers.includes(me))
+    throw new InputError(
+      `--yes: ${me} is not an approver of ${cluster.metadata.name} (spec.approvals.approvers: ${approvers.join(', ')})`,
+    );
+  return me;
 }
 
 export function whoAmI(): string {

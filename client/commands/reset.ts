@@ -7,7 +7,7 @@ import { InputError } from '../exit-codes';
 import { loadClusterOrThrow } from '../spec-file';
 import { followApproval, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
-import { whoAmI } from './operations';
+import { approvedInAdvanceBy } from './operations';
 import { repeatable } from './flags';
 
 interface ResetFlags {
@@ -35,11 +35,13 @@ export function registerResetCommand(program: Command, setExit: (code: number) =
           `--node: no host ${unknown.join(', ')} in ${flags.file}; hosts are ${cluster.spec.hosts.map((h) => h.name).join(', ')}`,
         );
       const nodes = [...new Set(flags.node)];
+      // Refused before connecting: --yes from someone who may not approve.
+      const approvedBy = approvedInAdvanceBy(cluster, flags.yes);
       await withClient(cmd, async (client) => {
         const started = await client.startReset({
           cluster,
           nodes: nodes.length ? nodes : undefined,
-          approvedBy: flags.yes ? whoAmI() : undefined,
+          approvedBy,
           approvalTimeoutMs,
         });
         await followApproval(client, started, flags, `reset of ${cluster.metadata.name}`, setExit);

@@ -9,7 +9,7 @@ import type { HakubeClient } from '../hakube-client';
 import { InputError } from '../exit-codes';
 import { printJson, printLines } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
-import { whoAmI } from './operations';
+import { approvedInAdvanceBy } from './operations';
 import { watchOperation } from './watch';
 import { followApproval, withApprovalFlags } from './approval-plan';
 
@@ -66,6 +66,8 @@ export function registerRestoreCommand(program: Command, setExit: (code: number)
       const meta = flags.snapshot
         ? await requireStoredSnapshot(cluster, flags.snapshot, flags.allowUnsigned === true)
         : undefined;
+      // Refused before connecting: --yes from someone who may not approve.
+      const approvedBy = approvedInAdvanceBy(cluster, flags.yes);
       await withClient(cmd, async (client) => {
         if (flags.rollback) {
           const started = await client
@@ -83,7 +85,7 @@ export function registerRestoreCommand(program: Command, setExit: (code: number)
           cluster,
           snapshotId: meta.id,
           ...(flags.allowUnsigned ? { allowUnsigned: true } : {}),
-          approvedBy: flags.yes ? whoAmI() : undefined,
+          approvedBy,
           approvalTimeoutMs,
           healthTimeoutMs,
         });

@@ -109,6 +109,27 @@ test('an approve signal with a JSON payload is accepted (Web UI / temporal workf
   assert.equal(result.decision?.by, 'web-ui-user');
 });
 
+test('with approvers, only they decide: the update refuses others, their signals are ignored; the client identity is recorded', async () => {
+  const { workflowId } = await client.startSelfTest(
+    { cluster: 'c6', requireApproval: true, approvers: ['alice', 'bob'] },
+    'selftest-approvers',
+  );
+  await eventually(async () => (await client.progress(workflowId)).waiting, 15_000, 'the approval wait');
+  await assert.rejects(
+    client.decide(workflowId, { approve: true, by: 'mallory' }),
+    /mallory is not an approver of this cluster/,
+  );
+  await client.handle(workflowId).signal('approve', { by: 'mallory', reason: 'trust me' });
+  await client.handle(workflowId).signal('approve', {});
+  // Still waiting: neither signal came from an approver.
+  assert.ok((await client.progress(workflowId)).waiting, 'a non-approver decided');
+  await client.decide(workflowId, { approve: true, by: 'bob', reason: 'ticket 7' });
+  const result = await client.result(workflowId);
+  assert.equal(result.decision?.by, 'bob');
+  assert.equal(result.decision?.identity, client.temporal.options.identity);
+  assert.match(result.decision?.identity ?? '', /@.* \(hakube pid \d+\)$/);
+});
+
 test('nobody approving in time fails safe with ApprovalTimedOut', async () => {
   const { workflowId } = await client.startSelfTest(
     { cluster: 'c5', requireApproval: true, approvalTimeoutMs: 1500 },

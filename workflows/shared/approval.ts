@@ -10,6 +10,8 @@ export interface DecisionInput {
   approve: boolean;
   by: string;
   reason?: string;
+  /** The Temporal client identity the decision came through (recorded beside `by`). */
+  identity?: string;
 }
 
 export interface DecisionResult {
@@ -33,23 +35,36 @@ export type ApprovalOutcome = 'approved' | 'rejected' | 'timed-out';
 export class ApprovalGate {
   private decision: Decision | undefined;
 
-  constructor(private readonly progress: OperationProgress) {
+  /** `approvers` (spec.approvals.approvers): when set, only they decide; anyone otherwise. */
+  constructor(
+    private readonly progress: OperationProgress,
+    private readonly approvers?: readonly string[],
+  ) {
     setHandler(decideUpdate, (input) => this.record(input), {
       validator: (input) => {
         if (!this.progress.waiting) throw new Error('this operation is not waiting for an approval');
         if (!input || typeof input.by !== 'string' || input.by.trim() === '')
           throw new Error('say who decides (by)');
+        if (!this.mayDecide(input.by))
+          throw new Error(`${input.by} is not an approver of this cluster (spec.approvals.approvers)`);
         if (!input.approve && !input.reason?.trim()) throw new Error('a rejection needs a reason');
       },
     });
-    // Signals cannot be refused, so a signal arriving while nothing waits is ignored (and logged by the SDK).
+    // Signals cannot be refused: one arriving while nothing waits, or from someone who is not an
+    // approver, is ignored (and logged by the SDK).
     setHandler(approveSignal, (s) => {
-      if (this.progress.waiting) this.record({ approve: true, by: s?.by || 'signal', reason: s?.reason });
+      const by = s?.by || 'signal';
+      if (this.progress.waiting && this.mayDecide(by)) this.record({ approve: true, by, reason: s?.reason });
     });
     setHandler(rejectSignal, (s) => {
-      if (this.progress.waiting)
-        this.record({ approve: false, by: s?.by || 'signal', reason: s?.reason || 'rejected by signal' });
+      const by = s?.by || 'signal';
+      if (this.progress.waiting && this.mayDecide(by))
+        this.record({ approve: false, by, reason: s?.reason || 'rejected by signal' });
     });
+  }
+
+  private mayDecide(by: string): boolean {
+    return !this.approvers || this.approvers.includes(by);
   }
 
   private record(input: DecisionInput): DecisionResult {
@@ -58,6 +73,7 @@ export class ApprovalGate {
       by: input.by,
       reason: input.reason,
       at: workflowNow().toISOString(),
+      ...(input.identity ? { identity: input.identity } : {}),
       question: this.progress.waiting?.question,
       plan: this.progress.waiting?.plan,
     };
@@ -75,7 +91,8 @@ export class ApprovalGate {
     autoApprovedBy?: string,
   ): Promise<ApprovalOutcome> {
     this.decision = undefined;
-    if (autoApprovedBy) {
+    // Approved in advance only by an approver; anyone else's --yes waits for a decision like any run.
+    if (autoApprovedBy && this.mayDecide(autoApprovedBy)) {
       this.progress.waiting = { question, plan, since: now(), deadline: now() };
       this.record({ approve: true, by: autoApprovedBy, reason: 'approved in advance (--yes)' });
       return 'approved';
