@@ -8,6 +8,11 @@ import { files, pki } from '../../../cluster/layout';
 import { encryptedSecretPrefix } from '../../../cluster/render/encryption';
 import { controlPlaneHosts, nodeHosts } from '../../../cluster/topology';
 import { eventually } from '../../helpers/temporal';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scanHostKeys } from '../../../activities/ssh/host-key-scan';
+import { scanTargets } from '../../../client/commands/hosts';
 import { kubectl, type InstalledLab } from './installed-lab';
 
 const MARKER = 'hakube-e2e-secret-value-0451';
@@ -51,6 +56,30 @@ export function registerSecurityTests(ctx: InstalledLab): void {
       assert.equal(entry.level, 'Metadata', line);
       assert.equal(line.includes(MARKER), false, 'the audit log holds the Secret value');
     }
+  });
+
+  test('security: hosts scan finds every lab machine known; with one line gone, --accept records exactly that one', async () => {
+    const scanned = await scanHostKeys(scanTargets(ctx.cluster));
+    assert.deepEqual(
+      scanned.map((s) => `${s.name} ${s.status}`),
+      ctx.cluster.spec.hosts.map((h) => `${h.name} known`),
+    );
+    const original = ctx.cluster.spec.ssh.knownHosts.path;
+    const copy = join(mkdtempSync(join(tmpdir(), 'hakube-kh-')), 'known_hosts');
+    const [dropped, ...rest] = readFileSync(original, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(copy, `${rest.join('\n')}\n`);
+    const cluster = {
+      ...ctx.cluster,
+      spec: {
+        ...ctx.cluster.spec,
+        ssh: { ...ctx.cluster.spec.ssh, knownHosts: { path: copy, policy: 'strict' as const } },
+      },
+    };
+    const accepted = await scanHostKeys(scanTargets(cluster), { accept: true });
+    assert.equal(accepted.filter((s) => s.accepted).length, 1);
+    assert.equal(accepted.filter((s) => s.status === 'known').length, ctx.cluster.spec.hosts.length - 1);
+    const recorded = readFileSync(copy, 'utf8').trim().split('\n').pop();
+    assert.equal(recorded?.split(' ').slice(1).join(' '), dropped.split(' ').slice(1).join(' '));
   });
 
   test('security: key files 0600 root; profiling off; kube-proxy metrics on loopback only', async () => {
