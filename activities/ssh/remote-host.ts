@@ -33,13 +33,18 @@ async function localSha256(content: FileContent): Promise<{ sha256: string; size
 
 /**
  * Where an upload of `path` is written before its rename: as root beside the target (same
- * filesystem, so the rename is atomic); as a sudo user in /tmp (the user may not write the
- * target's folder), named by a hash of the target. Either way one target has one prefix.
+ * filesystem, so the rename is atomic); as a sudo user, who may not write the target's folder,
+ * in `stagingDir` (the user's private folder, 0700: never /tmp, where others could read a key
+ * while it passes), named by a hash of the target. Either way one target has one prefix.
  */
-export function uploadTempPrefix(path: string, sudo: boolean): string {
-  if (!sudo) return `${posix.dirname(path)}/.${posix.basename(path)}.hakube-`;
-  return `/tmp/.hakube-${createHash('sha256').update(path).digest('hex').slice(0, 16)}-`;
+export function uploadTempPrefix(path: string, stagingDir?: string): string {
+  if (!stagingDir) return `${posix.dirname(path)}/.${posix.basename(path)}.hakube-`;
+  return `${stagingDir}/${createHash('sha256').update(path).digest('hex').slice(0, 16)}-`;
 }
+
+/** A sudo user's staging folder: made 0700 in their home, its path printed (and checked). */
+const STAGING_DIR_COMMAND =
+  'umask 077 && mkdir -p "$HOME/.hakube-staging" && chmod 700 "$HOME/.hakube-staging" && printf %s "$HOME/.hakube-staging"';
 
 export class RemoteHost implements Host {
   readonly name: string;
@@ -118,6 +123,23 @@ export class RemoteHost implements Host {
     }
   }
 
+  private staging?: Promise<string>;
+
+  /** The sudo user's private staging folder (what the host prints is checked before use). */
+  private stagingDir(): Promise<string> {
+    this.staging ??= this.run(STAGING_DIR_COMMAND, { sudo: false }).then((r) => {
+      const dir = r.stdout.trim();
+      if (!/^\/[A-Za-z0-9._/@+-]+\/\.hakube-staging$/.test(dir) || dir.includes('/../'))
+        throw new SshError(
+          ErrorTypes.RemoteCommandFailed,
+          `${this.name}: unexpected staging folder ${JSON.stringify(dir)}`,
+        );
+      return dir;
+    });
+    this.staging.catch(() => (this.staging = undefined));
+    return this.staging;
+  }
+
   async sha256(path: string): Promise<string | undefined> {
     const r = await this.exec(`sha256sum ${shq(path)} 2>/dev/null`);
     return r.exitCode === 0 ? r.stdout.split(' ')[0] : undefined;
@@ -148,12 +170,15 @@ export class RemoteHost implements Host {
       return { changed, sha256: local.sha256, bytesTransferred: 0 };
     }
     const dir = posix.dirname(path);
-    const prefix = uploadTempPrefix(path, this.target.sudo === true);
-    const tmp = `${prefix}${randomBytes(6).toString('hex')}`;
+    const sudo = this.target.sudo === true;
+    const rand = randomBytes(6).toString('hex');
+    const beside = `${uploadTempPrefix(path)}${rand}`;
+    const prefix = uploadTempPrefix(path, sudo ? await this.stagingDir() : undefined);
+    const tmp = `${prefix}${rand}`;
     // An upload cut short (worker killed, connection lost, host powered off) leaves its temp
     // file; it is named after this target, so the next upload of it removes it.
-    const stale = ` && rm -f -- ${shq(prefix)}*`;
-    await this.run(`mkdir -p ${shq(dir)}${stale}`);
+    await this.run(`mkdir -p ${shq(dir)} && rm -f -- ${shq(uploadTempPrefix(path))}*`);
+    if (sudo) await this.run(`rm -f -- ${shq(prefix)}*`, { sudo: false });
     try {
       await this.pool.use(this.target, (c) => c.upload(content, tmp));
       const written = await this.exec(`sha256sum ${shq(tmp)}`, { sudo: false });
@@ -165,13 +190,18 @@ export class RemoteHost implements Host {
       }
       const mode = (opts.mode ?? 0o644).toString(8);
       // A sudo user's upload belongs to that user until we hand it to root (or the asked owner).
-      const owner = opts.owner ?? (this.target.sudo === true ? 'root:root' : undefined);
-      const chown = owner ? ` && chown ${shq(owner)} ${shq(tmp)}` : '';
-      await this.run(`chmod ${mode} ${shq(tmp)}${chown} && mv -f ${shq(tmp)} ${shq(path)}`);
+      const owner = opts.owner ?? (sudo ? 'root:root' : undefined);
+      // A sudo user's staged copy is copied beside the target first (umask 077: never readable
+      // by others), so the final rename is atomic there too.
+      const place = sudo ? `umask 077 && cp -- ${shq(tmp)} ${shq(beside)} && ` : '';
+      const final = sudo ? beside : tmp;
+      const chown = owner ? ` && chown ${shq(owner)} ${shq(final)}` : '';
+      await this.run(`${place}chmod ${mode} ${shq(final)}${chown} && mv -f ${shq(final)} ${shq(path)}`);
+      if (sudo) await this.run(`rm -f -- ${shq(tmp)}`, { sudo: false });
     } catch (err) {
       // Best effort: with the connection or the host gone this fails too, and must not hide why
       // the upload failed (the next upload of this target removes the file).
-      await this.exec(`rm -f ${shq(tmp)}`).catch(() => undefined);
+      await this.exec(`rm -f ${shq(tmp)} ${shq(beside)}`).catch(() => undefined);
       throw err;
     }
     return { changed: true, sha256: local.sha256, bytesTransferred: local.size };

@@ -193,7 +193,7 @@ export function defineSshSuite(ep: SshTestEndpoint): void {
     assert.equal((await host.run(ep.identityCommand)).stdout.trim(), ep.identity('second'));
   });
 
-  test('a non-root user runs through sudo -n; uploads end up root-owned, none left in /tmp', async (t) => {
+  test('a non-root user runs through sudo -n; uploads pass through a private folder and end up root-owned, none left behind', async (t) => {
     const user = await ep.sudoUser?.();
     if (!user) return t.skip('no sudo user on this endpoint');
     const { host: root } = hostOn('second');
@@ -201,12 +201,24 @@ export function defineSshSuite(ep: SshTestEndpoint): void {
     assert.equal((await ops.run('id -u')).stdout.trim(), '0');
     assert.equal((await ops.run('id -un', { sudo: false })).stdout.trim(), user);
     const path = `${ep.remoteDir}/hakube-sudo.conf`;
-    // What an upload cut short leaves: its temp file in /tmp, the user's; the next upload removes it.
-    const stale = `${uploadTempPrefix(path, true)}cut`;
-    await ops.run(`touch ${stale}`, { sudo: false });
+    // What an upload cut short leaves: its temp file in the user's staging folder; the next upload removes it.
+    const home = (await ops.run('printf %s "$HOME"', { sudo: false })).stdout.trim();
+    const staging = `${home}/.hakube-staging`;
+    const stale = `${uploadTempPrefix(path, staging)}cut`;
+    await ops.run(`mkdir -p ${staging} && touch ${stale}`, { sudo: false });
     await ops.ensureFile(path, Buffer.from('x\n'), { mode: 0o600 });
     assert.equal((await root.run(`stat -c "%U %a" ${path}`)).stdout.trim(), 'root 600');
-    assert.equal((await root.run(`ls -a /tmp`)).stdout.includes(stale.slice('/tmp/'.length)), false);
+    assert.equal((await root.run(`stat -c "%U %a" ${staging}`)).stdout.trim(), `${user} 700`);
+    assert.equal(
+      (await root.run(`ls -A ${staging}`)).stdout.trim(),
+      '',
+      'something left in the staging folder',
+    );
+    assert.equal(
+      (await root.run(`ls -a /tmp`)).stdout.includes('.hakube-'),
+      false,
+      'an upload went through /tmp',
+    );
   });
 
   test('the pool reconnects after the server restarts', async () => {
