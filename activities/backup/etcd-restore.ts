@@ -88,28 +88,30 @@ export function createRestoreActivities(deps: { hosts: HostProvider }) {
     }): Promise<SnapshotMeta> {
       const store = storeFor(input.cluster, deps.hosts);
       const meta = await store.find(input.snapshotId, { allowUnsigned: input.allowUnsigned });
-      const sha256 = meta && (await store.sha256(meta.id));
+      // What is stored: the ciphertext for an encrypted snapshot (its plaintext is checked when copied).
+      const want = meta && (meta.encryption?.sha256 ?? meta.sha256);
+      const sha256 = meta && (await store.storedSha256(meta.id));
       if (!meta || !sha256)
         throw ApplicationFailure.create({
           type: ErrorTypes.SnapshotNotFound,
           message: `no verified snapshot ${input.snapshotId} at ${store.where} (see hakube backup list)`,
           nonRetryable: true,
         });
-      if (sha256 !== meta.sha256)
+      if (sha256 !== want)
         throw ApplicationFailure.create({
           type: ErrorTypes.SnapshotCorrupted,
-          message: `${store.where}: ${meta.id} has sha256 ${sha256}, its metadata says ${meta.sha256}`,
+          message: `${store.where}: ${meta.id} has sha256 ${sha256}, its metadata says ${want}`,
           nonRetryable: true,
         });
       return unsigned(meta);
     },
 
-    /** Streams the stored snapshot to the member (checked there against its sha256). */
+    /** Streams the stored snapshot to the member, decrypted on the worker and checked against its sha256. */
     async stageSnapshot(input: HostInput & { meta: SnapshotMeta }): Promise<{ bytes: number }> {
       const { host } = resolveHost(deps.hosts, input);
       await host.ensureDir(HOST_RESTORE_DIR, { mode: 0o700 });
       const store = storeFor(input.cluster, deps.hosts);
-      return store.copyTo(host, input.meta.id, input.meta.sha256, stagedSnapshotPath(input.meta.id));
+      return store.copyTo(host, input.meta, stagedSnapshotPath(input.meta.id));
     },
 
     /**

@@ -6,7 +6,7 @@
 // never held in memory.
 import { createHash } from 'node:crypto';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import { join, posix } from 'node:path';
@@ -20,6 +20,7 @@ import {
   type StoredSnapshotMeta,
 } from '../../cluster/backup/snapshot-meta';
 import { metadataSigner, type MetadataSigner } from './metadata-signature';
+import { snapshotCipher, type SnapshotCipher } from './snapshot-encryption';
 import { ErrorTypes } from '../../cluster/errors';
 import type { Cluster, HostSpec } from '../../cluster/spec';
 import { parseCredentialsFile } from './sigv4';
@@ -43,12 +44,15 @@ export interface SnapshotStore {
    * metadata unless `allowUnsigned`.
    */
   find(id: string, opts?: { allowUnsigned?: boolean }): Promise<StoredSnapshotMeta | undefined>;
-  /** Streams `file` from `member` into the store, checks it against `meta.sha256`, then writes `meta`, signed. */
+  /**
+   * Streams `file` from `member` to the worker (checked against `meta.sha256`), encrypts it,
+   * stores the ciphertext, then writes `meta` with its encryption, signed.
+   */
   put(member: Host, file: string, meta: SnapshotMeta): Promise<{ path: string; bytes: number }>;
-  /** sha256 of the stored snapshot file, read as a stream (undefined when it is missing). */
-  sha256(id: string): Promise<string | undefined>;
-  /** Streams the stored snapshot to `member` at `path`, checked there against `sha256`. */
-  copyTo(member: Host, id: string, sha256: string, path: string): Promise<{ bytes: number }>;
+  /** sha256 of the stored file (the ciphertext when encrypted), read as a stream; undefined when missing. */
+  storedSha256(id: string): Promise<string | undefined>;
+  /** The stored snapshot, decrypted on the worker and checked against `meta.sha256`, streamed to `member` at `path`. */
+  copyTo(member: Host, meta: SnapshotMeta, path: string): Promise<{ bytes: number }>;
   /** Metadata first: a snapshot without it no longer counts, even if the delete is interrupted. */
   remove(id: string): Promise<void>;
 }
@@ -68,14 +72,11 @@ export interface SnapshotBackend {
   metadataNames(): Promise<string[]>;
   readMetadata(id: string): Promise<string | undefined>;
   writeMetadata(id: string, text: string): Promise<void>;
-  storeSnapshot(
-    member: Host,
-    file: string,
-    id: string,
-    sha256: string,
-  ): Promise<{ path: string; bytes: number }>;
+  /** Stores the worker's `localFile` (whose sha256 is `sha256`) as the snapshot `id`, whole or not at all. */
+  storeFile(localFile: string, id: string, sha256: string): Promise<{ path: string; bytes: number }>;
   sha256(id: string): Promise<string | undefined>;
-  copyTo(member: Host, id: string, sha256: string, path: string): Promise<{ bytes: number }>;
+  /** Copies the stored snapshot `id` to the worker's `localFile`, checked against `sha256`. */
+  fetchFile(id: string, localFile: string, sha256: string): Promise<void>;
   removeMetadata(id: string): Promise<void>;
   removeSnapshot(id: string): Promise<void>;
 }
@@ -109,6 +110,7 @@ export function verifiedStore(
   backend: SnapshotBackend,
   cluster: string,
   signer: MetadataSigner,
+  cipher: SnapshotCipher,
 ): SnapshotStore {
   const where = backend.where;
   /** The checked metadata under `name`, or why it is refused; undefined when it is another cluster's. */
@@ -176,12 +178,44 @@ export function verifiedStore(
       // Already stored whole by an earlier attempt: its signed metadata is only ever written last.
       if (stored?.ok && stored.meta.sha256 === meta.sha256)
         return { path: `${where}/${fileOf(meta.id, SNAPSHOT_SUFFIX)}`, bytes: 0 };
-      const result = await backend.storeSnapshot(member, file, meta.id, meta.sha256);
-      await backend.writeMetadata(meta.id, metadataText(signer.sign(meta)));
-      return result;
+      return viaScratch(async (scratch) => {
+        const plain = join(scratch, 'snapshot.db');
+        const sealed = join(scratch, 'snapshot.db.age');
+        await member.download(file, plain, meta.sha256);
+        const encrypted = await cipher.encrypt(plain, sealed);
+        await rm(plain, { force: true });
+        const result = await backend.storeFile(sealed, meta.id, encrypted.sha256);
+        const encryption = { format: 'age' as const, recipient: await cipher.recipient(), ...encrypted };
+        await backend.writeMetadata(meta.id, metadataText(signer.sign({ ...meta, encryption })));
+        return result;
+      });
     },
-    sha256: (id) => backend.sha256(checkedId(id)),
-    copyTo: (member, id, sha256, path) => backend.copyTo(member, checkedId(id), sha256, path),
+    storedSha256: (id) => backend.sha256(checkedId(id)),
+    copyTo(member, meta, path) {
+      return viaScratch(async (scratch) => {
+        const fetched = join(scratch, 'stored');
+        const plain = join(scratch, 'snapshot.db');
+        const e = meta.encryption;
+        await backend.fetchFile(checkedId(meta.id), fetched, e?.sha256 ?? meta.sha256);
+        if (e) {
+          await cipher.decrypt(fetched, plain, e.recipient);
+          await rm(fetched, { force: true });
+          const got = await sha256File(plain);
+          if (got !== meta.sha256)
+            throw ApplicationFailure.create({
+              type: ErrorTypes.SnapshotCorrupted,
+              message: `${where}: ${meta.id} decrypts to sha256 ${got}, its metadata says ${meta.sha256}`,
+              nonRetryable: true,
+            });
+        }
+        const r = await member.ensureFile(
+          path,
+          { localPath: e ? plain : fetched, sha256: meta.sha256 },
+          { mode: 0o600 },
+        );
+        return { bytes: r.bytesTransferred };
+      });
+    },
     async remove(id) {
       await backend.removeMetadata(checkedId(id));
       await backend.removeSnapshot(id);
@@ -189,14 +223,26 @@ export function verifiedStore(
   };
 }
 
-/** A scratch folder on the worker for a file passing between two hosts; always removed. */
-async function viaScratch<T>(run: (file: string) => Promise<T>): Promise<T> {
+/** A private scratch folder on the worker for a snapshot on its way (plain, then sealed); always removed. */
+async function viaScratch<T>(run: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'hakube-snapshot-'));
   try {
-    return await run(join(dir, 'snapshot.db'));
+    return await run(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Copies a local file, then checks it against `sha256` (SnapshotCorrupted otherwise). */
+async function copyChecked(from: string, to: string, sha256: string, what: string): Promise<void> {
+  await copyFile(from, to);
+  const got = await sha256File(to);
+  if (got !== sha256)
+    throw ApplicationFailure.create({
+      type: ErrorTypes.SnapshotCorrupted,
+      message: `${what} has sha256 ${got}, expected ${sha256}`,
+      nonRetryable: true,
+    });
 }
 
 const namesOf = (files: string[]) =>
@@ -214,17 +260,16 @@ export function localBackend(dir: string): SnapshotBackend {
       await writeFile(`${metaFile(id)}.partial`, text, { mode: 0o600 });
       await rename(`${metaFile(id)}.partial`, metaFile(id));
     },
-    async storeSnapshot(member, file, id, sha256) {
+    async storeFile(localFile, id, sha256) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      // download() writes `<file>.partial` and renames it only once the sha256 matches.
-      const { bytes } = await member.download(file, db(id), sha256);
-      return { path: db(id), bytes };
+      // A temp name, checked, then renamed: the snapshot appears whole or not at all.
+      const partial = `${db(id)}.partial`;
+      await copyChecked(localFile, partial, sha256, partial);
+      await rename(partial, db(id));
+      return { path: db(id), bytes: (await stat(db(id))).size };
     },
     sha256: (id) => sha256File(db(id)).catch(() => undefined),
-    async copyTo(member, id, sha256, path) {
-      const r = await member.ensureFile(path, { localPath: db(id), sha256 }, { mode: 0o600 });
-      return { bytes: r.bytesTransferred };
-    },
+    fetchFile: (id, localFile, sha256) => copyChecked(db(id), localFile, sha256, db(id)),
     removeMetadata: (id) => rm(metaFile(id), { force: true }),
     removeSnapshot: (id) => rm(db(id), { force: true }),
   };
@@ -246,22 +291,15 @@ export function sftpBackend(target: Host, dir: string): SnapshotBackend {
     writeMetadata: async (id, text) => {
       await target.ensureFile(metaFile(id), Buffer.from(text), { mode: 0o600 });
     },
-    async storeSnapshot(member, file, id, sha256) {
+    async storeFile(localFile, id, sha256) {
       await target.ensureDir(dir, { mode: 0o700 });
-      const bytes = await viaScratch(async (scratch) => {
-        await member.download(file, scratch, sha256);
-        return (await target.ensureFile(db(id), { localPath: scratch, sha256 }, { mode: 0o600 }))
-          .bytesTransferred;
-      });
-      return { path: `${where}/${fileOf(id, SNAPSHOT_SUFFIX)}`, bytes };
+      // ensureFile writes a temp name, checks the sha256 there, then renames.
+      const r = await target.ensureFile(db(id), { localPath: localFile, sha256 }, { mode: 0o600 });
+      return { path: `${where}/${fileOf(id, SNAPSHOT_SUFFIX)}`, bytes: r.bytesTransferred };
     },
     sha256: (id) => target.sha256(db(id)),
-    copyTo(member, id, sha256, path) {
-      return viaScratch(async (scratch) => {
-        await target.download(db(id), scratch, sha256);
-        const r = await member.ensureFile(path, { localPath: scratch, sha256 }, { mode: 0o600 });
-        return { bytes: r.bytesTransferred };
-      });
+    async fetchFile(id, localFile, sha256) {
+      await target.download(db(id), localFile, sha256);
     },
     removeMetadata: async (id) => {
       await target.run(`rm -f -- ${shq(metaFile(id))}`);
@@ -287,13 +325,9 @@ export function s3Backend(s3: S3Client, prefix: string): SnapshotBackend {
     },
     readMetadata: (id) => s3.getText(metaKey(id)),
     writeMetadata: (id, text) => s3.putBytes(metaKey(id), Buffer.from(text)),
-    async storeSnapshot(member, file, id, sha256) {
-      const bytes = await viaScratch(async (scratch) => {
-        await member.download(file, scratch, sha256);
-        // The store checks the body against the sha256 it is signed with; an object appears whole or not at all.
-        return s3.putFile(db(id), scratch, sha256);
-      });
-      return { path: s3.describe(db(id)), bytes };
+    async storeFile(localFile, id, sha256) {
+      // The store checks the body against the sha256 it is signed with; an object appears whole or not at all.
+      return { path: s3.describe(db(id)), bytes: await s3.putFile(db(id), localFile, sha256) };
     },
     async sha256(id) {
       const hash = createHash('sha256');
@@ -305,16 +339,16 @@ export function s3Backend(s3: S3Client, prefix: string): SnapshotBackend {
       });
       return (await s3.getTo(db(id), sink)) === undefined ? undefined : hash.digest('hex');
     },
-    copyTo(member, id, sha256, path) {
-      return viaScratch(async (scratch) => {
-        if ((await s3.getTo(db(id), createWriteStream(scratch, { mode: 0o600 }))) === undefined)
-          throw new Error(`${s3.describe(db(id))} is gone`);
-        const got = await sha256File(scratch);
-        if (got !== sha256)
-          throw new Error(`${s3.describe(db(id))} arrived with sha256 ${got}, expected ${sha256}`);
-        const r = await member.ensureFile(path, { localPath: scratch, sha256 }, { mode: 0o600 });
-        return { bytes: r.bytesTransferred };
-      });
+    async fetchFile(id, localFile, sha256) {
+      if ((await s3.getTo(db(id), createWriteStream(localFile, { mode: 0o600 }))) === undefined)
+        throw new Error(`${s3.describe(db(id))} is gone`);
+      const got = await sha256File(localFile);
+      if (got !== sha256)
+        throw ApplicationFailure.create({
+          type: ErrorTypes.SnapshotCorrupted,
+          message: `${s3.describe(db(id))} arrived with sha256 ${got}, expected ${sha256}`,
+          nonRetryable: true,
+        });
     },
     removeMetadata: (id) => s3.delete(metaKey(id)),
     removeSnapshot: (id) => s3.delete(db(id)),
@@ -356,8 +390,9 @@ export function storeFor(
   cluster: Cluster,
   hosts: HostProvider,
   signer: MetadataSigner = metadataSigner(),
+  cipher: SnapshotCipher = snapshotCipher(),
 ): SnapshotStore {
-  return verifiedStore(backendFor(cluster, hosts), cluster.metadata.name, signer);
+  return verifiedStore(backendFor(cluster, hosts), cluster.metadata.name, signer, cipher);
 }
 
 function backendFor(cluster: Cluster, hosts: HostProvider): SnapshotBackend {
@@ -388,6 +423,11 @@ function backendFor(cluster: Cluster, hosts: HostProvider): SnapshotBackend {
 }
 
 /** A folder on this machine as `cluster`'s store, with this machine's signing key (tests, benchmarks). */
-export function localStore(dir: string, cluster: string, signer = metadataSigner()): SnapshotStore {
-  return verifiedStore(localBackend(dir), cluster, signer);
+export function localStore(
+  dir: string,
+  cluster: string,
+  signer = metadataSigner(),
+  cipher = snapshotCipher(),
+): SnapshotStore {
+  return verifiedStore(localBackend(dir), cluster, signer, cipher);
 }

@@ -30,6 +30,14 @@ const storedMeta = z.strictObject({
   etcdHash: count,
   etcdVersion: z.string().regex(/^\d{1,4}\.\d{1,4}\.\d{1,4}$/, 'is not a version'),
   takenAt: z.iso.datetime(),
+  encryption: z
+    .strictObject({
+      format: z.literal('age'),
+      recipient: z.string().regex(/^age1[0-9a-z]{58}$/, 'is not an age recipient'),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, 'is not a sha256'),
+      bytes: count,
+    })
+    .optional(),
   signature: z.string().regex(SIGNATURE, 'is not an hmac-sha256 signature').optional(),
 });
 
@@ -72,8 +80,13 @@ export function signedBytes(meta: SnapshotMeta): Buffer {
     'etcdHash',
     'etcdVersion',
     'takenAt',
+    'encryption',
   ];
-  return Buffer.from(JSON.stringify(fields.map((f) => [f, meta[f] ?? null])));
+  const e = meta.encryption;
+  // The encryption's fields in a fixed order too, whatever order the stored JSON has them in.
+  const value = (f: keyof SnapshotMeta) =>
+    f === 'encryption' ? (e ? [e.format, e.recipient, e.sha256, e.bytes] : null) : (meta[f] ?? null);
+  return Buffer.from(JSON.stringify(fields.map((f) => [f, value(f)])));
 }
 
 /** The metadata without its signature (what the workflow passes around and compares). */

@@ -17,6 +17,19 @@ export interface SnapshotMeta {
   etcdHash: number;
   etcdVersion: string;
   takenAt: string;
+  /**
+   * How the stored file is encrypted (activities/backup/snapshot-encryption.ts): to which age
+   * recipient, and the sha256 and size of the stored ciphertext. Absent for snapshots stored
+   * before hakube encrypted them (stored as taken).
+   */
+  encryption?: SnapshotEncryption;
+}
+
+export interface SnapshotEncryption {
+  format: 'age';
+  recipient: string;
+  sha256: string;
+  bytes: number;
 }
 
 /**

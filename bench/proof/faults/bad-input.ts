@@ -114,8 +114,13 @@ function cases(spec: string, running: string, finished: string): Case[] {
     },
     {
       name: 'restore unknown snapshot (SFTP on worker-1)',
-      args: ['restore', '-f', spec, '--snapshot', 'etcd-pf-bad-input-nope', '--yes'],
-      says: [`no verified snapshot etcd-pf-bad-input-nope at `, 'newest: none'],
+      args: ['restore', '-f', spec, '--snapshot', 'etcd-pf-bad-input-20261123T100000Z-r1-00000000', '--yes'],
+      says: [`no verified snapshot etcd-pf-bad-input-20261123T100000Z-r1-00000000 at `, 'newest: none'],
+    },
+    {
+      name: 'restore a snapshot id carrying a shell payload',
+      args: ['restore', '-f', spec, '--snapshot', 'etcd-pf-bad-input-nope;id', '--yes'],
+      says: ['"etcd-pf-bad-input-nope;id" is not a snapshot id'],
     },
     { name: 'reject without reason', args: ['reject', running], says: [/required option '--reason <text>'/] },
     {

@@ -22,6 +22,7 @@ import { pkiCluster } from '../../helpers/pki-cluster';
 
 const keyDir = mkdtempSync(join(tmpdir(), 'hakube-key-'));
 process.env.HAKUBE_BACKUP_KEY_FILE = join(keyDir, 'backup-signing.key');
+process.env.HAKUBE_BACKUP_IDENTITY_FILE = join(keyDir, 'backup-identity.age');
 
 const bytes = Buffer.alloc(32 * 1024, 'snap');
 const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -81,24 +82,23 @@ function typed(type: string, pattern?: RegExp) {
 
 test('metadata is stored signed, and the signature covers every field', async () => {
   const { dir } = await targetWith([metaAt(10)]);
-  const stored = JSON.parse(readFileSync(join(dir, `${metaAt(10).id}.json`), 'utf8')) as {
+  const stored = JSON.parse(readFileSync(join(dir, `${metaAt(10).id}.json`), 'utf8')) as SnapshotMeta & {
     signature: string;
   };
   assert.match(stored.signature, /^hmac-sha256:[0-9a-f]{8}:[0-9a-f]{64}$/);
   const signer = metadataSigner();
-  assert.equal(signer.problem({ ...metaAt(10), signature: stored.signature }), undefined);
+  assert.equal(signer.problem(stored), undefined);
+  const otherRecipient = { ...stored.encryption, recipient: `age1${'q'.repeat(58)}` };
   for (const [field, value] of [
     ['member', 'master-3'],
     ['revision', 41],
     ['sha256', 'f'.repeat(64)],
     ['takenAt', '2026-11-24T10:00:00.000Z'],
     ['liveKeys', 3],
+    ['encryption', otherRecipient],
+    ['encryption', undefined],
   ] as const)
-    assert.match(
-      signer.problem({ ...metaAt(10), [field]: value, signature: stored.signature }) ?? '',
-      /does not match/,
-      field,
-    );
+    assert.match(signer.problem({ ...stored, [field]: value }) ?? '', /does not match/, field);
 });
 
 test('a planted metadata file whose id carries a shell payload is refused, and the restore never starts', async () => {

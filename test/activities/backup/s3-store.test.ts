@@ -29,6 +29,7 @@ before(async () => {
   await moto.createBucket('etcd-backups');
   dir = mkdtempSync(join(tmpdir(), 'hakube-s3-'));
   process.env.HAKUBE_BACKUP_KEY_FILE = join(dir, 'backup-signing.key');
+  process.env.HAKUBE_BACKUP_IDENTITY_FILE = join(dir, 'backup-identity.age');
   credentialsFile = join(dir, 'credentials');
   writeFileSync(
     credentialsFile,
@@ -86,10 +87,10 @@ test('store, list (newest first, this prefix only), verify, copy to a member, re
   await member.ensureFile('/snap/newer.db', newer);
   const m1 = metaFor(older, 'etcd-pki-20261123T090000Z-r40-aaaaaaaa', '2026-11-23T09:00:00.000Z');
   const m2 = metaFor(newer, 'etcd-pki-20261123T100000Z-r42-bbbbbbbb', '2026-11-23T10:00:00.000Z');
-  assert.deepEqual(await store.put(member, '/snap/older.db', m1), {
-    path: `s3://etcd-backups/prod/etcd/${m1.id}.db`,
-    bytes: older.length,
-  });
+  const put = await store.put(member, '/snap/older.db', m1);
+  assert.equal(put.path, `s3://etcd-backups/prod/etcd/${m1.id}.db`);
+  // The ciphertext: the snapshot plus age's header and a 16-byte tag per 64 KiB chunk.
+  assert.ok(put.bytes > older.length && put.bytes < older.length + 1024, `${put.bytes} bytes`);
   await store.put(member, '/snap/newer.db', m2);
   // Stored again (a retried step): nothing is uploaded twice.
   assert.equal((await store.put(member, '/snap/newer.db', m2)).bytes, 0);
@@ -101,22 +102,22 @@ test('store, list (newest first, this prefix only), verify, copy to a member, re
     (await store.list()).map((m) => m.id),
     [m2.id, m1.id],
   );
-  assert.equal(await store.sha256(m1.id), m1.sha256);
-  assert.equal(await store.sha256('etcd-pki-20261123T090000Z-r40-eeeeeeee'), undefined);
-  const copied = await store.copyTo(
-    new FakeHost('master-3'),
-    m2.id,
-    m2.sha256,
-    '/var/lib/hakube/restore/s.db',
-  );
+  // Stored encrypted: the object is the ciphertext the metadata names, never the snapshot itself.
+  const [stored2, stored1] = await store.list();
+  assert.equal(await store.storedSha256(m1.id), stored1.encryption?.sha256);
+  assert.notEqual(stored1.encryption?.sha256, m1.sha256);
+  assert.equal(await store.storedSha256('etcd-pki-20261123T090000Z-r40-eeeeeeee'), undefined);
+  const master3 = new FakeHost('master-3');
+  const copied = await store.copyTo(master3, stored2, '/var/lib/hakube/restore/s.db');
   assert.equal(copied.bytes, newer.length);
+  assert.deepEqual(await master3.readFile('/var/lib/hakube/restore/s.db'), newer);
 
   await store.remove(m1.id);
   assert.deepEqual(
     (await store.list()).map((m) => m.id),
     [m2.id],
   );
-  assert.equal(await store.sha256(m1.id), undefined);
+  assert.equal(await store.storedSha256(m1.id), undefined);
 });
 
 test('a missing bucket is a refusal retrying cannot fix', async () => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -29,7 +29,9 @@ class FlakyHost extends FakeHost {
 }
 
 // This file's own signing key (the store signs metadata with the worker's key).
-process.env.HAKUBE_BACKUP_KEY_FILE = join(mkdtempSync(join(tmpdir(), 'hakube-key-')), 'backup-signing.key');
+const keyDir = mkdtempSync(join(tmpdir(), 'hakube-key-'));
+process.env.HAKUBE_BACKUP_KEY_FILE = join(keyDir, 'backup-signing.key');
+process.env.HAKUBE_BACKUP_IDENTITY_FILE = join(keyDir, 'backup-identity.age');
 
 const snapshotBytes = Buffer.alloc(64 * 1024, 'etcd');
 const tag = 'backup-run-1';
@@ -85,7 +87,16 @@ test('a store cut off half-way leaves nothing that counts; the retry stores it w
       (await localStore(dir, 'pki').list()).map((m) => m.id),
       [meta().id],
     );
-    assert.deepEqual(await restore.verifyStoredSnapshot({ cluster, snapshotId: meta().id }), meta());
+    const { encryption, ...verified } = await restore.verifyStoredSnapshot({
+      cluster,
+      snapshotId: meta().id,
+    });
+    assert.deepEqual(verified, meta());
+    // Stored encrypted: the file in the folder is age ciphertext, not the snapshot.
+    assert.equal(encryption?.format, 'age');
+    const storedBytes = readFileSync(join(dir, `${meta().id}.db`));
+    assert.equal(storedBytes.subarray(0, 21).toString(), 'age-encryption.org/v1');
+    assert.equal(storedBytes.includes(snapshotBytes.subarray(0, 64)), false);
     assert.ok(readdirSync(dir).includes(`${meta().id}.db`));
 
     // A stored file changed after the fact is refused before anything is stopped.

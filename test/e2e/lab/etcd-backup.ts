@@ -29,10 +29,10 @@ function inFreshFolder(run: (dir: string) => Promise<void>): () => Promise<void>
   };
 }
 
-/** Every snapshot the target counts has its file, whole (sha256 as recorded); nothing partial is counted. */
+/** Every snapshot the target counts has its file, whole (the ciphertext's sha256 as recorded); nothing partial is counted. */
 async function assertOnlyVerifiedSnapshots(dir: string, cluster: string): Promise<void> {
   for (const m of await localStore(dir, cluster).list())
-    assert.equal(sha256Of(join(dir, `${m.id}.db`)), m.sha256);
+    assert.equal(sha256Of(join(dir, `${m.id}.db`)), m.encryption?.sha256);
   const files = readdirSync(dir);
   const partial = files.filter((f) => f.endsWith('.partial'));
   for (const p of partial)

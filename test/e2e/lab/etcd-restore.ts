@@ -62,7 +62,7 @@ export function registerEtcdRestoreTests(ctx: InstalledLab): void {
     };
     spec = { ...ctx.cluster, spec: { ...ctx.cluster.spec, etcd: { ...ctx.cluster.spec.etcd, backup } } };
     await putKeys(ctx.on('master-1'), FIRST);
-    // A Secret in the snapshot: ciphertext in etcd, so nowhere in the snapshot file in the clear.
+    // A Secret in the snapshot: ciphertext in etcd (and the whole stored file is ciphertext too).
     await ctx
       .on('master-1')
       .run(kubectl(`-n default create secret generic restore-check --from-literal=v=${SECRET_MARKER}`));
@@ -71,8 +71,16 @@ export function registerEtcdRestoreTests(ctx: InstalledLab): void {
     const clear = await ctx.on('worker-1').exec(`grep -c ${SECRET_MARKER} ${SFTP_DIR}/${snapshot.id}.db`);
     assert.equal(clear.stdout.trim(), '0', 'the Secret is in the snapshot in the clear');
     assert.ok(snapshot.liveKeys !== undefined && snapshot.liveKeys > 1000, `liveKeys ${snapshot.liveKeys}`);
-    const stored = await ctx.on('worker-1').run(`sha256sum ${SFTP_DIR}/${snapshot.id}.db; ls ${SFTP_DIR}`);
-    assert.equal(stored.stdout.split(' ')[0], snapshot.sha256);
+    const file = `${SFTP_DIR}/${snapshot.id}.db`;
+    const storedMeta = JSON.parse(
+      (await ctx.on('worker-1').run(`cat ${SFTP_DIR}/${snapshot.id}.json`)).stdout,
+    ) as SnapshotMeta;
+    assert.equal(storedMeta.sha256, snapshot.sha256);
+    const stored = await ctx.on('worker-1').run(`sha256sum ${file}; ls ${SFTP_DIR}`);
+    assert.equal(stored.stdout.split(' ')[0], storedMeta.encryption?.sha256);
+    // Encrypted on the worker before it reached the target: age's header, no etcd key in the clear.
+    assert.equal((await ctx.on('worker-1').run(`head -c 21 ${file}`)).stdout, 'age-encryption.org/v1');
+    assert.equal((await ctx.on('worker-1').exec(`grep -c /registry/ ${file}`)).stdout.trim(), '0');
     assert.deepEqual(stored.stdout.trim().split('\n').slice(1), [`${snapshot.id}.db`, `${snapshot.id}.json`]);
   });
 
