@@ -1,11 +1,13 @@
 // The worker checks every cluster spec it is handed, not only the CLI: anyone who can start a
 // workflow on the task queue could otherwise pass a spec the CLI would refuse (a newline in a
 // path, a payload in a mirror URL) straight to root shells on the hosts. A spec that fails the
-// same validation `hakube validate` runs is refused, non-retryable, naming each field.
+// schema's allow-lists or holds a control character is refused, non-retryable, naming each
+// field. (Cross-field judgement, such as a renewal window longer than a certificate's life, is
+// the CLI's: it makes a spec unwise, not unsafe.)
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorTypes } from '../cluster/errors';
-import { validateClusterSpec } from '../cluster/validate';
+import { specShapeProblems } from '../cluster/validate';
 import { wrapActivities, type AsyncFn } from './wrap';
 
 /** Specs already checked, by content hash: one operation hands the same spec to hundreds of steps. */
@@ -16,7 +18,7 @@ const REMEMBERED = 64;
 export function clusterSpecProblem(cluster: unknown): string | undefined {
   const hash = createHash('sha256').update(JSON.stringify(cluster)).digest('hex');
   if (checked.has(hash)) return checked.get(hash);
-  const errors = validateClusterSpec(cluster).problems.filter((p) => p.severity === 'error');
+  const errors = specShapeProblems(cluster).filter((p) => p.severity === 'error');
   const problem = errors.length ? errors.map((p) => `${p.path}: ${p.message}`).join('; ') : undefined;
   if (checked.size >= REMEMBERED) checked.delete(checked.keys().next().value as string);
   checked.set(hash, problem);

@@ -38,6 +38,20 @@ export function validateClusterSpec(doc: unknown): ValidationResult {
   };
 }
 
+/**
+ * What makes a spec safe to act on, without the cross-field judgement `validateClusterSpec` adds
+ * (quorum, overlaps, renewal windows): the schema's anchored allow-lists and no control
+ * character anywhere. The worker checks this on every spec it is handed; a test or a deliberate
+ * operation may still hand it a spec the CLI would call unwise.
+ */
+export function specShapeProblems(doc: unknown): Problem[] {
+  const parsed = clusterSpecSchema.safeParse(doc);
+  return dedupe([
+    ...(parsed.success ? [] : parsed.error.issues.flatMap(issueToProblems)),
+    ...controlCharacterProblems(doc),
+  ]);
+}
+
 function issueToProblems(issue: z.core.$ZodIssue): Problem[] {
   const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
   if (issue.code === 'unrecognized_keys') {

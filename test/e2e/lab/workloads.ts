@@ -127,6 +127,15 @@ export function registerWorkloadTests(ctx: InstalledLab): void {
 
     const clusterIP = await get(`-n ${NS} get service web -o jsonpath='{.spec.clusterIP}'`);
     const nodePort = await get(`-n ${NS} get service web -o jsonpath='{.spec.ports[0].nodePort}'`);
+    // kube-proxy programs a new Service asynchronously (its sync follows the Endpoints): wait
+    // until master-3 answers through it at all, then count who answers.
+    const curlClusterIP = `curl -sS --max-time 5 http://${clusterIP}/hostname`;
+    await eventually(
+      async () => (await ctx.on('master-3').exec(curlClusterIP)).exitCode === 0 || undefined,
+      30_000,
+      `the Service ${clusterIP} programmed on master-3`,
+      500,
+    );
     const answers = new Set<string>();
     for (let i = 0; i < 20 && answers.size < 2; i++)
       answers.add(
