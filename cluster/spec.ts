@@ -21,8 +21,11 @@ const nonEmpty = z.string().min(1, 'must not be empty');
 // must not contain. (No string anywhere may hold a control character: validate.ts checks that
 // over the whole document first.)
 
-/** A path on a host: absolute, plain characters, no `..` (it reaches units, configs and shell commands). */
-export const HOST_PATH = /^\/(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._@+=,:/-]*$/;
+/**
+ * A path on a host: absolute, below `/` (never `/` itself), plain characters, no `.` or `..`
+ * segments (it reaches units, configs and shell commands, and reset moves it aside).
+ */
+export const HOST_PATH = /^\/(?!.*\/\.\.?(\/|$))[A-Za-z0-9_@+=,:-][A-Za-z0-9._@+=,:/-]*$/;
 const hostPath = z
   .string()
   .regex(
@@ -55,8 +58,9 @@ const labelValue = z
   .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'must be a Kubernetes label value');
 
 /**
- * An http(s) URL as `URL` parses it, of printable characters that need no quoting in TOML, YAML
- * or a shell word, without credentials (a URL reaches workflow history and host files).
+ * An http(s) URL as `URL` parses it, of printable characters without quotes, blanks or
+ * backslashes (it is written into TOML and YAML strings, never into a shell command), and
+ * without credentials (a URL reaches workflow history and host files).
  */
 export function isPlainHttpUrl(text: string): boolean {
   if (!/^https?:\/\/[A-Za-z0-9._~:/?#@!$&()*+,;=%-]+$/.test(text)) return false;
