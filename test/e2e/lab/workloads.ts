@@ -127,12 +127,13 @@ export function registerWorkloadTests(ctx: InstalledLab): void {
 
     const clusterIP = await get(`-n ${NS} get service web -o jsonpath='{.spec.clusterIP}'`);
     const nodePort = await get(`-n ${NS} get service web -o jsonpath='{.spec.ports[0].nodePort}'`);
-    // kube-proxy programs a new Service asynchronously (its sync follows the Endpoints): wait
-    // until master-3 answers through it at all, then count who answers.
+    // kube-proxy on each node programs a new Service asynchronously (its sync follows the
+    // Endpoints, seconds on a loaded lab): wait until master-3 answers through it at all, then
+    // count who answers.
     const curlClusterIP = `curl -sS --max-time 5 http://${clusterIP}/hostname`;
     await eventually(
       async () => (await ctx.on('master-3').exec(curlClusterIP)).exitCode === 0 || undefined,
-      30_000,
+      60_000,
       `the Service ${clusterIP} programmed on master-3`,
       500,
     );
@@ -147,10 +148,19 @@ export function registerWorkloadTests(ctx: InstalledLab): void {
       'the ClusterIP Service balances over both pods',
     );
     const worker1 = ctx.lab.hosts.find((h) => h.name === workers[0])?.address as string;
-    const viaNodePort = await ctx
-      .on('master-3')
-      .run(`curl -sS --max-time 5 http://${worker1}:${nodePort}/hostname`);
-    assert.match(viaNodePort.stdout, /^web-[ab]$/);
+    // The NodePort is worker-1's kube-proxy's to program: the same wait, there.
+    const viaNodePort = await eventually(
+      async () => {
+        const r = await ctx
+          .on('master-3')
+          .exec(`curl -sS --max-time 5 http://${worker1}:${nodePort}/hostname`);
+        return r.exitCode === 0 ? r.stdout : undefined;
+      },
+      60_000,
+      `the NodePort ${nodePort} programmed on ${workers[0]}`,
+      500,
+    );
+    assert.match(viaNodePort, /^web-[ab]$/);
   });
 
   test('workloads: cluster names resolve in pods through the node-local cache and through CoreDNS', async () => {
@@ -163,7 +173,15 @@ export function registerWorkloadTests(ctx: InstalledLab): void {
           `-n ${NS} exec ${pod} -- /agnhost connect --timeout=5s kubernetes.default.svc.cluster.local:443`,
         ),
       );
-      await m1().run(kubectl(`-n ${NS} exec ${pod} -- /agnhost connect --timeout=5s web:80`));
+      // Through the Service by name (DNS, then the node's kube-proxy rules, programmed by now).
+      await eventually(
+        async () =>
+          (await m1().exec(kubectl(`-n ${NS} exec ${pod} -- /agnhost connect --timeout=5s web:80`)))
+            .exitCode === 0 || undefined,
+        60_000,
+        `${pod} reaching web:80`,
+        1000,
+      );
     }
   });
 
