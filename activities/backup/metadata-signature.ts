@@ -3,14 +3,15 @@
 // metadata's fields (cluster/backup/snapshot-meta.ts); the key file is created on first use
 // (0600) and never leaves this machine: it is not in the spec, the history or the store.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { SIGNATURE, signedBytes, type StoredSnapshotMeta } from '../../cluster/backup/snapshot-meta';
 import type { SnapshotMeta } from '../../cluster/backup/snapshots';
 import { ErrorTypes } from '../../cluster/errors';
 import { hakubeHome } from '../../client/paths';
 import { expandPath } from '../ssh-hosts';
+import { createSecretFileOnce } from './secret-file';
 
 export const ENV_BACKUP_KEY_FILE = 'HAKUBE_BACKUP_KEY_FILE';
 const KEY_BYTES = 32;
@@ -52,13 +53,7 @@ export function metadataSigner(keyFile = backupKeyFile()): MetadataSigner {
   const load = (create: boolean): Buffer | undefined => {
     key ??= readKey(keyFile);
     if (!key && create) {
-      mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
-      try {
-        // `wx`: two workers starting at once must not each write a key of their own.
-        writeFileSync(keyFile, `${randomBytes(KEY_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
+      createSecretFileOnce(keyFile, `${randomBytes(KEY_BYTES).toString('hex')}\n`);
       key = readKey(keyFile);
     }
     return key;

@@ -6,8 +6,8 @@
 // The identity (private key) lives on the worker's machine only: $HAKUBE_HOME/backup-identity.age
 // or HAKUBE_BACKUP_IDENTITY_FILE, made on first use (0600), never in the spec, the history, a log
 // or the target. Metadata names the recipient (public), so a restore says which identity it needs.
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadable } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
@@ -16,6 +16,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ErrorTypes } from '../../cluster/errors';
 import { hakubeHome } from '../../client/paths';
 import { expandPath } from '../ssh-hosts';
+import { createSecretFileOnce } from './secret-file';
 
 export const ENV_BACKUP_IDENTITY_FILE = 'HAKUBE_BACKUP_IDENTITY_FILE';
 const IDENTITY = /^AGE-SECRET-KEY-1[0-9A-Z]{58}$/;
@@ -64,20 +65,10 @@ export function snapshotCipher(identityFile = backupIdentityFile()): SnapshotCip
     identity ??= readIdentity(identityFile);
     if (!identity && create) {
       const age = await ageModule();
-      mkdirSync(dirname(identityFile), { recursive: true, mode: 0o700 });
-      try {
-        // `wx`: two workers starting at once must not each make an identity of their own.
-        writeFileSync(
-          identityFile,
-          `# hakube backup identity: keep a copy apart from the backups\n${await age.generateIdentity()}\n`,
-          {
-            mode: 0o600,
-            flag: 'wx',
-          },
-        );
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
+      createSecretFileOnce(
+        identityFile,
+        `# hakube backup identity: keep a copy apart from the backups\n${await age.generateIdentity()}\n`,
+      );
       identity = readIdentity(identityFile);
     }
     return identity;

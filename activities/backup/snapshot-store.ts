@@ -200,13 +200,11 @@ export function verifiedStore(
         if (e) {
           await cipher.decrypt(fetched, plain, e.recipient);
           await rm(fetched, { force: true });
-          const got = await sha256File(plain);
-          if (got !== meta.sha256)
-            throw ApplicationFailure.create({
-              type: ErrorTypes.SnapshotCorrupted,
-              message: `${where}: ${meta.id} decrypts to sha256 ${got}, its metadata says ${meta.sha256}`,
-              nonRetryable: true,
-            });
+          await requireSha256(
+            plain,
+            meta.sha256,
+            (got) => `${where}: ${meta.id} decrypts to sha256 ${got}, its metadata says ${meta.sha256}`,
+          );
         }
         const r = await member.ensureFile(
           path,
@@ -233,16 +231,21 @@ async function viaScratch<T>(run: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-/** Copies a local file, then checks it against `sha256` (SnapshotCorrupted otherwise). */
-async function copyChecked(from: string, to: string, sha256: string, what: string): Promise<void> {
-  await copyFile(from, to);
-  const got = await sha256File(to);
+/** A local file checked against `sha256`; `mismatch` says what went wrong (SnapshotCorrupted). */
+async function requireSha256(file: string, sha256: string, mismatch: (got: string) => string): Promise<void> {
+  const got = await sha256File(file);
   if (got !== sha256)
     throw ApplicationFailure.create({
       type: ErrorTypes.SnapshotCorrupted,
-      message: `${what} has sha256 ${got}, expected ${sha256}`,
+      message: mismatch(got),
       nonRetryable: true,
     });
+}
+
+/** Copies a local file, then checks it against `sha256`. */
+async function copyChecked(from: string, to: string, sha256: string, what: string): Promise<void> {
+  await copyFile(from, to);
+  await requireSha256(to, sha256, (got) => `${what} has sha256 ${got}, expected ${sha256}`);
 }
 
 const namesOf = (files: string[]) =>
@@ -342,13 +345,11 @@ export function s3Backend(s3: S3Client, prefix: string): SnapshotBackend {
     async fetchFile(id, localFile, sha256) {
       if ((await s3.getTo(db(id), createWriteStream(localFile, { mode: 0o600 }))) === undefined)
         throw new Error(`${s3.describe(db(id))} is gone`);
-      const got = await sha256File(localFile);
-      if (got !== sha256)
-        throw ApplicationFailure.create({
-          type: ErrorTypes.SnapshotCorrupted,
-          message: `${s3.describe(db(id))} arrived with sha256 ${got}, expected ${sha256}`,
-          nonRetryable: true,
-        });
+      await requireSha256(
+        localFile,
+        sha256,
+        (got) => `${s3.describe(db(id))} arrived with sha256 ${got}, expected ${sha256}`,
+      );
     },
     removeMetadata: (id) => s3.delete(metaKey(id)),
     removeSnapshot: (id) => s3.delete(db(id)),

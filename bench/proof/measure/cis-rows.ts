@@ -5,6 +5,18 @@
 import { parse } from 'yaml';
 import { files, kubeconfigs, pki } from '../../../cluster/layout';
 
+/** The files whose modes the rows check, and the configurations they read (cis.ts gathers them). */
+export const ETCD_DATA_DIR = '/var/lib/etcd';
+export const CONTROL_PLANE_KEY_FILES = [
+  files.encryptionConfig,
+  files.auditPolicy,
+  pki.ca.key,
+  pki.serviceAccount.key,
+];
+export const NODE_KUBECONFIGS = [kubeconfigs.kubelet, kubeconfigs.kubeProxy];
+export const CIS_MODE_PATHS = [ETCD_DATA_DIR, ...CONTROL_PLANE_KEY_FILES, ...NODE_KUBECONFIGS];
+export const CIS_CONFIG_PATHS = [files.kubeletConfig, files.kubeProxyConfig, files.encryptionConfig];
+
 /** What one host runs and holds, as read on it. */
 export interface HostFacts {
   host: string;
@@ -303,16 +315,13 @@ export const CIS_ROWS: CisRow[] = [
     id: '1.1.11-12',
     control: 'etcd data dir 0700 root',
     on: 'etcd',
-    check: modeOf(['/var/lib/etcd'], /^700 root:root$/),
+    check: modeOf([ETCD_DATA_DIR], /^700 root:root$/),
   },
   {
     id: '1.1.x',
     control: 'encryption config, audit policy, CA and SA keys 0600 root',
     on: 'control-plane',
-    check: modeOf(
-      [files.encryptionConfig, files.auditPolicy, pki.ca.key, pki.serviceAccount.key],
-      /^600 root:root$/,
-    ),
+    check: modeOf(CONTROL_PLANE_KEY_FILES, /^600 root:root$/),
   },
   {
     id: '4.1.1',
@@ -324,7 +333,7 @@ export const CIS_ROWS: CisRow[] = [
     id: '4.1.5-10',
     control: 'kubelet and kube-proxy kubeconfigs 0600 root',
     on: 'node',
-    check: modeOf([kubeconfigs.kubelet, kubeconfigs.kubeProxy], /^600 root:root$/),
+    check: modeOf(NODE_KUBECONFIGS, /^600 root:root$/),
   },
   {
     id: '4.2.1',

@@ -4,26 +4,22 @@
 // exception; the table is printed and kept (cis.md in the results folder).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { files, kubeconfigs, pki } from '../../../cluster/layout';
 import { controlPlaneHosts, etcdHosts } from '../../../cluster/topology';
 import type { RemoteHost } from '../../../activities/ssh';
 import { openLabSession } from '../../../test/helpers/lab-session';
 import type { ProofScenario } from '../scenario';
-import { CIS_ROWS, evaluateCisRows, parseFlags, type HostFacts } from './cis-rows';
+import {
+  CIS_CONFIG_PATHS,
+  CIS_MODE_PATHS,
+  CIS_ROWS,
+  evaluateCisRows,
+  parseFlags,
+  type HostFacts,
+} from './cis-rows';
 import { runInstall } from './install-run';
 
 const LAB = 'pb-cis';
 const COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
-const MODE_PATHS = [
-  '/var/lib/etcd',
-  files.encryptionConfig,
-  files.auditPolicy,
-  pki.ca.key,
-  pki.serviceAccount.key,
-  kubeconfigs.kubelet,
-  kubeconfigs.kubeProxy,
-];
-const CONFIGS = [files.kubeletConfig, files.kubeProxyConfig, files.encryptionConfig];
 
 async function factsOf(host: RemoteHost, controlPlane: boolean, etcd: boolean): Promise<HostFacts> {
   const flags: HostFacts['flags'] = {};
@@ -32,12 +28,12 @@ async function factsOf(host: RemoteHost, controlPlane: boolean, etcd: boolean): 
     if (r.exitCode === 0) flags[c] = parseFlags(Buffer.from(r.stdout.trim(), 'base64').toString());
   }
   const configs: HostFacts['configs'] = {};
-  for (const path of CONFIGS) {
+  for (const path of CIS_CONFIG_PATHS) {
     const text = (await host.readFile(path))?.toString();
     if (text !== undefined) configs[path] = text;
   }
   const modes: HostFacts['modes'] = {};
-  const stat = await host.exec(`stat -c '%n|%a %U:%G' ${MODE_PATHS.join(' ')} 2>/dev/null; true`);
+  const stat = await host.exec(`stat -c '%n|%a %U:%G' ${CIS_MODE_PATHS.join(' ')} 2>/dev/null; true`);
   for (const line of stat.stdout.split('\n').filter(Boolean)) {
     const [path, mode] = line.split('|');
     modes[path] = mode;

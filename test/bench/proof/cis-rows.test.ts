@@ -3,8 +3,16 @@
 // weakened flag, configuration or mode is caught. (security/cis checks the running lab hosts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CIS_ROWS, evaluateCisRows, parseFlags, type HostFacts } from '../../../bench/proof/measure/cis-rows';
-import { files, kubeconfigs, pki } from '../../../cluster/layout';
+import {
+  CIS_ROWS,
+  CONTROL_PLANE_KEY_FILES,
+  ETCD_DATA_DIR,
+  evaluateCisRows,
+  NODE_KUBECONFIGS,
+  parseFlags,
+  type HostFacts,
+} from '../../../bench/proof/measure/cis-rows';
+import { files, pki } from '../../../cluster/layout';
 import {
   apiserverFlags,
   controllerManagerFlags,
@@ -38,18 +46,10 @@ function renderedFacts(): HostFacts {
         { name: 'key1', secret: Buffer.alloc(32).toString('base64') },
       ]),
     },
-    modes: Object.fromEntries(
-      [
-        files.encryptionConfig,
-        files.auditPolicy,
-        pki.ca.key,
-        pki.serviceAccount.key,
-        kubeconfigs.kubelet,
-        kubeconfigs.kubeProxy,
-      ]
-        .map((p) => [p, '600 root:root'] as [string, string])
-        .concat([['/var/lib/etcd', '700 root:root']]),
-    ),
+    modes: Object.fromEntries([
+      [ETCD_DATA_DIR, '700 root:root'],
+      ...[...CONTROL_PLANE_KEY_FILES, ...NODE_KUBECONFIGS].map((p) => [p, '600 root:root']),
+    ]),
   };
 }
 
