@@ -11,7 +11,7 @@ import type { SnapshotMeta } from '../../cluster/backup/snapshots';
 import { ErrorTypes } from '../../cluster/errors';
 import { hakubeHome } from '../../client/paths';
 import { expandPath } from '../ssh-hosts';
-import { createSecretFileOnce } from './secret-file';
+import { createSecretFileOnce } from '../../client/secret-file';
 
 export const ENV_BACKUP_KEY_FILE = 'HAKUBE_BACKUP_KEY_FILE';
 const KEY_BYTES = 32;

@@ -16,7 +16,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ErrorTypes } from '../../cluster/errors';
 import { hakubeHome } from '../../client/paths';
 import { expandPath } from '../ssh-hosts';
-import { createSecretFileOnce } from './secret-file';
+import { createSecretFileOnce } from '../../client/secret-file';
 
 export const ENV_BACKUP_IDENTITY_FILE = 'HAKUBE_BACKUP_IDENTITY_FILE';
 const IDENTITY = /^AGE-SECRET-KEY-1[0-9A-Z]{58}$/;

@@ -1,11 +1,13 @@
 // The codec server: POST /encode and POST /decode in Temporal's remote codec protocol, so the
 // Web UI (and `temporal --codec-endpoint`) can show encrypted payloads in clear. Browsers may
 // call it only from the allowed origins (CORS, preflight included); clients that send no Origin
-// (the Temporal CLI, curl) are served. It has no authentication of its own: it listens on
-// loopback unless told otherwise (docs/encryption.md).
+// (the Temporal CLI, curl) are served. Every call but a CORS preflight carries the bearer token
+// (codec-token.ts), in the Authorization header or as the path's first segment
+// (docs/encryption.md).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PayloadCodec } from '@temporalio/common';
+import { tokenMatches } from './codec-token';
 import { PayloadDecryptionError } from './errors';
 import { payloadsFromJson, payloadsToJson, PayloadJsonError } from './payload-json';
 
@@ -13,6 +15,8 @@ export type CodecLog = (level: 'info' | 'warn' | 'error', msg: string, meta: Rec
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
+  /** The bearer token every call must carry (header or first path segment). */
+  token: string;
   /** Browser origins allowed to call it, e.g. the Web UI's http://localhost:8233. */
   allowOrigins: string[];
   log?: CodecLog;
@@ -88,23 +92,57 @@ function preflight(req: IncomingMessage, res: ServerResponse): void {
   res.end();
 }
 
+interface Target {
+  /** The route without the token segment, e.g. /decode. */
+  route: string;
+  /** The first segment of a two-segment path: where the Web UI's endpoint carries the token. */
+  pathToken?: string;
+}
+
+function targetOf(req: IncomingMessage): Target {
+  const segments = new URL(req.url ?? '/', 'http://codec-server').pathname.split('/').filter((s) => s);
+  if (segments.length === 2) return { route: `/${segments[1]}`, pathToken: segments[0] };
+  return { route: `/${segments.join('/')}` };
+}
+
+/** How the call proved it holds the token, or undefined when it did not. */
+function authenticatedBy(req: IncomingMessage, target: Target, token: string): 'path' | 'header' | undefined {
+  if (target.pathToken !== undefined && tokenMatches(target.pathToken, token)) return 'path';
+  const header = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (header && tokenMatches(header[1], token)) return 'header';
+  return undefined;
+}
+
 async function respond(
   req: IncomingMessage,
   res: ServerResponse,
   opts: CodecServerOptions,
   allowed: ReadonlySet<string>,
+  target: Target,
 ) {
-  const path = new URL(req.url ?? '/', 'http://codec-server').pathname;
-  const op = Object.hasOwn(ROUTES, path) ? ROUTES[path as keyof typeof ROUTES] : undefined;
+  const { route } = target;
+  const op = Object.hasOwn(ROUTES, route) ? ROUTES[route as keyof typeof ROUTES] : undefined;
   const originAllowed = cors(req, res, allowed);
-  if (!op) return sendJson(res, 404, { error: `no such endpoint ${path}: POST /encode or /decode` });
-  if (!originAllowed)
-    return sendJson(res, 403, {
+  const refuseOrigin = () =>
+    sendJson(res, 403, {
       error: `origin ${req.headers.origin} is not allowed: start the codec server with --allow-origin ${req.headers.origin}`,
     });
-  if (req.method === 'OPTIONS') return preflight(req, res);
+  // A browser's preflight carries no credentials: it is answered on the origin alone.
+  if (req.method === 'OPTIONS' && op) return originAllowed ? preflight(req, res) : refuseOrigin();
+  if (!authenticatedBy(req, target, opts.token))
+    return sendJson(
+      res,
+      401,
+      {
+        error:
+          'the codec server needs its token: Authorization: Bearer <token>, or the endpoint <url>/<token>',
+      },
+      { 'WWW-Authenticate': 'Bearer realm="hakube codec server"' },
+    );
+  if (!op) return sendJson(res, 404, { error: `no such endpoint ${route}: POST /encode or /decode` });
+  if (!originAllowed) return refuseOrigin();
   if (req.method !== 'POST')
-    return sendJson(res, 405, { error: `${req.method} ${path}: use POST` }, { Allow: 'POST, OPTIONS' });
+    return sendJson(res, 405, { error: `${req.method} ${route}: use POST` }, { Allow: 'POST, OPTIONS' });
   let body: string;
   try {
     body = await readBody(req, opts.maxBodyBytes ?? DEFAULT_MAX_BODY);
@@ -130,17 +168,19 @@ export function createCodecServer(opts: CodecServerOptions): Server {
   const log = opts.log ?? (() => {});
   return createServer((req, res) => {
     const started = Date.now();
+    const target = targetOf(req);
     res.on('finish', () =>
       log(res.statusCode >= 500 ? 'error' : 'info', 'codec request', {
         method: req.method,
-        path: req.url,
+        // Never the path as sent: its first segment may be the token.
+        route: target.route,
         status: res.statusCode,
         namespace: req.headers['x-namespace'],
         origin: req.headers.origin,
         ms: Date.now() - started,
       }),
     );
-    respond(req, res, opts, allowed).catch((err: unknown) => {
+    respond(req, res, opts, allowed, target).catch((err: unknown) => {
       log('error', 'codec request failed', { error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.destroy();

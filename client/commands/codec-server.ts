@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { AesGcmCodec } from '../codec/aes-gcm-codec';
 import { createCodecServer, isLoopback, listenCodecServer } from '../codec/codec-server';
+import { CodecTokenError, codecTokenFile, ENV_CODEC_TOKEN_FILE, readCodecToken } from '../codec/codec-token';
 import { ENV_KEY, ENV_KEY_FILE } from '../codec/keys';
 import { codecKeys } from '../connect';
 import { InputError } from '../exit-codes';
@@ -17,6 +18,7 @@ interface CodecServerFlags {
   port: string;
   ip: string;
   allowOrigin?: string[];
+  tokenFile?: string;
 }
 
 function origin(value: string): string {
@@ -43,7 +45,15 @@ export function registerCodecServerCommand(program: Command): void {
     .command('codec-server')
     .description('serve POST /encode and /decode so the Temporal Web UI can show encrypted payloads')
     .option('--port <port>', 'port to listen on', String(DEFAULT_CODEC_PORT))
-    .option('--ip <ip>', 'address to bind (loopback by default: it has no authentication)', '127.0.0.1')
+    .option(
+      '--ip <ip>',
+      'address to bind (loopback by default; plain HTTP: put TLS in front beyond it)',
+      '127.0.0.1',
+    )
+    .option(
+      '--token-file <file>',
+      `the bearer token every call must carry, made on first use (default ${ENV_CODEC_TOKEN_FILE} or $HAKUBE_HOME/codec-token)`,
+    )
     .option(
       '--allow-origin <origin>',
       `browser origin allowed to call it, repeatable (default ${DEFAULT_ALLOWED_ORIGINS.join(', ')} and the running dev server's Web UI)`,
@@ -55,21 +65,45 @@ export function registerCodecServerCommand(program: Command): void {
       const { ring, source } = codecKeys(cmd);
       if (!ring)
         throw new InputError(`no encryption key: pass --codec-key-file or set ${ENV_KEY_FILE} or ${ENV_KEY}`);
+      const tokenFile = flags.tokenFile ?? codecTokenFile();
+      let token: string;
+      try {
+        // Made only where hakube keeps it by default: a --token-file that is missing is a typo.
+        token = readCodecToken(tokenFile, flags.tokenFile === undefined);
+      } catch (err) {
+        if (err instanceof CodecTokenError) throw new InputError(`--token-file: ${err.message}`);
+        throw err;
+      }
       const { jsonLine } = await import('../../workers/logger.js');
       const log = (level: string, msg: string, meta: Record<string, unknown> = {}) =>
         process.stderr.write(`${jsonLine(level, msg, meta)}\n`);
-      const server = createCodecServer({ codec: new AesGcmCodec(ring), allowOrigins, log });
+      const server = createCodecServer({ codec: new AesGcmCodec(ring), token, allowOrigins, log });
       const url = await listenCodecServer(server, port, flags.ip);
       if (!isLoopback(flags.ip))
-        log('warn', 'the codec server has no authentication and listens beyond loopback', { ip: flags.ip });
+        log(
+          'warn',
+          'the codec server speaks plain HTTP beyond loopback: its token and payloads cross the network in clear',
+          {
+            ip: flags.ip,
+          },
+        );
       log('info', 'codec server listening', {
         url,
         allowOrigins,
         keyId: ring.current.id,
         previousKeyIds: ring.previous.map((k) => k.id),
         source,
+        tokenFile,
       });
-      process.stdout.write(`codec endpoint: ${url}\n`);
+      // The token itself is never printed: it is read from its file where it is needed.
+      process.stdout.write(
+        [
+          `codec endpoint: ${url}`,
+          `  Web UI:       ${url}/<token>   (the token: cat ${tokenFile})`,
+          `  temporal CLI: --codec-endpoint ${url} --codec-auth "Bearer $(cat ${tokenFile})"`,
+          '',
+        ].join('\n'),
+      );
       await new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals) => {
           log('info', 'codec server stopping', { signal });

@@ -6,6 +6,7 @@ import { InputError } from '../exit-codes';
 import { codecKeys } from '../connect';
 import { portFlag } from './flags';
 import { DEFAULT_CODEC_PORT } from './codec-server';
+import { codecTokenFile, endpointWithToken, readCodecToken } from '../codec/codec-token';
 
 interface ServerFlags {
   port?: string;
@@ -30,11 +31,18 @@ function codecEndpoint(value: string): string {
   return value.replace(/\/+$/, '');
 }
 
-/** With encryption keys configured, the Web UI is pointed at `hakube codec-server`'s default address. */
+/**
+ * With encryption keys configured, the Web UI is pointed at `hakube codec-server`'s default
+ * address, its token as the path's first segment (the Web UI cannot send a header of its own).
+ */
 function toOptions(flags: ServerFlags, encrypting: boolean): DevServerOptions {
   const port = (v: string | undefined, name: string) =>
     v === undefined ? undefined : portFlag(v, `--${name}`);
-  const endpoint = flags.codecEndpoint ?? (encrypting ? DEFAULT_CODEC_ENDPOINT : undefined);
+  const endpoint =
+    flags.codecEndpoint ??
+    (encrypting
+      ? endpointWithToken(DEFAULT_CODEC_ENDPOINT, readCodecToken(codecTokenFile(), true))
+      : undefined);
   return {
     port: port(flags.port, 'port'),
     uiPort: port(flags.uiPort, 'ui-port'),

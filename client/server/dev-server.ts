@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../cluster/search-attributes';
 import { hakubeHome } from '../paths';
+import { maskedEndpoint } from '../codec/codec-token';
 import { ensureTemporalBinary } from './temporal-binary';
 import { ensureSearchAttributes } from './search-attributes';
 
@@ -26,7 +27,10 @@ export interface DevServerOptions {
   port?: number;
   uiPort?: number;
   namespace?: string;
-  /** Passed as --ui-codec-endpoint: the Web UI decodes payloads there (`hakube codec-server`). */
+  /**
+   * Passed as --ui-codec-endpoint: the Web UI decodes payloads there (`hakube codec-server`). It
+   * may carry the codec token in its path, so it is visible in this host's process list.
+   */
   codecEndpoint?: string;
   log?: (line: string) => void;
 }
@@ -188,7 +192,8 @@ export async function startDevServer(
     dbFile: o.dbFile,
     logFile: o.logFile,
     logOffset,
-    ...(o.codecEndpoint ? { codecEndpoint: o.codecEndpoint } : {}),
+    // Masked: the endpoint may carry the codec server's token, which stays in its own file.
+    ...(o.codecEndpoint ? { codecEndpoint: maskedEndpoint(o.codecEndpoint) } : {}),
     startedAt: new Date().toISOString(),
   };
   writeFileSync(o.stateFile, `${JSON.stringify(state, null, 2)}\n`);

@@ -35,13 +35,21 @@ let client: HakubeClient;
 let plain: HakubeClient;
 let codecServer: Server;
 let codecEndpoint: string;
+const codecToken = randomBytes(32).toString('base64url');
+/** The status of every call the codec server answered. */
+const codecStatuses: unknown[] = [];
 
 before(async () => {
   server = await startTestServer();
   worker = await startTestWorker(server.address, TASK_QUEUE, ring);
   client = await connectClient(server.address, TASK_QUEUE, ring);
   plain = await connectClient(server.address, TASK_QUEUE);
-  codecServer = createCodecServer({ codec: new AesGcmCodec(ring), allowOrigins: [] });
+  codecServer = createCodecServer({
+    codec: new AesGcmCodec(ring),
+    token: codecToken,
+    allowOrigins: [],
+    log: (_level, _msg, meta) => codecStatuses.push(meta.status),
+  });
   codecEndpoint = await listenCodecServer(codecServer, await freePort(), '127.0.0.1');
 });
 
@@ -129,7 +137,20 @@ test('the codec server decodes the same history for `temporal workflow show --co
   const shown = await workflowHistoryJsonAsync(server.address, workflowId, [
     '--codec-endpoint',
     codecEndpoint,
+    '--codec-auth',
+    `Bearer ${codecToken}`,
   ]);
+  // Without the token the codec server decodes nothing for the CLI (which retries until its timeout).
+  codecStatuses.length = 0;
+  await assert.rejects(
+    workflowHistoryJsonAsync(server.address, workflowId, [
+      '--codec-endpoint',
+      codecEndpoint,
+      '--command-timeout',
+      '3s',
+    ]),
+  );
+  assert.ok(codecStatuses.length > 0 && codecStatuses.every((s) => s === 401), String(codecStatuses));
   assert.ok(!shown.includes(Buffer.from(ENCRYPTED_ENCODING).toString('base64')), 'nothing left encrypted');
   const events = (
     JSON.parse(shown) as { events: Record<string, { input?: { payloads: { data: string }[] } }>[] }

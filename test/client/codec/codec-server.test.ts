@@ -1,11 +1,12 @@
 // The codec server over real HTTP: encode/decode round trip in the remote codec JSON protocol,
 // CORS for the Web UI (preflight, allowed and refused origins), and the errors a caller can
-// cause. Then `hakube codec-server` itself: refuses to start without a key, serves with one.
+// cause; the bearer token, in the header or the path. Then `hakube codec-server` itself: refuses
+// to start without a key, serves with one and the token it made.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,12 +21,14 @@ import { REPO_ROOT } from '../../helpers/temp-home';
 
 const UI = 'http://localhost:8233';
 const key = randomBytes(32);
+const token = randomBytes(32).toString('base64url');
+const BEARER = { Authorization: `Bearer ${token}` };
 let server: Server;
 let url: string;
 
 before(async () => {
   const codec = new AesGcmCodec(keyRing([key], 'test'));
-  server = createCodecServer({ codec, allowOrigins: [`${UI}/`], maxBodyBytes: 64 * 1024 });
+  server = createCodecServer({ codec, token, allowOrigins: [`${UI}/`], maxBodyBytes: 64 * 1024 });
   url = await listenCodecServer(server, await freePort(), '127.0.0.1');
 });
 
@@ -39,7 +42,7 @@ after(
 
 const plainJson = () => payloadsToJson([defaultPayloadConverter.toPayload({ cluster: 'prod-zebra-7' })]);
 
-function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+function post(path: string, body: unknown, headers: Record<string, string> = BEARER): Promise<Response> {
   return fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default', ...headers },
@@ -91,7 +94,7 @@ test('CORS: the Web UI origin gets its preflight (X-Namespace allowed) and its a
   assert.equal(preflight.headers.get('access-control-allow-credentials'), 'true');
   assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
   assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /X-Namespace/i);
-  const answer = await post('/decode', plainJson(), { Origin: UI });
+  const answer = await post('/decode', plainJson(), { ...BEARER, Origin: UI });
   assert.equal(answer.status, 200);
   assert.equal(answer.headers.get('access-control-allow-origin'), UI);
   assert.match(answer.headers.get('vary') ?? '', /Origin/);
@@ -103,18 +106,49 @@ test('CORS: the Web UI origin gets its preflight (X-Namespace allowed) and its a
   });
   assert.equal(refusedPreflight.headers.get('access-control-allow-origin'), null);
   assert.match((await errorOf(refusedPreflight, 403)).error, /--allow-origin http:\/\/evil\.example/);
-  const refused = await post('/decode', plainJson(), { Origin: evil });
+  const refused = await post('/decode', plainJson(), { ...BEARER, Origin: evil });
   assert.equal(refused.headers.get('access-control-allow-origin'), null);
   await errorOf(refused, 403);
 });
 
+test('every call but a preflight needs the token: in the Authorization header or as the first path segment', async () => {
+  const denied = async (res: Response) => {
+    assert.match((await errorOf(res, 401)).error, /needs its token/);
+    assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer /);
+  };
+  await denied(await post('/decode', plainJson(), {}));
+  await denied(await post('/decode', plainJson(), { Authorization: `Bearer ${token}x` }));
+  await denied(await post('/decode', plainJson(), { Authorization: `Basic ${token}` }));
+  await denied(await post(`/${token.slice(1)}/decode`, plainJson(), {}));
+  // Unknown paths and methods say nothing before the token is shown.
+  await denied(await post('/decrypt', plainJson(), {}));
+  await denied(await fetch(`${url}/decode`));
+  // The Web UI's form: the endpoint is <url>/<token>, with the browser's own Authorization (none).
+  const viaPath = await post(`/${token}/decode`, plainJson(), { Origin: UI });
+  assert.equal(viaPath.status, 200);
+  assert.equal(viaPath.headers.get('access-control-allow-origin'), UI);
+  assert.deepEqual(await viaPath.json(), plainJson());
+  // A wrong header does not spoil a right path token (the UI may pass its user's access token).
+  assert.equal((await post(`/${token}/encode`, plainJson(), { Authorization: 'Bearer other' })).status, 200);
+  // A refused call still gets the CORS answer, so the Web UI can show why.
+  const refused = await post('/decode', plainJson(), { Origin: UI });
+  assert.equal(refused.headers.get('access-control-allow-origin'), UI);
+  await denied(refused);
+  // The preflight for the path form is answered without credentials.
+  const preflight = await fetch(`${url}/${token}/decode`, {
+    method: 'OPTIONS',
+    headers: { Origin: UI, 'Access-Control-Request-Method': 'POST' },
+  });
+  assert.equal(preflight.status, 204);
+});
+
 test('unknown paths are 404, other methods 405, malformed bodies 400, undecryptable payloads 422', async () => {
   assert.match((await errorOf(await post('/decrypt', plainJson()), 404)).error, /POST \/encode or \/decode/);
-  await errorOf(await fetch(`${url}/`), 404);
-  const get = await fetch(`${url}/decode`);
+  await errorOf(await fetch(`${url}/`, { headers: BEARER }), 404);
+  const get = await fetch(`${url}/decode`, { headers: BEARER });
   await errorOf(get, 405);
   assert.equal(get.headers.get('allow'), 'POST, OPTIONS');
-  await errorOf(await fetch(`${url}/encode`, { method: 'PUT', body: '{}' }), 405);
+  await errorOf(await fetch(`${url}/encode`, { method: 'PUT', body: '{}', headers: BEARER }), 405);
   assert.match((await errorOf(await post('/decode', '{not json'), 400)).error, /not JSON/);
   assert.match((await errorOf(await post('/decode', { payload: [] }), 400)).error, /"payloads" array/);
   assert.match(
@@ -165,11 +199,11 @@ test('hakube codec-server: exit 2 without a key or with a bad one; serves with -
     );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let stdout = '';
     const endpoint = await new Promise<string>((resolve, reject) => {
-      let out = '';
       child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /codec endpoint: (\S+)/.exec(out);
+        stdout += d.toString();
+        const m = /codec endpoint: (\S+)\n[^]*--codec-auth.*\n/.exec(stdout);
         if (m) resolve(m[1]);
       });
       child.once('exit', (code) => reject(new Error(`codec-server exited ${code}: ${stderr}`)));
@@ -177,7 +211,16 @@ test('hakube codec-server: exit 2 without a key or with a bad one; serves with -
     assert.equal(endpoint, `http://127.0.0.1:${port}`);
     // The CLI's server and this test's share the key: what one encodes, the other decodes.
     const sealed = await (await post('/encode', plainJson())).json();
-    const res = await fetch(`${endpoint}/decode`, { method: 'POST', body: JSON.stringify(sealed) });
+    // It made its token on first use, 0600 in the hakube home, and printed where, never what.
+    const tokenFile = join(home, '.hakube', 'codec-token');
+    assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
+    const made = readFileSync(tokenFile, 'utf8').trim();
+    assert.match(made, /^[A-Za-z0-9_-]{43}$/);
+    assert.ok(!stdout.includes(made) && stdout.includes(`cat ${tokenFile}`));
+    const call = (headers: Record<string, string>) =>
+      fetch(`${endpoint}/decode`, { method: 'POST', body: JSON.stringify(sealed), headers });
+    assert.equal((await call({})).status, 401);
+    const res = await call({ Authorization: `Bearer ${made}` });
     assert.deepEqual(await res.json(), plainJson());
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
@@ -190,6 +233,15 @@ test('hakube codec-server: exit 2 without a key or with a bad one; serves with -
     assert.equal(listening?.url, endpoint);
     assert.deepEqual(listening?.allowOrigins, ['http://localhost:8233', 'http://127.0.0.1:8233']);
     assert.ok(!stderr.includes(key.toString('base64')) && !stderr.includes(key.toString('hex')));
+    assert.ok(!stderr.includes(made), 'the token is not logged, not even in the request lines');
+
+    // A --token-file that does not exist is a mistake, not a new token.
+    const missing = await runCli(
+      ['--codec-key-file', keyFile, 'codec-server', '--token-file', join(home, 'nope')],
+      env,
+    );
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--token-file: .*nope: ENOENT/);
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
-// A secret file the worker makes once (backup signing key, backup identity): 0600 in a 0700
-// folder, written with O_EXCL so two workers starting at once never each make one of their own
-// (the loser reads the winner's).
+// A secret file hakube makes once (the worker's backup signing key and identity, the codec
+// server's token): 0600 in a 0700 folder, written with O_EXCL so two processes starting at once
+// never each make one of their own (the loser reads the winner's).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
