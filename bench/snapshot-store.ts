@@ -70,12 +70,16 @@ async function main(): Promise<void> {
       snapshotCipher(join(dir, 'identity.age')),
     );
     const put = await measured(() => store.put(member, onMember, meta));
+    // What a restore reads back: the stored metadata, which names the encryption.
+    let stored: Awaited<ReturnType<typeof store.list>>[number] | undefined;
     const verify = await measured(async () => {
-      const stored = (await store.list()).find((m) => m.id === meta.id);
+      stored = (await store.list()).find((m) => m.id === meta.id);
       if (!stored || (await store.storedSha256(meta.id)) !== stored.encryption?.sha256)
         throw new Error('stored snapshot differs');
     });
-    const copy = await measured(() => store.copyTo(member, meta, join(dir, 'member', 'restore.db')));
+    const restored = stored;
+    if (!restored) throw new Error('the snapshot was not listed');
+    const copy = await measured(() => store.copyTo(member, restored, join(dir, 'member', 'restore.db')));
     const line = (what: string, m: { s: number; rssGrowthMiB: number }) =>
       `${what}: ${m.s.toFixed(2)} s = ${(mib / m.s).toFixed(0)} MiB/s, RSS grew at most ${m.rssGrowthMiB.toFixed(0)} MiB`;
     console.log(`snapshot of ${mib} MiB, member = local sshd on loopback, target = local folder`);

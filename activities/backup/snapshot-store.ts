@@ -23,13 +23,12 @@ import { metadataSigner, type MetadataSigner } from './metadata-signature';
 import { snapshotCipher, type SnapshotCipher } from './snapshot-encryption';
 import { ErrorTypes } from '../../cluster/errors';
 import type { Cluster, HostSpec } from '../../cluster/spec';
-import { parseCredentialsFile } from './sigv4';
 import { sha256File } from '../bundle/files';
-import type { HostProvider } from '../context';
+import { cancellationSignal, type HostProvider } from '../context';
 import { expandPath } from '../ssh-hosts';
 import { readText, type Host } from '../ssh';
 import { shq } from '../ssh/shell';
-import { S3Client } from './s3-client';
+import { parseCredentialsFile, S3Bucket } from './s3-client';
 
 export interface SnapshotStore {
   /** Where it is, for people: `/var/backups/etcd` or `sftp://backup-1/srv/etcd`. */
@@ -314,7 +313,7 @@ export function sftpBackend(target: Host, dir: string): SnapshotBackend {
 }
 
 /** Objects `<prefix><id>.db` and `<prefix><id>.json` in a bucket; files pass through a scratch folder. */
-export function s3Backend(s3: S3Client, prefix: string): SnapshotBackend {
+export function s3Backend(s3: S3Bucket, prefix: string): SnapshotBackend {
   const db = (id: string) => `${prefix}${fileOf(id, SNAPSHOT_SUFFIX)}`;
   const metaKey = (id: string) => `${prefix}${fileOf(id, META_SUFFIX)}`;
   return {
@@ -329,7 +328,8 @@ export function s3Backend(s3: S3Client, prefix: string): SnapshotBackend {
     readMetadata: (id) => s3.getText(metaKey(id)),
     writeMetadata: (id, text) => s3.putBytes(metaKey(id), Buffer.from(text)),
     async storeFile(localFile, id, sha256) {
-      // The store checks the body against the sha256 it is signed with; an object appears whole or not at all.
+      // A multipart upload checked against the file's sha256 as it is read, each part signed with
+      // its own; an object appears whole or not at all (a failed upload is aborted).
       return { path: s3.describe(db(id)), bytes: await s3.putFile(db(id), localFile, sha256) };
     },
     async sha256(id) {
@@ -416,7 +416,11 @@ function backendFor(cluster: Cluster, hosts: HostProvider): SnapshotBackend {
           message: `spec.etcd.backup.target.endpoint ${target.endpoint} is plain http: use https, or set allowInsecureHttp: true`,
           nonRetryable: true,
         });
-      const s3 = new S3Client(target, s3Credentials(target.credentialsFile));
+      // The activity's cancellation (delivered to an activity that heartbeats, or on worker
+      // shutdown) stops the calls in flight and aborts an upload.
+      const s3 = new S3Bucket(target, s3Credentials(target.credentialsFile), {
+        signal: cancellationSignal(),
+      });
       const prefix = target.prefix && !target.prefix.endsWith('/') ? `${target.prefix}/` : target.prefix;
       return s3Backend(s3, prefix);
     }

@@ -8,7 +8,7 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { S3Client } from '../../../activities/backup/s3-client';
+import { S3Bucket } from '../../../activities/backup/s3-client';
 import { storeFor } from '../../../activities/backup/snapshot-store';
 import { createRestoreActivities } from '../../../activities/backup/etcd-restore';
 import type { HostProvider } from '../../../activities/context';
@@ -140,7 +140,7 @@ test('an object changed in the bucket is refused by the restore before anything 
   await storeFor(cluster, { hostFor: () => member }).put(member, '/snap/c.db', m);
   const restore = createRestoreActivities({ hosts: { hostFor: () => member } });
   assert.equal((await restore.verifyStoredSnapshot({ cluster, snapshotId: m.id })).sha256, m.sha256);
-  const s3 = new S3Client({ endpoint: moto.endpoint, bucket: 'etcd-backups', region: 'us-east-1' }, creds);
+  const s3 = new S3Bucket({ endpoint: moto.endpoint, bucket: 'etcd-backups', region: 'us-east-1' }, creds);
   await s3.putBytes(`tamper/${m.id}.db`, bytes.subarray(0, 40_000), 'application/octet-stream');
   await assert.rejects(restore.verifyStoredSnapshot({ cluster, snapshotId: m.id }), (e: unknown) => {
     assert.ok(e instanceof ApplicationFailure);
@@ -150,7 +150,7 @@ test('an object changed in the bucket is refused by the restore before anything 
 });
 
 test('a 256 MiB snapshot is streamed both ways, not held in memory', async () => {
-  const s3 = new S3Client({ endpoint: moto.endpoint, bucket: 'etcd-backups', region: 'us-east-1' }, creds);
+  const s3 = new S3Bucket({ endpoint: moto.endpoint, bucket: 'etcd-backups', region: 'us-east-1' }, creds);
   const file = join(dir, 'big.db');
   const out = createWriteStream(file);
   const chunk = Buffer.alloc(1024 * 1024);
