@@ -12,15 +12,25 @@ export function expandPath(path: string): string {
   return isAbsolute(path) ? path : join(process.cwd(), path);
 }
 
-export function sshTargetFor(cluster: Cluster, host: HostSpec): SshTarget {
+const expandOptional = (path: string | undefined) => (path === undefined ? undefined : expandPath(path));
+
+export function sshTargetFor(
+  cluster: Cluster,
+  host: HostSpec,
+  env: NodeJS.ProcessEnv = process.env,
+): SshTarget {
   const ssh = cluster.spec.ssh;
   const user = host.ssh?.user ?? ssh.user;
+  // Read here, on the worker: whose agent answers is the worker's business, never the spec's.
+  const agentSocket = ssh.agent ? (env.SSH_AUTH_SOCK ?? '') : undefined;
   return {
     name: host.name,
     address: host.address,
     port: host.ssh?.port ?? ssh.port,
     user,
-    privateKeyPath: expandPath(host.ssh?.privateKeyPath ?? ssh.privateKeyPath),
+    privateKeyPath: expandOptional(host.ssh?.privateKeyPath ?? ssh.privateKeyPath),
+    passphraseFile: expandOptional(host.ssh?.privateKeyPassphraseFile ?? ssh.privateKeyPassphraseFile),
+    agentSocket,
     sudo: ssh.sudo ?? user !== 'root',
     knownHostsPath: expandPath(ssh.knownHosts.path),
     hostKeyPolicy: ssh.knownHosts.policy,
@@ -30,7 +40,11 @@ export function sshTargetFor(cluster: Cluster, host: HostSpec): SshTarget {
           address: ssh.bastion.address,
           port: ssh.bastion.port,
           user: ssh.bastion.user ?? user,
-          privateKeyPath: expandPath(ssh.bastion.privateKeyPath ?? ssh.privateKeyPath),
+          privateKeyPath: expandOptional(ssh.bastion.privateKeyPath ?? ssh.privateKeyPath),
+          passphraseFile: expandOptional(
+            ssh.bastion.privateKeyPassphraseFile ?? ssh.privateKeyPassphraseFile,
+          ),
+          agentSocket,
         }
       : undefined,
   };

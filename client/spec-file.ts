@@ -114,34 +114,27 @@ function checkReadableFile(path: string, at: PathSegment[], baseDir: string, wha
 
 function fileProblems(cluster: Cluster, baseDir: string): Problem[] {
   const { ssh, hosts, etcd } = cluster.spec;
-  const problems = checkReadableFile(
-    ssh.privateKeyPath,
-    ['spec', 'ssh', 'privateKeyPath'],
-    baseDir,
-    'SSH key',
-  );
-  if (ssh.bastion?.privateKeyPath) {
-    problems.push(
-      ...checkReadableFile(
-        ssh.bastion.privateKeyPath,
-        ['spec', 'ssh', 'bastion', 'privateKeyPath'],
-        baseDir,
-        'SSH key',
-      ),
-    );
-  }
-  hosts.forEach((h, i) => {
-    if (h.ssh?.privateKeyPath) {
+  const problems: Problem[] = [];
+  // Key and passphrase files, wherever the spec names them (the cluster, the bastion, each host).
+  const sshFiles = (
+    s: { privateKeyPath?: string; privateKeyPassphraseFile?: string } | undefined,
+    at: PathSegment[],
+  ) => {
+    if (s?.privateKeyPath)
+      problems.push(...checkReadableFile(s.privateKeyPath, [...at, 'privateKeyPath'], baseDir, 'SSH key'));
+    if (s?.privateKeyPassphraseFile)
       problems.push(
         ...checkReadableFile(
-          h.ssh.privateKeyPath,
-          ['spec', 'hosts', i, 'ssh', 'privateKeyPath'],
+          s.privateKeyPassphraseFile,
+          [...at, 'privateKeyPassphraseFile'],
           baseDir,
-          'SSH key',
+          'SSH key passphrase file',
         ),
       );
-    }
-  });
+  };
+  sshFiles(ssh, ['spec', 'ssh']);
+  sshFiles(ssh.bastion, ['spec', 'ssh', 'bastion']);
+  hosts.forEach((h, i) => sshFiles(h.ssh, ['spec', 'hosts', i, 'ssh']));
   const target = etcd.backup?.target;
   if (target?.type === 's3') {
     problems.push(

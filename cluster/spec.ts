@@ -79,10 +79,13 @@ const httpUrl = z.string().refine(isPlainHttpUrl, 'must be an http(s) URL withou
 export const ROLES = ['control-plane', 'etcd', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
 
+// A passphrase-protected key names a file holding its passphrase (one line, 0600, on the
+// worker's machine): the passphrase itself never enters the spec, and so never the history.
 const sshOverrides = z.strictObject({
   user: userName.optional(),
   port: port.optional(),
   privateKeyPath: localPath.optional(),
+  privateKeyPassphraseFile: localPath.optional(),
 });
 
 const bastion = z.strictObject({
@@ -90,6 +93,7 @@ const bastion = z.strictObject({
   port: port.default(22),
   user: userName.optional(),
   privateKeyPath: localPath.optional(),
+  privateKeyPassphraseFile: localPath.optional(),
 });
 
 const knownHosts = z.strictObject({
@@ -100,15 +104,24 @@ const knownHosts = z.strictObject({
   policy: z.enum(['strict', 'trust-on-first-use']).default('strict'),
 });
 
-const ssh = z.strictObject({
-  user: userName.default('root'),
-  port: port.default(22),
-  privateKeyPath: localPath,
-  sudo: z.boolean().optional(),
-  connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
-  knownHosts: knownHosts.default({ path: '~/.hakube/known_hosts', policy: 'strict' }),
-  bastion: bastion.optional(),
-});
+const ssh = z
+  .strictObject({
+    user: userName.default('root'),
+    port: port.default(22),
+    privateKeyPath: localPath.optional(),
+    privateKeyPassphraseFile: localPath.optional(),
+    // The keys of the ssh-agent the worker reaches through its SSH_AUTH_SOCK, tried after
+    // privateKeyPath when both are set. The agent is never forwarded to the hosts.
+    agent: z.boolean().optional(),
+    sudo: z.boolean().optional(),
+    connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
+    knownHosts: knownHosts.default({ path: '~/.hakube/known_hosts', policy: 'strict' }),
+    bastion: bastion.optional(),
+  })
+  .refine((s) => s.privateKeyPath !== undefined || s.agent === true, {
+    message: 'set privateKeyPath, or agent: true to use the ssh-agent of the worker',
+    path: ['privateKeyPath'],
+  });
 
 const host = z.strictObject({
   name: dnsLabel,

@@ -1,10 +1,10 @@
 // One ssh2 connection to a host (optionally through a bastion), shared by many commands and
 // SFTP transfers, with a bound on concurrent channels. Only this folder knows ssh2.
-import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { ErrorTypes } from '../../cluster/errors';
+import { authConfig } from './credentials';
 import { classifyConnectError, SshError } from './errors';
 import { checkHostKey, knownHostsName, lookupKnownKeys } from './known-hosts';
 import { Semaphore } from './semaphore';
@@ -15,17 +15,6 @@ import type { ExecOptions, ExecResult, SshTarget } from './types';
 export type Logger = (msg: string, meta?: Record<string, unknown>) => void;
 
 const MAX_CHANNELS = 8;
-
-function readKey(path: string, where: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new SshError(
-      ErrorTypes.AuthenticationFailed,
-      `${where}: cannot read private key ${path}: ${(err as Error).message}`,
-    );
-  }
-}
 
 /** Connects a Client, enforcing the host-key policy; resolves when it is ready. */
 function connectClient(
@@ -77,7 +66,7 @@ export async function tunnelThroughBastion(
       host: b.address,
       port: b.port,
       username: b.user,
-      privateKey: readKey(b.privateKeyPath, `bastion ${b.address}`),
+      ...authConfig(b, `bastion ${b.address}`),
       readyTimeout: target.connectTimeoutMs ?? 15_000,
     },
     `bastion ${b.address}`,
@@ -121,7 +110,7 @@ export class SshConnection {
         host: target.address,
         port: target.port,
         username: target.user,
-        privateKey: readKey(target.privateKeyPath, where),
+        ...authConfig(target, where),
         readyTimeout: timeout,
         keepaliveInterval: 10_000,
         keepaliveCountMax: 3,

@@ -25,10 +25,12 @@ export function poolKey(t: SshTarget): string {
     t.address,
     t.port,
     t.privateKeyPath,
+    t.passphraseFile,
+    t.agentSocket,
     t.knownHostsPath,
     t.hostKeyPolicy,
     t.sudo === true,
-    b ? [b.user, b.address, b.port, b.privateKeyPath] : null,
+    b ? [b.user, b.address, b.port, b.privateKeyPath, b.passphraseFile, b.agentSocket] : null,
   ]);
 }
 

@@ -72,19 +72,29 @@ export interface Host {
   ensureAbsent(path: string): Promise<{ changed: boolean }>;
 }
 
-export interface BastionTarget {
+/** How hakube proves who it is: a key file (maybe passphrase-protected), an ssh-agent, or both. */
+export interface SshCredentials {
+  privateKeyPath?: string;
+  /** A file whose first line is the key's passphrase (read when connecting, never logged). */
+  passphraseFile?: string;
+  /**
+   * Use an ssh-agent: its socket (the worker's SSH_AUTH_SOCK when the spec was turned into a
+   * target), or an empty string when the spec asks for one and the worker has none.
+   */
+  agentSocket?: string;
+}
+
+export interface BastionTarget extends SshCredentials {
   address: string;
   port: number;
   user: string;
-  privateKeyPath: string;
 }
 
-export interface SshTarget {
+export interface SshTarget extends SshCredentials {
   name: string;
   address: string;
   port: number;
   user: string;
-  privateKeyPath: string;
   sudo?: boolean;
   knownHostsPath: string;
   hostKeyPolicy: 'strict' | 'trust-on-first-use';

@@ -39,15 +39,21 @@ function fullSpec(target: 's3' | 'sftp' = 's3'): Record<string, unknown> {
       ssh: {
         user: 'ops',
         privateKeyPath: '~/.ssh/id_ed25519',
+        privateKeyPassphraseFile: '~/.ssh/id_ed25519.pass',
         knownHosts: { path: '~/.hakube/known_hosts', policy: 'strict' },
-        bastion: { address: 'jump.example.com', user: 'jump', privateKeyPath: '~/.ssh/jump' },
+        bastion: {
+          address: 'jump.example.com',
+          user: 'jump',
+          privateKeyPath: '~/.ssh/jump',
+          privateKeyPassphraseFile: '~/.ssh/jump.pass',
+        },
       },
       hosts: [
         {
           name: 'master-1',
           address: '10.0.0.11',
           roles: ['control-plane', 'etcd'],
-          ssh: { user: 'admin', privateKeyPath: '~/.ssh/m1' },
+          ssh: { user: 'admin', privateKeyPath: '~/.ssh/m1', privateKeyPassphraseFile: '~/.ssh/m1.pass' },
           labels: { 'topology.kubernetes.io/zone': 'eu-1a' },
         },
         { name: 'worker-1', address: '10.0.0.21', roles: ['worker'] },
@@ -87,9 +93,12 @@ const PAYLOADS = [
 /** Read by the worker with Node only (fs, ssh2): never reaches a shell or a host's file. */
 const LOCAL_FILE_FIELDS = new Set([
   'spec.ssh.privateKeyPath',
+  'spec.ssh.privateKeyPassphraseFile',
   'spec.ssh.knownHosts.path',
   'spec.ssh.bastion.privateKeyPath',
+  'spec.ssh.bastion.privateKeyPassphraseFile',
   'spec.hosts[0].ssh.privateKeyPath',
+  'spec.hosts[0].ssh.privateKeyPassphraseFile',
   'spec.etcd.backup.target.credentialsFile',
   'spec.artifacts.bundleDir',
 ]);

@@ -4,6 +4,14 @@ import { rmSync } from 'node:fs';
 import { formatProblem } from '../../cluster/problems';
 import { validateClusterSpec } from '../../cluster/validate';
 import { loadSpecFile } from '../../client/spec-file';
+import { sshTargetFor } from '../../activities/ssh-hosts';
+import type { SshTarget } from '../../activities/ssh';
+
+const pick = (t: SshTarget) => ({
+  privateKeyPath: t.privateKeyPath,
+  passphraseFile: t.passphraseFile,
+  agentSocket: t.agentSocket,
+});
 import { makeTempHome } from '../helpers/temp-home';
 import { invalidCorpus, validExamples } from '../helpers/spec-corpus';
 
@@ -70,6 +78,47 @@ describe('valid specs', () => {
     assert.equal(spec.certificates.caValidityDays, 36500);
     assert.equal(spec.controlPlaneEndpoint.port, 16443);
     assert.equal(spec.etcd.dataDir, '/var/lib/etcd');
+  });
+
+  test("SSH needs a key file or the agent; the agent socket and passphrase file are the worker's", () => {
+    const spec = (ssh: Record<string, unknown>) =>
+      validateClusterSpec({
+        apiVersion: 'hakube.io/v1alpha1',
+        kind: 'Cluster',
+        metadata: { name: 'd' },
+        spec: {
+          ssh,
+          hosts: [
+            { name: 'm1', address: '10.0.0.2', roles: ['control-plane', 'etcd'] },
+            { name: 'm2', address: '10.0.0.3', roles: ['worker'], ssh: { privateKeyPath: '/m2' } },
+          ],
+          controlPlaneEndpoint: { mode: 'keepalived', vip: '10.0.0.100', interface: 'eth0' },
+        },
+      });
+    const neither = spec({});
+    assert.deepEqual(
+      neither.problems.map((p) => formatProblem(p)),
+      ['spec.ssh.privateKeyPath: set privateKeyPath, or agent: true to use the ssh-agent of the worker'],
+    );
+    const agentOnly = spec({ agent: true, privateKeyPassphraseFile: '/p' });
+    assert.deepEqual(agentOnly.problems, []);
+    const cluster = agentOnly.cluster!;
+    const [m1, m2] = cluster.spec.hosts;
+    assert.deepEqual(pick(sshTargetFor(cluster, m1, { SSH_AUTH_SOCK: '/run/agent.sock' })), {
+      privateKeyPath: undefined,
+      passphraseFile: '/p',
+      agentSocket: '/run/agent.sock',
+    });
+    // A host's own key, the cluster's passphrase file and agent; no SSH_AUTH_SOCK: refused on connecting.
+    assert.deepEqual(pick(sshTargetFor(cluster, m2, {})), {
+      privateKeyPath: '/m2',
+      passphraseFile: '/p',
+      agentSocket: '',
+    });
+    assert.equal(
+      sshTargetFor(spec({ privateKeyPath: '/k' }).cluster!, m1, { SSH_AUTH_SOCK: '/s' }).agentSocket,
+      undefined,
+    );
   });
 
   test('an even etcd count is a warning, not an error', () => {

@@ -3,8 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { RemoteHost, SshError, SshPool, uploadTempPrefix, type SshTarget } from '../../../activities/ssh';
@@ -272,6 +280,66 @@ export function defineSshSuite(ep: SshTestEndpoint): void {
     const err = await failureOf(host.exec('true'));
     assert.equal(err.type, 'AuthenticationFailed');
     assert.equal(err.retryable, false);
+  });
+
+  test('a passphrase-protected key opens with its passphrase file; without it, with a wrong one or one others may read, it is refused by name', async () => {
+    // The key the server accepts, protected with a passphrase.
+    const key = join(ep.localDir, 'protected');
+    copyFileSync(ep.target('first').privateKeyPath as string, key);
+    chmodSync(key, 0o600);
+    execFileSync('ssh-keygen', ['-q', '-p', '-P', '', '-N', 'correct horse', '-f', key]);
+    assert.match(readFileSync(key, 'utf8'), /BEGIN OPENSSH PRIVATE KEY/);
+    const passFile = (name: string, content: string, mode = 0o600) => {
+      const file = join(ep.localDir, name);
+      writeFileSync(file, content, { mode });
+      chmodSync(file, mode);
+      return file;
+    };
+    const right = passFile('protected.pass', 'correct horse\n');
+    const { host } = hostOn('first', { privateKeyPath: key, passphraseFile: right });
+    assert.equal((await host.exec(ep.identityCommand)).stdout, `${ep.identity('first')}\n`);
+
+    const refusal = async (extra: Partial<SshTarget>, message: RegExp) => {
+      const err = await failureOf(hostOn('first', { privateKeyPath: key, ...extra }).host.exec('true'));
+      assert.equal(err.type, 'AuthenticationFailed');
+      assert.equal(err.retryable, false);
+      assert.match(err.message, message);
+      assert.ok(!err.message.includes('horse'), 'the passphrase is never in a message');
+    };
+    await refusal({}, /is passphrase-protected: name a file holding its passphrase/);
+    await refusal(
+      { passphraseFile: passFile('wrong.pass', 'battery staple\n') },
+      /does not decrypt private key/,
+    );
+    await refusal(
+      { passphraseFile: passFile('open.pass', 'correct horse\n', 0o644) },
+      /readable by others: chmod 600/,
+    );
+    await refusal({ passphraseFile: join(ep.localDir, 'missing.pass') }, /cannot read passphrase file/);
+  });
+
+  test('ssh-agent: its keys authenticate, the agent is never forwarded, and one asked for but absent is refused', async () => {
+    const socket = join(ep.localDir, 'agent.sock');
+    rmSync(socket, { force: true });
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+      execFileSync('ssh-add', ['-q', ep.target('first').privateKeyPath as string], {
+        env: { ...process.env, SSH_AUTH_SOCK: socket },
+        stdio: 'ignore',
+      });
+      const { host } = hostOn('first', { privateKeyPath: undefined, agentSocket: socket });
+      assert.equal((await host.exec(ep.identityCommand)).stdout, `${ep.identity('first')}\n`);
+      assert.equal((await host.exec('echo "${SSH_AUTH_SOCK:-none}"')).stdout, 'none\n');
+
+      const absent = await failureOf(
+        hostOn('first', { privateKeyPath: undefined, agentSocket: '' }).host.exec('true'),
+      );
+      assert.equal(absent.type, 'AuthenticationFailed');
+      assert.match(absent.message, /ssh\.agent: true\) but the worker has no SSH_AUTH_SOCK/);
+    } finally {
+      agent.kill();
+    }
   });
 
   test('nothing listening is ConnectionRefused (retryable)', async () => {
