@@ -14,6 +14,7 @@ import { assembleComponents } from './assemble';
 import { BundleBuildError, BundleVerifyError } from './errors';
 import type { ProgressFn } from './exec';
 import { exists, publishDir, tempSibling } from './files';
+import { backfillGoBuildInfo, recordGoBuildInfo } from './go-buildinfo';
 import { buildImages } from './images';
 import { resolveBuild, type ImageSelection, type ResolvedBuild } from './resolve';
 import { readManifest, verifyBundle, type BundleVerifyReport } from './verify';
@@ -117,7 +118,7 @@ async function buildIntoCache(
             onProgress: input.onProgress,
           })
         : [];
-    const manifest: BundleManifest = {
+    const assembled: BundleManifest = {
       apiVersion: BUNDLE_API_VERSION,
       kind: 'Bundle',
       kubernetesVersion: build.kubernetesVersion,
@@ -128,6 +129,15 @@ async function buildIntoCache(
       components,
       ...(images.length ? { images } : {}),
     };
+    // Read from the placed files (cached Go builds included), so it describes the bundle's bytes.
+    let manifest = assembled;
+    if (build.toolchain) {
+      const recorded = await recordGoBuildInfo(tmp, assembled, build.toolchain, { scratchDir: workDir });
+      manifest = recorded.manifest;
+      input.onProgress?.(
+        `go version -m: ${recorded.binaries} Go binaries, ${recorded.modules} module entries recorded`,
+      );
+    }
     await writeFile(join(tmp, MANIFEST_FILE), renderManifest(manifest));
     const report = await verifyBundle(tmp);
     await publishDir(tmp, finalDir);
@@ -169,6 +179,10 @@ async function copyToOut(
   return false;
 }
 
+function goBackfillOpts(input: BuildBundleInput) {
+  return { scratchDir: join(input.cacheDir, 'tmp'), onProgress: input.onProgress };
+}
+
 export async function buildBundle(input: BuildBundleInput): Promise<BuildBundleResult> {
   const started = Date.now();
   const progress = input.onProgress;
@@ -185,8 +199,11 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuildBundleR
 
   let report = await cachedBundle(cachedDir, progress);
   const cached = !!report;
-  if (report) progress?.(`cache hit: ${cachedDir}`);
-  else {
+  if (report) {
+    progress?.(`cache hit: ${cachedDir}`);
+    // A bundle built before Go modules were recorded gets them from its own binaries.
+    if (build.toolchain) await backfillGoBuildInfo(cachedDir, build.toolchain, goBackfillOpts(input));
+  } else {
     report = await buildIntoCache(build, cachedDir, input);
   }
 
@@ -195,7 +212,8 @@ export async function buildBundle(input: BuildBundleInput): Promise<BuildBundleR
   let dir = cachedDir;
   if (input.out && resolve(input.out) !== resolve(cachedDir)) {
     dir = resolve(input.out);
-    await copyToOut(cachedDir, dir, build.cacheName, progress);
+    const existed = await copyToOut(cachedDir, dir, build.cacheName, progress);
+    if (existed && build.toolchain) await backfillGoBuildInfo(dir, build.toolchain, goBackfillOpts(input));
     report = { ...report, dir };
   }
   return {

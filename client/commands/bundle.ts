@@ -1,9 +1,23 @@
-// hakube bundle build | verify: offline artifact bundles (see docs/bundle.md).
+// hakube bundle build | verify | modules: offline artifact bundles (see docs/bundle.md).
 // Progress goes to stderr; the result (path, or JSON with --json) to stdout.
 import type { Command } from 'commander';
-import { DEFAULT_ARCH } from '../../cluster/bundle';
-import { buildBundle, verifyBundle, type BundleVerifyReport } from '../../activities/bundle';
-import { printJson, printLines } from '../output';
+import {
+  DEFAULT_ARCH,
+  goBuildInfoColumns,
+  goBuiltBinaries,
+  renderGoVersionM,
+  type GoBuildInfo,
+  type GoBuiltBinary,
+} from '../../cluster/bundle';
+import {
+  buildBundle,
+  findGo,
+  readManifest,
+  recordGoBuildInfo,
+  verifyBundle,
+  type BundleVerifyReport,
+} from '../../activities/bundle';
+import { printJson, printLines, table } from '../output';
 import { hakubeCache } from '../paths';
 
 interface BuildOpts {
@@ -50,8 +64,39 @@ function summary(report: BundleVerifyReport): string[] {
   ];
 }
 
+type RecordedBinary = GoBuiltBinary & { go: GoBuildInfo };
+
+/**
+ * The bundle's Go-built binaries with their build information: from manifest.json, or, for a
+ * bundle built before it was recorded, read from its verified binaries with the local Go.
+ */
+async function goBinaries(dir: string): Promise<RecordedBinary[]> {
+  let manifest = await readManifest(dir);
+  if (goBuiltBinaries(manifest).some((b) => !b.go)) {
+    process.stderr.write(
+      `${dir}: manifest.json does not record every binary's Go modules (built by an older hakube); ` +
+        'reading them from the verified binaries (`hakube bundle build` records them in the cached bundle)\n',
+    );
+    await verifyBundle(dir);
+    manifest = (await recordGoBuildInfo(dir, manifest, await findGo())).manifest;
+  }
+  return goBuiltBinaries(manifest).filter((b): b is RecordedBinary => !!b.go);
+}
+
+/** A binary by bundle path (bin/kubelet), file name (kubelet), or image reference. */
+function pickBinary(all: RecordedBinary[], which: string): RecordedBinary[] {
+  const hits = all.filter(
+    (b) =>
+      b.name === which ||
+      (b.kind === 'component' && b.name.slice(b.name.lastIndexOf('/') + 1) === which) ||
+      (b.kind === 'image' && b.image === which),
+  );
+  if (!hits.length) throw new Error(`no binary built from Go modules named "${which}" in this bundle`);
+  return hits;
+}
+
 export function registerBundleCommands(program: Command): void {
-  const bundle = program.command('bundle').description('offline artifact bundles: build and verify');
+  const bundle = program.command('bundle').description('offline artifact bundles: build, verify, modules');
 
   bundle
     .command('build')
@@ -117,5 +162,24 @@ export function registerBundleCommands(program: Command): void {
         `${dir}: ok (Kubernetes ${report.kubernetesVersion}, ${report.arch}, ${report.files} files, ${(report.totalBytes / 1048576).toFixed(1)} MiB)`,
         ...summary(report),
       ]);
+    });
+
+  bundle
+    .command('modules')
+    .description(
+      'Go version, modules (path, version, go.sum h1: hash) and build settings of each binary built from Go modules',
+    )
+    .argument('<dir>', 'bundle folder (holds manifest.json)')
+    .argument(
+      '[binary]',
+      'one binary, printed as `go version -m` does: bin/kubelet, kubelet or an image reference',
+    )
+    .option('--json', 'print the build information as JSON')
+    .action(async (dir: string, which: string | undefined, opts: { json?: boolean }) => {
+      const all = await goBinaries(dir);
+      const chosen = which ? pickBinary(all, which) : all;
+      if (opts.json) return printJson(chosen);
+      if (which) return void process.stdout.write(chosen.map((b) => renderGoVersionM(b.name, b.go)).join(''));
+      printLines(table(chosen.map((b) => [b.name, ...goBuildInfoColumns(b.go)])));
     });
 }

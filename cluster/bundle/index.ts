@@ -11,3 +11,4 @@ export * from './cache-key';
 export * from './gomod';
 export * from './debian-packages';
 export * from './compatibility';
+export * from './go-buildinfo';

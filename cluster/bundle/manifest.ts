@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ROLES, type Role } from '../spec';
 import { BUNDLE_SOURCES, COMPONENT_NAMES, hostNeedsBinary, type ComponentName } from './components';
+import { goBuildInfoSchema } from './go-buildinfo';
 import { IMAGE_DIGEST_PATTERN, IMAGE_REF_PATTERN } from './images';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -23,14 +24,26 @@ export const bundleFileSchema = z.object({
   mode: z.string().regex(/^0[0-7]{3}$/, 'octal mode like 0755'),
 });
 
+/**
+ * A component's file. `go`: what `go version -m` reads from a binary built here from Go
+ * modules (source components only); absent in bundles built before it was recorded.
+ */
+export const componentFileSchema = bundleFileSchema.extend({ go: goBuildInfoSchema.optional() });
+
 export const bundleComponentSchema = z.object({
   name: z.enum(COMPONENT_NAMES),
   version: z.string().min(1),
   source: z.enum(BUNDLE_SOURCES),
   /** URL (release), module@version (source) or package=version (debian). */
   origin: z.string().min(1),
-  files: z.array(bundleFileSchema).min(1),
+  files: z.array(componentFileSchema).min(1),
 });
+
+/** A binary inside an image, by its absolute path there (e.g. /opt/bin/flanneld). */
+const imageBinaryPath = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9._+-]+)+$/, 'an absolute path of plain segments')
+  .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'no "." or ".." segments');
 
 /** An OCI image archive (tar of an OCI layout) that containerd imports on the hosts. */
 export const bundleImageSchema = z.object({
@@ -45,6 +58,14 @@ export const bundleImageSchema = z.object({
     mode: z.literal('0644'),
   }),
   roles: z.array(z.enum(ROLES)).min(1),
+  /**
+   * The image's binaries built here from Go modules, with what `go version -m` reads from
+   * them. Absent for pause (C), and in bundles built before it was recorded.
+   */
+  binaries: z
+    .array(z.object({ path: imageBinaryPath, go: goBuildInfoSchema }))
+    .min(1)
+    .optional(),
 });
 
 export const bundleManifestSchema = z
@@ -82,6 +103,13 @@ export const bundleManifestSchema = z
     });
     m.components.forEach((c, ci) =>
       c.files.forEach((f, fi) => {
+        // Recorded only for what was built here; a download's or package's claims are not.
+        if (f.go && c.source !== 'source')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['components', ci, 'files', fi, 'go'],
+            message: `Go build information is recorded only for source builds (${c.name} is ${c.source})`,
+          });
         if (seen.has(f.path))
           ctx.addIssue({
             code: 'custom',
@@ -94,6 +122,7 @@ export const bundleManifestSchema = z
   });
 
 export type BundleFile = z.infer<typeof bundleFileSchema>;
+export type ComponentFile = z.infer<typeof componentFileSchema>;
 export type BundleComponent = z.infer<typeof bundleComponentSchema>;
 export type BundleImage = z.infer<typeof bundleImageSchema>;
 export type BundleManifest = z.infer<typeof bundleManifestSchema>;
