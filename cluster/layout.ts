@@ -34,7 +34,10 @@ export const pki = {
 } as const;
 
 export const kubeconfigs = {
+  /** The cluster administrators' credential (group hakube:cluster-admins: revocable through RBAC). */
   admin: `${KUBE_DIR}/admin.conf`,
+  /** Break-glass (system:masters, which no RBAC change can revoke): stays on control-plane hosts. */
+  superAdmin: `${KUBE_DIR}/super-admin.conf`,
   controllerManager: `${KUBE_DIR}/controller-manager.conf`,
   scheduler: `${KUBE_DIR}/scheduler.conf`,
   kubelet: `${KUBE_DIR}/kubelet.conf`,

@@ -21,8 +21,8 @@ export interface LeaderStatus {
   scheduler?: string;
 }
 
-export function kubectl(args: string): string {
-  return `${BIN_DIR}/kubectl --kubeconfig=${kubeconfigs.admin} --request-timeout=20s ${args}`;
+export function kubectl(args: string, kubeconfig: string = kubeconfigs.admin): string {
+  return `${BIN_DIR}/kubectl --kubeconfig=${kubeconfig} --request-timeout=20s ${args}`;
 }
 
 export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
@@ -74,9 +74,12 @@ export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
 
     async ensureBootstrapRbac(input: HostInput): Promise<{ applied: string }> {
       const { host } = resolveHost(deps.hosts, input);
-      const r = await host.run(kubectl('apply --server-side --force-conflicts --field-manager=hakube -f -'), {
-        stdin: renderBootstrapRbac(),
-      });
+      // With the break-glass credential: until this applies, admin.conf's group has no rights.
+      const apply = kubectl(
+        'apply --server-side --force-conflicts --field-manager=hakube -f -',
+        kubeconfigs.superAdmin,
+      );
+      const r = await host.run(apply, { stdin: renderBootstrapRbac() });
       return { applied: r.stdout.trim() };
     },
 

@@ -1,10 +1,11 @@
 // Leaf certificates and kubeconfigs on a host: kept when valid (right subject, SANs, usages,
 // signed by the current CA, outside renewBefore, key matching); otherwise issued anew.
-import type { KubeconfigProfile, LeafProfile } from '../../cluster/pki/profiles';
+import { CLUSTER_ADMINS_GROUP, type KubeconfigProfile, type LeafProfile } from '../../cluster/pki/profiles';
 import { readEmbeddedKubeconfig, renderEmbeddedKubeconfig } from '../../cluster/render/kubeconfig';
 import { readText, type Host } from '../ssh';
 import { certFacts, reasonToReissue } from './certificate-check';
 import type { LoadedCa } from './ca-store';
+import { ensureClusterAdminsBinding, type CurrentAdminConf } from './cluster-admins-binding';
 import { KEY_MODE, ROOT, writeKeyThenCert, type IssuedCert } from './ensure-ca';
 import { issueLeaf, parseCertificate, privateKeyPem } from './x509';
 
@@ -58,6 +59,18 @@ async function kubeconfigReason(
   return reasonToReissue(parseCertificate(parsed.certPem), parsed.keyPem, profile, ca.cert, now);
 }
 
+/** Whether the admin.conf on disk is already one of hakube:cluster-admins. */
+function adminConfNow(text: string | undefined): CurrentAdminConf {
+  if (text === undefined) return 'absent';
+  try {
+    const certPem = readEmbeddedKubeconfig(text).certPem;
+    const subject = certPem ? parseCertificate(certPem).subject : '';
+    return subject.split(', ').includes(`O=${CLUSTER_ADMINS_GROUP}`) ? 'in the group' : 'outside the group';
+  } catch {
+    return 'outside the group';
+  }
+}
+
 export async function ensureKubeconfig(
   host: Host,
   profile: KubeconfigProfile,
@@ -73,6 +86,8 @@ export async function ensureKubeconfig(
     const fixed = await host.ensureFile(profile.path, Buffer.from(current), { mode: KEY_MODE, owner: ROOT });
     return { ...result, changed: fixed.changed, ...(await certFacts(parseCertificate(certPem), now)) };
   }
+  if (profile.organizations.includes(CLUSTER_ADMINS_GROUP))
+    await ensureClusterAdminsBinding(host, adminConfNow(current));
   const { cert, keys } = await issueLeaf(profile, ca, now);
   const text = renderEmbeddedKubeconfig({
     cluster: profile.clusterName,

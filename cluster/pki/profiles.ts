@@ -206,6 +206,9 @@ export function leafProfilesFor(input: PkiClusterInput, host: PkiHost): LeafProf
   return out;
 }
 
+/** The group of admin.conf, bound to the cluster-admin ClusterRole (cluster/manifests/rbac.ts). */
+export const CLUSTER_ADMINS_GROUP = 'hakube:cluster-admins';
+
 export function kubeconfigProfilesFor(input: PkiClusterInput, host: PkiHost): KubeconfigProfile[] {
   const endpoint = `https://${input.controlPlaneEndpoint.address}:${input.controlPlaneEndpoint.port}`;
   // Controllers talk to their own host's apiserver, so they work before the VIP does.
@@ -236,7 +239,12 @@ export function kubeconfigProfilesFor(input: PkiClusterInput, host: PkiHost): Ku
   const out: KubeconfigProfile[] = [];
   if (isControlPlane(host)) {
     out.push(
-      kc('admin', kubeconfigs.admin, 'kubernetes-admin', 'system:masters', endpoint),
+      // As kubeadm since 1.29: the administrators' kubeconfig (what `hakube kubeconfig` hands
+      // out) is in a group bound to cluster-admin, so a leaked copy can be cut off by RBAC; the
+      // system:masters credential, which bypasses RBAC, is written first (it creates that
+      // binding) and never leaves the control-plane hosts.
+      kc('super-admin', kubeconfigs.superAdmin, 'kubernetes-super-admin', 'system:masters', endpoint),
+      kc('admin', kubeconfigs.admin, 'kubernetes-admin', CLUSTER_ADMINS_GROUP, endpoint),
       kc(
         'controller-manager',
         kubeconfigs.controllerManager,

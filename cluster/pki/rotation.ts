@@ -20,6 +20,7 @@ const UNIT_OF_KIND: Record<string, string | undefined> = {
   'certs/apiserver-kubelet-client': 'kube-apiserver',
   'certs/apiserver-etcd-client': 'kube-apiserver',
   'certs/front-proxy-client': 'kube-apiserver',
+  'kubeconfig/super-admin': undefined,
   'kubeconfig/admin': undefined,
   'kubeconfig/controller-manager': 'kube-controller-manager',
   'kubeconfig/scheduler': 'kube-scheduler',

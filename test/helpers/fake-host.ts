@@ -30,9 +30,27 @@ export class FakeHost implements Host {
     readonly address = '10.0.0.1',
   ) {}
 
-  /** Understands only `find <dirs> -maxdepth 1 -type f -name '*.ext'` (file listings) and `rm -f '<file>'...`. */
-  async exec(command: string): Promise<ExecResult> {
+  /** Every `kubectl apply` asked of this host: with which kubeconfig, what manifest. */
+  readonly applied: { kubeconfig: string; manifest: string }[] = [];
+  /** How `kubectl apply` answers: refused (no apiserver yet) unless a test says otherwise. */
+  kubectlExitCode = 1;
+
+  /**
+   * Understands only `find <dirs> -maxdepth 1 -type f -name '*.ext'` (file listings), `rm -f
+   * '<file>'...` and `kubectl --kubeconfig=F ... apply ... -f -` (recorded; see kubectlExitCode).
+   */
+  async exec(command: string, opts: { stdin?: string | Buffer } = {}): Promise<ExecResult> {
     this.commands.push(command);
+    const kubectl = /\/kubectl --kubeconfig=(\S+) .*\bapply\b.* -f -$/.exec(command);
+    if (kubectl) {
+      this.applied.push({ kubeconfig: kubectl[1], manifest: String(opts.stdin ?? '') });
+      const refused = this.kubectlExitCode !== 0;
+      return {
+        exitCode: this.kubectlExitCode,
+        stdout: '',
+        stderr: refused ? 'The connection to the server 10.0.0.10:16443 was refused' : '',
+      };
+    }
     const rm = /^rm -f (?:-- )?((?:'[^']*' ?)+)$/.exec(command);
     if (rm) {
       for (const [, path] of rm[1].matchAll(/'([^']*)'/g)) this.files.delete(path);
@@ -50,8 +68,8 @@ export class FakeHost implements Host {
     return { exitCode: 0, stdout: found.map((p) => `${p}\n`).join(''), stderr: '' };
   }
 
-  run(command: string): Promise<ExecResult> {
-    return this.exec(command);
+  run(command: string, opts?: { stdin?: string | Buffer }): Promise<ExecResult> {
+    return this.exec(command, opts);
   }
 
   async readFile(path: string): Promise<Buffer | undefined> {

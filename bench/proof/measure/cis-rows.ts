@@ -13,8 +13,16 @@ export const CONTROL_PLANE_KEY_FILES = [
   pki.ca.key,
   pki.serviceAccount.key,
 ];
+export const ADMIN_KUBECONFIGS = [kubeconfigs.admin, kubeconfigs.superAdmin];
+export const CONTROLLER_KUBECONFIGS = [kubeconfigs.scheduler, kubeconfigs.controllerManager];
 export const NODE_KUBECONFIGS = [kubeconfigs.kubelet, kubeconfigs.kubeProxy];
-export const CIS_MODE_PATHS = [ETCD_DATA_DIR, ...CONTROL_PLANE_KEY_FILES, ...NODE_KUBECONFIGS];
+export const CIS_MODE_PATHS = [
+  ETCD_DATA_DIR,
+  ...CONTROL_PLANE_KEY_FILES,
+  ...ADMIN_KUBECONFIGS,
+  ...CONTROLLER_KUBECONFIGS,
+  ...NODE_KUBECONFIGS,
+];
 export const CIS_CONFIG_PATHS = [files.kubeletConfig, files.kubeProxyConfig, files.encryptionConfig];
 
 /** What one host runs and holds, as read on it. */
@@ -322,6 +330,18 @@ export const CIS_ROWS: CisRow[] = [
     control: 'encryption config, audit policy, CA and SA keys 0600 root',
     on: 'control-plane',
     check: modeOf(CONTROL_PLANE_KEY_FILES, /^600 root:root$/),
+  },
+  {
+    id: '1.1.13-14',
+    control: 'admin.conf and super-admin.conf 0600 root',
+    on: 'control-plane',
+    check: modeOf(ADMIN_KUBECONFIGS, /^600 root:root$/),
+  },
+  {
+    id: '1.1.15-18',
+    control: 'scheduler.conf and controller-manager.conf 0600 root',
+    on: 'control-plane',
+    check: modeOf(CONTROLLER_KUBECONFIGS, /^600 root:root$/),
   },
   {
     id: '4.1.1',

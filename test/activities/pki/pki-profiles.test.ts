@@ -161,7 +161,7 @@ test('inspectCertificates: metadata of every certificate and kubeconfig, never a
   const report = await s.acts.inspectCertificates({ host: 'master-1' });
   assert.deepEqual(report.unreadable, []);
   const byPath = Object.fromEntries(report.certificates.map((c) => [c.path, c]));
-  assert.equal(report.certificates.length, 3 + 7 + 4); // CAs, leaf certificates, kubeconfigs
+  assert.equal(report.certificates.length, 3 + 7 + 5); // CAs, leaf certificates, kubeconfigs
   const api = byPath['/etc/kubernetes/pki/apiserver.crt'];
   assert.equal(api.kind, 'certificate');
   assert.equal(api.isCa, false);
@@ -170,7 +170,11 @@ test('inspectCertificates: metadata of every certificate and kubeconfig, never a
   assert.match(api.fingerprintSha256, /^[0-9a-f]{64}$/);
   assert.ok(api.ipAddresses.includes('10.1.1.10'));
   assert.equal(byPath['/etc/kubernetes/pki/ca.crt'].isCa, true);
-  assert.equal(byPath['/etc/kubernetes/admin.conf'].subject, 'CN=kubernetes-admin, O=system:masters');
+  assert.equal(byPath['/etc/kubernetes/admin.conf'].subject, 'CN=kubernetes-admin, O=hakube:cluster-admins');
+  assert.equal(
+    byPath['/etc/kubernetes/super-admin.conf'].subject,
+    'CN=kubernetes-super-admin, O=system:masters',
+  );
   assert.doesNotMatch(JSON.stringify(report), /PRIVATE KEY|BEGIN/);
   const worker = await s.acts.inspectCertificates({ host: 'worker-1' });
   assert.deepEqual(

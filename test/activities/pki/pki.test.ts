@@ -84,8 +84,14 @@ test('every issued chain verifies with openssl; SANs, usages and key modes are r
   assert.equal(admin.server, 'https://10.1.1.10:16443');
   assert.match(
     openssl(['x509', '-in', 'c.crt', '-noout', '-subject'], { 'c.crt': admin.certPem as string }),
-    /O\s*=\s*system:masters/,
+    /O\s*=\s*hakube:cluster-admins/,
   );
+  const superAdmin = readEmbeddedKubeconfig(m2.text(kubeconfigs.superAdmin));
+  assert.match(
+    openssl(['x509', '-in', 'c.crt', '-noout', '-subject'], { 'c.crt': superAdmin.certPem as string }),
+    /CN\s*=\s*kubernetes-super-admin, O\s*=\s*system:masters/,
+  );
+  assert.ok(!(w.hosts.get('worker-1') as FakeHost).files.has(kubeconfigs.superAdmin));
   assert.equal(Object.keys(byHost).length, 4);
   assert.doesNotMatch(JSON.stringify({ authorities, byHost }), /PRIVATE KEY/);
 });
@@ -116,7 +122,7 @@ test('certificates inside renewBefore are reissued; CAs are kept', async () => {
   clock = new Date('2027-12-15T00:00:00Z'); // 365-day leaves, renewBefore 30 days
   const later = await installAll(c, w);
   const leaves = later.byHost['master-1'].filter((r) => !CA_PROFILES.includes(r.profile));
-  assert.equal(leaves.length, 11);
+  assert.equal(leaves.length, 12);
   assert.ok(leaves.every((r) => r.changed && /renewBefore/.test(r.reason ?? '')));
   assert.ok(later.byHost['master-1'].filter((r) => CA_PROFILES.includes(r.profile)).every((r) => !r.changed));
   assert.deepEqual(
@@ -164,4 +170,57 @@ test('RSA keys work as well as ECDSA', async () => {
     }),
     /OK/,
   );
+});
+
+test('admin.conf in hakube:cluster-admins: the binding is asked for before it replaces a system:masters one, never again after', async () => {
+  const c = pkiCluster();
+  const w = world(c);
+  const m1 = w.hosts.get('master-1') as FakeHost;
+  // A fresh install: no apiserver answers yet; the super-admin.conf attempt fails, the install's RBAC step binds.
+  await installAll(c, w);
+  assert.deepEqual(
+    m1.applied.map((a) => a.kubeconfig),
+    [kubeconfigs.superAdmin],
+  );
+  assert.match(m1.text(kubeconfigs.admin), /client-certificate-data/);
+
+  // A cluster from before the split: its admin.conf is a system:masters one.
+  const mastersEra = m1.text(kubeconfigs.superAdmin);
+  m1.files.set(kubeconfigs.admin, {
+    content: Buffer.from(mastersEra),
+    mode: 0o600,
+    owner: 'root:root',
+    dir: false,
+  });
+  m1.applied.length = 0;
+  // The cluster does not answer: the old admin.conf stays, and the step fails (retried).
+  await assert.rejects(
+    w.acts.ensureHostCertificates({ cluster: c, host: 'master-1' }),
+    (err: Error & { type?: string }) =>
+      err.type === 'ApiserverNotReady' &&
+      /moves from system:masters to the group hakube:cluster-admins/.test(err.message),
+  );
+  assert.deepEqual(
+    m1.applied.map((a) => a.kubeconfig),
+    [kubeconfigs.admin, kubeconfigs.superAdmin],
+  );
+  assert.equal(m1.text(kubeconfigs.admin), mastersEra);
+  // It answers: the binding is applied with the old admin.conf, then the new one is written.
+  m1.kubectlExitCode = 0;
+  m1.applied.length = 0;
+  const issued = await w.acts.ensureHostCertificates({ cluster: c, host: 'master-1' });
+  assert.deepEqual(
+    m1.applied.map((a) => a.kubeconfig),
+    [kubeconfigs.admin],
+  );
+  assert.match(
+    m1.applied[0].manifest,
+    /kind: ClusterRoleBinding[^]*name: cluster-admin\n[^]*name: hakube:cluster-admins/,
+  );
+  assert.equal(issued.find((r) => r.profile === 'kubeconfig/admin/master-1')?.changed, true);
+  assert.notEqual(m1.text(kubeconfigs.admin), mastersEra);
+  // From now on the cluster is not asked again.
+  m1.applied.length = 0;
+  await w.acts.ensureHostCertificates({ cluster: c, host: 'master-1' });
+  assert.deepEqual(m1.applied, []);
 });

@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  ADMIN_KUBECONFIGS,
   CIS_ROWS,
+  CONTROLLER_KUBECONFIGS,
   CONTROL_PLANE_KEY_FILES,
   ETCD_DATA_DIR,
   evaluateCisRows,
@@ -12,7 +14,7 @@ import {
   parseFlags,
   type HostFacts,
 } from '../../../bench/proof/measure/cis-rows';
-import { files, pki } from '../../../cluster/layout';
+import { files, kubeconfigs, pki } from '../../../cluster/layout';
 import {
   apiserverFlags,
   controllerManagerFlags,
@@ -48,7 +50,12 @@ function renderedFacts(): HostFacts {
     },
     modes: Object.fromEntries([
       [ETCD_DATA_DIR, '700 root:root'],
-      ...[...CONTROL_PLANE_KEY_FILES, ...NODE_KUBECONFIGS].map((p) => [p, '600 root:root']),
+      ...[
+        ...CONTROL_PLANE_KEY_FILES,
+        ...ADMIN_KUBECONFIGS,
+        ...CONTROLLER_KUBECONFIGS,
+        ...NODE_KUBECONFIGS,
+      ].map((p) => [p, '600 root:root']),
     ]),
   };
 }
@@ -73,11 +80,12 @@ test('a weakened flag, configuration or mode fails its row', () => {
     'readOnlyPort: 10255',
   );
   weak.modes[pki.ca.key] = '644 root:root';
+  weak.modes[kubeconfigs.superAdmin] = '640 root:root';
   const failed = evaluateCisRows(CIS_ROWS, [weak])
     .filter((r) => r.status === 'FAIL')
     .map((r) => r.id)
     .sort();
-  assert.deepEqual(failed, ['1.1.x', '1.2.15', '1.2.29', '2.2', '4.2.4']);
+  assert.deepEqual(failed, ['1.1.13-14', '1.1.x', '1.2.15', '1.2.29', '2.2', '4.2.4']);
 });
 
 test('process command lines: --a=b, --a b and bare --flag', () => {

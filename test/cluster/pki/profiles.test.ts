@@ -117,7 +117,7 @@ test('workers get the Kubernetes CA certificate and a kube-proxy kubeconfig, not
   );
 });
 
-test('client identities: controller-manager and scheduler CN = O, admin in system:masters, kube-proxy', () => {
+test('client identities: controller-manager and scheduler CN = O, admin in hakube:cluster-admins, super-admin in system:masters, kube-proxy', () => {
   const i = input();
   const kcs = Object.fromEntries(kubeconfigProfilesFor(i, host(i, 'master-1')).map((k) => [k.name, k]));
   const cm = kcs['kubeconfig/controller-manager/master-1'];
@@ -125,7 +125,18 @@ test('client identities: controller-manager and scheduler CN = O, admin in syste
   assert.deepEqual(cm.organizations, [cm.commonName]);
   assert.deepEqual(kcs['kubeconfig/scheduler/master-1'].organizations, ['system:kube-scheduler']);
   assert.equal(kcs['kubeconfig/scheduler/master-1'].commonName, 'system:kube-scheduler');
-  assert.deepEqual(kcs['kubeconfig/admin/master-1'].organizations, ['system:masters']);
+  assert.deepEqual(kcs['kubeconfig/admin/master-1'].organizations, ['hakube:cluster-admins']);
+  assert.equal(kcs['kubeconfig/admin/master-1'].path, '/etc/kubernetes/admin.conf');
+  assert.deepEqual(kcs['kubeconfig/super-admin/master-1'].organizations, ['system:masters']);
+  assert.equal(kcs['kubeconfig/super-admin/master-1'].path, '/etc/kubernetes/super-admin.conf');
+  // Written first: it creates the binding admin.conf's group needs.
+  const order = Object.keys(kcs);
+  assert.ok(order.indexOf('kubeconfig/super-admin/master-1') < order.indexOf('kubeconfig/admin/master-1'));
+  // Only control-plane hosts hold either.
+  assert.deepEqual(
+    kubeconfigProfilesFor(i, host(i, 'worker-1')).map((k) => k.name),
+    ['kubeconfig/kube-proxy/worker-1'],
+  );
   assert.equal(kcs['kubeconfig/admin/master-1'].server, 'https://10.1.1.10:16443');
   assert.equal(kcs['kubeconfig/scheduler/master-1'].server, 'https://127.0.0.1:6443');
   assert.equal(kcs['kubeconfig/kube-proxy/master-1'].commonName, 'system:kube-proxy');
@@ -137,6 +148,6 @@ test('the table is pure: stable names, no duplicates, same input gives the same 
   const names = a.map((p) => p.name);
   assert.equal(new Set(names).size, names.length);
   assert.deepEqual(certificateProfiles(input()), a);
-  // 3 CAs + SA + 3 masters x (3 etcd + 4 control-plane certs + 4 kubeconfigs) + 1 worker kubeconfig
-  assert.equal(a.length, 3 + 1 + 3 * 11 + 1);
+  // 3 CAs + SA + 3 masters x (3 etcd + 4 control-plane certs + 5 kubeconfigs) + 1 worker kubeconfig
+  assert.equal(a.length, 3 + 1 + 3 * 12 + 1);
 });
