@@ -47,8 +47,11 @@ export const goBuildInfoSchema = z.object({
   goVersion: z.string().max(256).regex(GO_VERSION_PATTERN, 'a Go version like go1.26.8'),
   /** The main package, e.g. k8s.io/kubernetes/cmd/kubelet. */
   path: goPath,
-  /** The module holding the main package (absent for builds outside a module). */
-  main: goModuleSchema.optional(),
+  /**
+   * The module holding the main package (absent for builds outside a module); replaced too when
+   * the build's go.mod replaces it (etcd's server module is, by its own released version).
+   */
+  main: goDependencySchema.optional(),
   deps: z.array(goDependencySchema),
   /** `build` lines: -trimpath, CGO_ENABLED, GOOS, GOARCH, -ldflags (Go omits it with -trimpath), … */
   settings: z.record(
@@ -211,6 +214,7 @@ function parseEntry(raw: RawEntry): GoBuildInfo {
   let main: GoModule | undefined;
   const deps: GoDependency[] = [];
   const settings: Record<string, string> = {};
+  /** The module a following `=>` line replaces: the main module's or a dependency's. */
   let last: GoDependency | undefined;
   for (const { n, text } of raw.lines) {
     const where = `${raw.file}: line ${n}`;
@@ -227,16 +231,16 @@ function parseEntry(raw: RawEntry): GoBuildInfo {
       case 'mod':
         if (main) throw new GoBuildInfoParseError(`${where}: second mod line`);
         main = parseModule(rest.split('\t'), where);
-        last = undefined;
+        last = main;
         break;
       case 'dep':
         last = parseModule(rest.split('\t'), where);
         deps.push(last);
         break;
       case '=>':
-        // Go writes a replaced dependency without its own sum, then the replacement.
+        // Go writes a replaced module without its own sum, then the replacement.
         if (!last || last.replace || last.sum)
-          throw new GoBuildInfoParseError(`${where}: "=>" does not follow a dependency`);
+          throw new GoBuildInfoParseError(`${where}: "=>" does not follow a module without a sum`);
         last.replace = parseModule(rest.split('\t'), where);
         break;
       case 'build': {
@@ -292,12 +296,12 @@ export function parseGoVersionM(text: string): GoVersionEntry[] {
 /** The `go version -m FILE` text for one recorded binary (parseGoVersionM's inverse). */
 export function renderGoVersionM(file: string, info: GoBuildInfo): string {
   const mod = (word: string, m: GoModule) => `\t${word}\t${m.path}\t${m.version}\t${m.sum ?? ''}`;
+  // As Go's BuildInfo.String: a replaced module without a sum, the replacement, a blank line.
+  const entry = (word: string, m: GoDependency) =>
+    m.replace ? [`\t${word}\t${m.path}\t${m.version}`, mod('=>', m.replace), '\t'] : [mod(word, m)];
   const lines = [`${file}: ${info.goVersion}`, `\tpath\t${info.path}`];
-  if (info.main) lines.push(mod('mod', info.main));
-  for (const d of info.deps) {
-    if (!d.replace) lines.push(mod('dep', d));
-    else lines.push(`\tdep\t${d.path}\t${d.version}`, mod('=>', d.replace), '\t');
-  }
+  if (info.main) lines.push(...entry('mod', info.main));
+  for (const d of info.deps) lines.push(...entry('dep', d));
   for (const [k, v] of Object.entries(info.settings))
     lines.push(`\tbuild\t${needsQuotedKey(k) ? goQuote(k) : k}=${needsQuotedValue(v) ? goQuote(v) : v}`);
   return `${lines.join('\n')}\n`;

@@ -108,6 +108,34 @@ test('rendering gives back the exact `go version -m` text', () => {
   assert.equal(text, SAMPLE);
 });
 
+test('a replaced main module (etcd replaces its own server module): parsed and rendered back exactly', () => {
+  // As go1.26.8 prints it for the bundle's etcd (its first lines).
+  const etcd = [
+    'bin/etcd: go1.26.8',
+    '\tpath\tgo.etcd.io/etcd/server/v3',
+    '\tmod\tgo.etcd.io/etcd/server/v3\tv3.7.3',
+    '\t=>\tgo.etcd.io/etcd/server/v3\tv3.7.3\th1:KcTZ/aEZrOiQe0/kdr7iYYcvyfbEoOwDOacHkz8xwZc=',
+    '\t',
+    '\tdep\tgo.etcd.io/etcd/api/v3\tv3.7.3',
+    '\t=>\tgo.etcd.io/etcd/api/v3\tv3.7.3\th1:2tumepXe+wi7Wab64uUO71K7ISQyUWLGC1DJbbc59sY=',
+    '\t',
+    '\tbuild\tGOOS=linux',
+    '',
+  ].join('\n');
+  const [entry] = parseGoVersionM(etcd);
+  assert.deepEqual(entry.info.main, {
+    path: 'go.etcd.io/etcd/server/v3',
+    version: 'v3.7.3',
+    replace: {
+      path: 'go.etcd.io/etcd/server/v3',
+      version: 'v3.7.3',
+      sum: 'h1:KcTZ/aEZrOiQe0/kdr7iYYcvyfbEoOwDOacHkz8xwZc=',
+    },
+  });
+  assert.equal(entry.info.deps[0].replace?.path, 'go.etcd.io/etcd/api/v3');
+  assert.equal(renderGoVersionM(entry.file, entry.info), etcd);
+});
+
 test('the parser refuses what is not `go version -m` output, or data outside the allow-lists', () => {
   const head = 'bin/x: go1.26.8\n\tpath\texample.com/x\n';
   const refused = (text: string, why: RegExp) =>
@@ -119,7 +147,7 @@ test('the parser refuses what is not `go version -m` output, or data outside the
   refused(`${head}\tdep\texample.com/a\t1.0.0\n`, /deps\.0\.version/);
   refused(`${head}\tdep\texample.com/a b\tv1.0.0\n`, /deps\.0\.path/);
   refused(`${head}\tdep\texample.com/../a\tv1.0.0\n`, /deps\.0\.path/);
-  refused(`${head}\t=>\texample.com/a\tv1.0.0\n`, /does not follow a dependency/);
+  refused(`${head}\t=>\texample.com/a\tv1.0.0\n`, /does not follow a module without a sum/);
   refused(
     `${head}\tdep\texample.com/a\tv1.0.0\t${GREET_SUM}\n\t=>\texample.com/b\tv1.0.0\n`,
     /does not follow/,

@@ -1,10 +1,12 @@
 // Hardening checked on the installed lab: Secrets are ciphertext in etcd, the audit log records
 // changes (Secrets at Metadata level only, never their contents), files holding keys are 0600
-// root, profiling is off, and kube-proxy's metrics answer on loopback only.
+// root, profiling is off, kube-proxy's metrics answer on loopback only, and admin.conf is a
+// cluster-admin by RBAC (cut off by deleting its binding), not a system:masters credential.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { etcdctl, LOCAL_ETCD } from '../../../cluster/etcdctl';
-import { files, pki } from '../../../cluster/layout';
+import { files, kubeconfigs, pki } from '../../../cluster/layout';
+import { renderClusterAdminsBinding } from '../../../cluster/manifests/rbac';
 import { encryptedSecretPrefix } from '../../../cluster/render/encryption';
 import { controlPlaneHosts, nodeHosts } from '../../../cluster/topology';
 import { eventually } from '../../helpers/temporal';
@@ -82,12 +84,48 @@ export function registerSecurityTests(ctx: InstalledLab): void {
     assert.equal(recorded?.split(' ').slice(1).join(' '), dropped.split(' ').slice(1).join(' '));
   });
 
+  test('security: admin.conf is hakube:cluster-admins, not system:masters; deleting its binding cuts it off, super-admin.conf is break-glass', async () => {
+    const whoami = await m1().run(kubectl('auth whoami -o jsonpath={.status.userInfo.groups}'));
+    const groups = JSON.parse(whoami.stdout) as string[];
+    assert.ok(groups.includes('hakube:cluster-admins'), whoami.stdout);
+    assert.ok(!groups.includes('system:masters'), whoami.stdout);
+    assert.equal((await m1().exec(kubectl('auth can-i "*" "*"'))).stdout.trim(), 'yes');
+    const superAdmin = (args: string) =>
+      `/usr/local/bin/kubectl --kubeconfig=${kubeconfigs.superAdmin} --request-timeout=10s ${args}`;
+    for (const h of nodeHosts(ctx.cluster).filter((n) => !controlPlaneHosts(ctx.cluster).includes(n))) {
+      const held = await ctx.on(h.name).exec(`test -e ${kubeconfigs.superAdmin}`);
+      assert.notEqual(held.exitCode, 0, `${h.name} holds super-admin.conf`);
+    }
+    try {
+      await m1().run(superAdmin('delete clusterrolebinding hakube:cluster-admins'));
+      await eventually(
+        async () => {
+          const r = await m1().exec(kubectl('get nodes'));
+          return r.exitCode !== 0 && /forbidden/i.test(r.stderr) ? r : undefined;
+        },
+        30_000,
+        'admin.conf refused once its binding is gone',
+      );
+      assert.equal((await m1().exec(superAdmin('get nodes -o name'))).exitCode, 0);
+    } finally {
+      // Bound again, as the install binds it, so the tests after this one run as before.
+      await m1().run(superAdmin('apply --server-side --field-manager=hakube -f -'), {
+        stdin: renderClusterAdminsBinding(),
+      });
+    }
+    await eventually(
+      async () => ((await m1().exec(kubectl('get nodes -o name'))).exitCode === 0 ? true : undefined),
+      30_000,
+      'admin.conf works again with its binding',
+    );
+  });
+
   test('security: key files 0600 root; profiling off; kube-proxy metrics on loopback only', async () => {
     for (const h of controlPlaneHosts(ctx.cluster)) {
       const modes = await ctx
         .on(h.name)
         .run(
-          `stat -c '%n %a %U' ${[files.encryptionConfig, files.auditPolicy, pki.ca.key, pki.serviceAccount.key, pki.apiserver.key].join(' ')}`,
+          `stat -c '%n %a %U' ${[files.encryptionConfig, files.auditPolicy, pki.ca.key, pki.serviceAccount.key, pki.apiserver.key, kubeconfigs.admin, kubeconfigs.superAdmin].join(' ')}`,
         );
       for (const line of modes.stdout.trim().split('\n'))
         assert.match(line, / 600 root$/, `${h.name}: ${line}`);
