@@ -1,4 +1,5 @@
-// Snapshots are encrypted on the worker before they reach the backup target, in the age format
+// Snapshots are encrypted on the worker as they stream in from the member (the plaintext is
+// never written to the worker's disk), before they reach the backup target, in the age format
 // (age-encryption: X25519 recipients, ChaCha20-Poly1305 in 64 KiB authenticated chunks, streamed),
 // so a stolen bucket or folder holds ciphertext only, and anyone with the identity file can
 // still decrypt one by hand in a disaster (`age -d -i backup-identity.age <id>.db`).
@@ -55,6 +56,8 @@ export interface SnapshotCipher {
   recipient(): Promise<string>;
   /** Encrypts `plainFile` into `outFile`; the sha256 and size of what was written. */
   encrypt(plainFile: string, outFile: string): Promise<{ sha256: string; bytes: number }>;
+  /** The same from a stream (the plaintext straight from the member, never in a file here). */
+  encryptStream(plain: Readable, outFile: string): Promise<{ sha256: string; bytes: number }>;
   /** Decrypts `encryptedFile` into `outFile`; every chunk is authenticated (SnapshotTampered otherwise). */
   decrypt(encryptedFile: string, outFile: string, recipient: string): Promise<void>;
 }
@@ -79,13 +82,14 @@ export function snapshotCipher(identityFile = backupIdentityFile()): SnapshotCip
       const age = await ageModule();
       return age.identityToRecipient((await load(true)) as string);
     },
-    async encrypt(plainFile, outFile) {
+    encrypt(plainFile, outFile) {
+      return this.encryptStream(createReadStream(plainFile), outFile);
+    },
+    async encryptStream(plain, outFile) {
       const age = await ageModule();
       const encrypter = new age.Encrypter();
       encrypter.addRecipient(await this.recipient());
-      const encrypted = await encrypter.encrypt(
-        Readable.toWeb(createReadStream(plainFile)) as ReadableStream<Uint8Array>,
-      );
+      const encrypted = await encrypter.encrypt(Readable.toWeb(plain) as ReadableStream<Uint8Array>);
       const hash = createHash('sha256');
       let bytes = 0;
       const measure = new Transform({

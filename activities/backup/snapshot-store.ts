@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { join, posix } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { META_SUFFIX, newestFirst, SNAPSHOT_SUFFIX, type SnapshotMeta } from '../../cluster/backup/snapshots';
@@ -44,13 +44,18 @@ export interface SnapshotStore {
    */
   find(id: string, opts?: { allowUnsigned?: boolean }): Promise<StoredSnapshotMeta | undefined>;
   /**
-   * Streams `file` from `member` to the worker (checked against `meta.sha256`), encrypts it,
-   * stores the ciphertext, then writes `meta` with its encryption, signed.
+   * Streams `file` from `member` through the encrypter (checked against `meta.sha256` on the
+   * way; no plaintext file on the worker), stores the ciphertext, then writes `meta` with its
+   * encryption, signed.
    */
   put(member: Host, file: string, meta: SnapshotMeta): Promise<{ path: string; bytes: number }>;
   /** sha256 of the stored file (the ciphertext when encrypted), read as a stream; undefined when missing. */
   storedSha256(id: string): Promise<string | undefined>;
-  /** The stored snapshot, decrypted on the worker and checked against `meta.sha256`, streamed to `member` at `path`. */
+  /**
+   * The stored snapshot, decrypted on the worker into its private scratch folder, checked against
+   * `meta.sha256`, and uploaded to `member` at `path` (a restore: the plaintext rests on the
+   * worker for as long as the upload takes).
+   */
   copyTo(member: Host, meta: SnapshotMeta, path: string): Promise<{ bytes: number }>;
   /** Metadata first: a snapshot without it no longer counts, even if the delete is interrupted. */
   remove(id: string): Promise<void>;
@@ -178,11 +183,15 @@ export function verifiedStore(
       if (stored?.ok && stored.meta.sha256 === meta.sha256)
         return { path: `${where}/${fileOf(meta.id, SNAPSHOT_SUFFIX)}`, bytes: 0 };
       return viaScratch(async (scratch) => {
-        const plain = join(scratch, 'snapshot.db');
         const sealed = join(scratch, 'snapshot.db.age');
-        await member.download(file, plain, meta.sha256);
-        const encrypted = await cipher.encrypt(plain, sealed);
-        await rm(plain, { force: true });
+        // Straight from the member into the encrypter: the plaintext rests only on the member
+        // (where etcd's data directory holds the same). A download that fails, or hashes other
+        // than the member's sha256, fails both, and the sealed file goes with the scratch folder.
+        const plain = new PassThrough();
+        const [, encrypted] = await Promise.all([
+          member.downloadInto(file, plain, meta.sha256),
+          cipher.encryptStream(plain, sealed),
+        ]);
         const result = await backend.storeFile(sealed, meta.id, encrypted.sha256);
         const encryption = { format: 'age' as const, recipient: await cipher.recipient(), ...encrypted };
         await backend.writeMetadata(meta.id, metadataText(signer.sign({ ...meta, encryption })));
@@ -220,7 +229,7 @@ export function verifiedStore(
   };
 }
 
-/** A private scratch folder on the worker for a snapshot on its way (plain, then sealed); always removed. */
+/** A private scratch folder (0700) on the worker for a snapshot on its way; always removed. */
 async function viaScratch<T>(run: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'hakube-snapshot-'));
   try {

@@ -99,28 +99,40 @@ export class RemoteHost implements Host {
 
   async download(remotePath: string, localPath: string, expectSha256?: string): Promise<DownloadResult> {
     const partial = `${localPath}.partial`;
-    const hash = createHash('sha256');
-    const file = createWriteStream(partial, { mode: 0o600 });
-    // One pass: the bytes go to the file and through the hash.
-    const tee = new PassThrough();
-    tee.on('data', (chunk: Buffer) => hash.update(chunk));
     try {
-      const [bytes] = await Promise.all([
-        this.pool.use(this.target, (c) => c.download(remotePath, tee)),
-        pipeline(tee, file),
-      ]);
-      const sha256 = hash.digest('hex');
-      if (expectSha256 && sha256 !== expectSha256)
-        throw new SshError(
-          ErrorTypes.RemoteCommandFailed,
-          `${this.name}: download of ${remotePath} arrived corrupted (sha256 ${sha256}, expected ${expectSha256})`,
-        );
+      const result = await this.downloadInto(
+        remotePath,
+        createWriteStream(partial, { mode: 0o600 }),
+        expectSha256,
+      );
       await rename(partial, localPath);
-      return { bytes, sha256 };
+      return result;
     } catch (err) {
       await rm(partial, { force: true });
       throw err;
     }
+  }
+
+  async downloadInto(
+    remotePath: string,
+    sink: NodeJS.WritableStream,
+    expectSha256?: string,
+  ): Promise<DownloadResult> {
+    const hash = createHash('sha256');
+    // One pass: the bytes go to the sink and through the hash.
+    const tee = new PassThrough();
+    tee.on('data', (chunk: Buffer) => hash.update(chunk));
+    const [bytes] = await Promise.all([
+      this.pool.use(this.target, (c) => c.download(remotePath, tee)),
+      pipeline(tee, sink),
+    ]);
+    const sha256 = hash.digest('hex');
+    if (expectSha256 && sha256 !== expectSha256)
+      throw new SshError(
+        ErrorTypes.RemoteCommandFailed,
+        `${this.name}: download of ${remotePath} arrived corrupted (sha256 ${sha256}, expected ${expectSha256})`,
+      );
+    return { bytes, sha256 };
   }
 
   private staging?: Promise<string>;

@@ -68,6 +68,16 @@ export interface Host {
    * against the remote sha256 when `expectSha256` is given, then renamed into place.
    */
   download(remotePath: string, localPath: string, expectSha256?: string): Promise<DownloadResult>;
+  /**
+   * Streams a remote file into `sink` (ended when the file is), never to a file of its own;
+   * rejects after the last byte when `expectSha256` is given and the bytes hash otherwise, so
+   * whatever the sink made of them must be thrown away then.
+   */
+  downloadInto(
+    remotePath: string,
+    sink: NodeJS.WritableStream,
+    expectSha256?: string,
+  ): Promise<DownloadResult>;
   ensureDir(path: string, opts?: EnsureFileOptions): Promise<{ changed: boolean }>;
   ensureAbsent(path: string): Promise<{ changed: boolean }>;
 }

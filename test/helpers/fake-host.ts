@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type {
   DownloadResult,
   EnsureFileOptions,
@@ -88,6 +90,20 @@ export class FakeHost implements Host {
     if (!c) throw new Error(`FakeHost ${this.name}: no file ${remotePath}`);
     writeFileSync(localPath, c);
     return { bytes: c.length, sha256: createHash('sha256').update(c).digest('hex') };
+  }
+
+  async downloadInto(
+    remotePath: string,
+    sink: NodeJS.WritableStream,
+    expectSha256?: string,
+  ): Promise<DownloadResult> {
+    const c = this.files.get(remotePath)?.content;
+    if (!c) throw new Error(`FakeHost ${this.name}: no file ${remotePath}`);
+    await pipeline(Readable.from([c]), sink);
+    const sha256 = createHash('sha256').update(c).digest('hex');
+    if (expectSha256 && sha256 !== expectSha256)
+      throw new Error(`FakeHost ${this.name}: ${remotePath} differs`);
+    return { bytes: c.length, sha256 };
   }
 
   async sha256(path: string): Promise<string | undefined> {

@@ -19,12 +19,19 @@ import { pkiCluster } from '../../helpers/pki-cluster';
 /** A member whose connection drops after half of the first download. */
 class FlakyHost extends FakeHost {
   cutOnce = true;
-  override async download(remotePath: string, localPath: string): Promise<DownloadResult> {
-    if (!this.cutOnce) return super.download(remotePath, localPath);
+  override async downloadInto(
+    remotePath: string,
+    sink: NodeJS.WritableStream,
+    expectSha256?: string,
+  ): Promise<DownloadResult> {
+    if (!this.cutOnce) return super.downloadInto(remotePath, sink, expectSha256);
     this.cutOnce = false;
     const c = (await this.readFile(remotePath)) as Buffer;
-    writeFileSync(`${localPath}.partial`, c.subarray(0, c.length / 2));
-    throw new Error('connection reset');
+    const cut = new Error('connection reset');
+    // Half the bytes reach the sink, then the stream fails as a cut connection does.
+    await new Promise<void>((resolve) => sink.write(c.subarray(0, c.length / 2), () => resolve()));
+    (sink as NodeJS.WritableStream & { destroy(err: Error): void }).destroy(cut);
+    throw cut;
   }
 }
 

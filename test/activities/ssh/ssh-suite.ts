@@ -127,6 +127,14 @@ export function defineSshSuite(ep: SshTestEndpoint): void {
       false,
     );
     rmSync(back);
+    // Into a stream of the caller's (no file of its own): every byte, then the check.
+    const sink = createHash('sha256');
+    assert.deepEqual(await host.downloadInto(path, sink, first.sha256), {
+      bytes: 100 * 1024 * 1024,
+      sha256: first.sha256,
+    });
+    assert.equal(sink.digest('hex'), first.sha256);
+    await assert.rejects(host.downloadInto(path, createHash('sha256'), 'f'.repeat(64)), /arrived corrupted/);
     const listing = (await host.run(`ls -a ${ep.remoteDir}/upload`)).stdout;
     assert.equal(listing.includes('.hakube-'), false, 'no temp file left');
     await host.ensureAbsent(`${ep.remoteDir}/upload`);
