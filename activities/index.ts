@@ -20,6 +20,7 @@ import { createResetActivities } from './host/reset-host';
 import { createCertificateCheckActivities } from './pki/check-certificates';
 import { createRotationActivities } from './pki/rotate';
 import { createCaRotationActivities } from './pki/ca-rotation';
+import { createEncryptionRotationActivities } from './pki/encryption-rotation';
 import { withTypedFailures } from './typed-failures';
 import { withLivenessHeartbeats } from './liveness';
 import { withValidatedClusters } from './validated-inputs';
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDeps) {
         ...createCertificateCheckActivities(deps),
         ...createRotationActivities(deps),
         ...createCaRotationActivities(deps),
+        ...createEncryptionRotationActivities(deps),
       }),
     ),
   );

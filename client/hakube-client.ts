@@ -24,6 +24,7 @@ import type { ResetInput } from '../workflows/reset-cluster';
 import type { AddNodesInput } from '../workflows/add-nodes';
 import type { RotateInput } from '../workflows/rotate-certificates';
 import type { RotateCaInput } from '../workflows/rotate-ca';
+import type { RotateEncryptionKeyInput } from '../workflows/rotate-encryption-key';
 import type { RemoveNodeInput } from '../workflows/remove-node';
 import { hakubeDataConverter } from './codec/data-converter';
 import { loadKeyRing, type KeyRing } from './codec/keys';
@@ -298,6 +299,21 @@ export class HakubeClient {
       args: [input],
       summary: `${input.ca} rotation on ${c.metadata.name}`,
       details: `A new ${input.ca} trusted next to the old one, its leaves re-issued, then the old one no longer trusted; one host at a time behind health gates.`,
+    });
+  }
+
+  /** Starts `certs-rotate-<cluster>-encryption-key` (or attaches to the one running): it waits for approval unless approvedBy. */
+  startEncryptionKeyRotation(input: RotateEncryptionKeyInput): Promise<StartedOperation> {
+    const c = input.cluster;
+    return this.startOperation<[RotateEncryptionKeyInput]>({
+      workflowType: 'rotateEncryptionKey',
+      operation: 'certs-rotate',
+      cluster: c.metadata.name,
+      workflowId: workflowIdFor('certs-rotate', c.metadata.name, 'encryption-key'),
+      args: [input],
+      summary: `Secrets encryption key rotation on ${c.metadata.name}`,
+      details:
+        'A new key trusted by every apiserver, then used by all, every Secret rewritten with it, then the old key dropped; each stage gated on every apiserver having loaded it.',
     });
   }
 

@@ -59,6 +59,8 @@ export const files = {
   etcdEnv: '/etc/etcd/hakube-etcd.env',
   /** kube-apiserver's EncryptionConfiguration (cluster/render/encryption.ts): holds a key, 0600. */
   encryptionConfig: `${KUBE_DIR}/encryption-config.yaml`,
+  /** The next key of a rotation in progress (first control-plane host only, 0600; removed at its end). */
+  encryptionKeyStaged: `${KUBE_DIR}/encryption-key.staged`,
   auditPolicy: `${KUBE_DIR}/audit-policy.yaml`,
 } as const;
 

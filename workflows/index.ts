@@ -11,3 +11,4 @@ export { addNodes } from './add-nodes';
 export { removeNode } from './remove-node';
 export { rotateCertificates } from './rotate-certificates';
 export { rotateCa } from './rotate-ca';
+export { rotateEncryptionKey } from './rotate-encryption-key';

@@ -1,6 +1,7 @@
 // hakube certs rotate -f cluster.yaml [--only KIND...] [--force] [--yes] [--wait]: renew leaf
 // certificates from the same CAs with a rolling restart behind health gates, after approval.
 // hakube certs rotate-ca -f cluster.yaml --ca etcd [--yes] [--wait]: replace a CA.
+// hakube certs rotate-encryption-key -f cluster.yaml [--yes] [--wait]: replace the Secrets key.
 import type { Command } from 'commander';
 import { onlyKinds, ROTATABLE_KINDS } from '../../cluster/pki/rotation';
 import { ROTATABLE_CAS } from '../../cluster/pki/ca-rotation';
@@ -58,6 +59,31 @@ export function registerCertsRotateCommand(certs: Command, setExit: (code: numbe
           healthTimeoutMs,
         });
         await followApproval(client, started, flags, 'certificate rotation', setExit);
+      });
+    });
+}
+
+export function registerEncryptionKeyRotateCommand(certs: Command, setExit: (code: number) => void): void {
+  withApprovalFlags(certs.command('rotate-encryption-key'))
+    .description(
+      'replace the key that encrypts Secrets in etcd: trusted by every apiserver, then used, every Secret rewritten, then the old key dropped; after approval',
+    )
+    .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
+    .option('--health-timeout <duration>', 'how long every apiserver may take to load each stage', '5m')
+    .action(async (flags: Omit<RotateFlags, 'only' | 'force'>, cmd: Command) => {
+      const { cluster } = loadClusterOrThrow(flags.file);
+      const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
+      const healthTimeoutMs = durationFlag(flags.healthTimeout, '--health-timeout');
+      // Refused before connecting: --yes from someone who may not approve.
+      const approvedBy = approvedInAdvanceBy(cluster, flags.yes);
+      await withClient(cmd, async (client) => {
+        const started = await client.startEncryptionKeyRotation({
+          cluster,
+          approvedBy,
+          approvalTimeoutMs,
+          healthTimeoutMs,
+        });
+        await followApproval(client, started, flags, 'encryption key rotation', setExit);
       });
     });
 }

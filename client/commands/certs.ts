@@ -10,7 +10,11 @@ import { certsScheduleId, DEFAULT_CERTS_CHECK_CRON, ensureCertsCheckSchedule } f
 import { changeSchedule, describeSchedule } from '../operation-schedule';
 import { cronProblem } from '../../cluster/cron';
 import { InputError } from '../exit-codes';
-import { registerCaRotateCommand, registerCertsRotateCommand } from './certs-rotate';
+import {
+  registerCaRotateCommand,
+  registerCertsRotateCommand,
+  registerEncryptionKeyRotateCommand,
+} from './certs-rotate';
 import {
   scheduleChange,
   scheduleLines,
@@ -64,6 +68,7 @@ export function registerCertsCommand(program: Command, setExit: (code: number) =
 
   registerCertsRotateCommand(certs, setExit);
   registerCaRotateCommand(certs, setExit);
+  registerEncryptionKeyRotateCommand(certs, setExit);
 
   withScheduleChangeFlags(certs.command('schedule'))
     .description(

@@ -59,3 +59,55 @@ export function parseEncryptionConfig(text: string): EncryptionKey[] | undefined
 
 /** The prefix etcd values of encrypted Secrets start with (what a test reads back from etcd). */
 export const encryptedSecretPrefix = (keyName = ENCRYPTION_KEY_NAME) => `k8s:enc:secretbox:v1:${keyName}:`;
+
+// ---- Rotation: a staged key, trusted, then used, then alone ----
+
+/** Where a rotation stands on a host: the order of the keys its configuration lists. */
+export const ROTATION_STAGES = ['old-first', 'new-first', 'new-only'] as const;
+export type RotationStage = (typeof ROTATION_STAGES)[number];
+
+const STAGED = /^(key\d{1,6}) ([A-Za-z0-9+/]{43}=)\n$/;
+
+/** The staged key file: one line, `keyN <secret>`. */
+export function renderStagedKey(key: EncryptionKey): string {
+  const text = `${key.name} ${key.secret}\n`;
+  if (!STAGED.test(text))
+    throw new Error(`staged key ${JSON.stringify(key.name)} is not keyN with 32 bytes of base64`);
+  return text;
+}
+
+/** The staged key read back from a host, checked like user input (undefined when malformed). */
+export function parseStagedKey(text: string): EncryptionKey | undefined {
+  const m = STAGED.exec(text);
+  return m ? { name: m[1], secret: m[2] } : undefined;
+}
+
+/** A name none of `keys` has: one above the highest number. */
+export function nextKeyName(keys: EncryptionKey[]): string {
+  const highest = Math.max(0, ...keys.map((k) => Number(k.name.slice(3))));
+  return `key${highest + 1}`;
+}
+
+/**
+ * The keys a host lists at `stage`: the staged key after the others (it decrypts, the old one
+ * still encrypts), then first (it encrypts, the old ones still decrypt), then alone. `current`
+ * is the source host's configuration, which may already be at any stage of this rotation.
+ */
+export function keysAtStage(
+  current: EncryptionKey[],
+  staged: EncryptionKey,
+  stage: RotationStage,
+): EncryptionKey[] {
+  const old = current.filter((k) => k.name !== staged.name);
+  const same = current.find((k) => k.name === staged.name);
+  if (same && same.secret !== staged.secret)
+    throw new Error(`the configuration has a ${staged.name} other than the staged one`);
+  switch (stage) {
+    case 'old-first':
+      return [...old, staged];
+    case 'new-first':
+      return [staged, ...old];
+    case 'new-only':
+      return [staged];
+  }
+}

@@ -1,4 +1,5 @@
-// Hardening checked on the installed lab: Secrets are ciphertext in etcd, the audit log records
+// Hardening checked on the installed lab: Secrets are ciphertext in etcd (and stay so across a
+// rotation of their key), the audit log records
 // changes (Secrets at Metadata level only, never their contents), files holding keys are 0600
 // root, profiling is off, kube-proxy's metrics answer on loopback only, and admin.conf is a
 // cluster-admin by RBAC (cut off by deleting its binding), not a system:masters credential.
@@ -7,7 +8,8 @@ import assert from 'node:assert/strict';
 import { etcdctl, LOCAL_ETCD } from '../../../cluster/etcdctl';
 import { files, kubeconfigs, pki } from '../../../cluster/layout';
 import { renderClusterAdminsBinding } from '../../../cluster/manifests/rbac';
-import { encryptedSecretPrefix } from '../../../cluster/render/encryption';
+import { encryptedSecretPrefix, parseEncryptionConfig } from '../../../cluster/render/encryption';
+import type { RotateEncryptionKeyResult } from '../../../workflows/rotate-encryption-key';
 import { controlPlaneHosts, nodeHosts } from '../../../cluster/topology';
 import { eventually } from '../../helpers/temporal';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,33 @@ export function registerSecurityTests(ctx: InstalledLab): void {
     assert.equal(value.includes(MARKER), false, 'the Secret is in etcd in the clear');
     const back = await m1().run(kubectl("-n default get secret security-check -o jsonpath='{.data.v}'"));
     assert.equal(Buffer.from(back.stdout.trim(), 'base64').toString(), MARKER);
+  });
+
+  test('security: rotate-encryption-key: every Secret ends under the new key alone, readable, on every apiserver', async () => {
+    const started = await ctx.client.startEncryptionKeyRotation({ cluster: ctx.cluster, approvedBy: 'e2e' });
+    const result = await ctx.client.result<RotateEncryptionKeyResult>(started.workflowId);
+    assert.equal(result.staged?.staged, 'key2');
+    assert.deepEqual(result.keys, ['key2']);
+    assert.ok((result.rewritten ?? 0) >= 1 && result.secrets?.plaintext === 0, JSON.stringify(result));
+    const raw = await m1().run(
+      `${etcdctl(LOCAL_ETCD, 'get /registry/secrets/default/security-check --print-value-only')} | base64 -w0`,
+    );
+    const value = Buffer.from(raw.stdout.trim(), 'base64');
+    assert.equal(
+      value.subarray(0, encryptedSecretPrefix('key2').length).toString(),
+      encryptedSecretPrefix('key2'),
+    );
+    const back = await m1().run(kubectl("-n default get secret security-check -o jsonpath='{.data.v}'"));
+    assert.equal(Buffer.from(back.stdout.trim(), 'base64').toString(), MARKER);
+    for (const h of controlPlaneHosts(ctx.cluster)) {
+      const config = (await ctx.on(h.name).run(`cat ${files.encryptionConfig}`)).stdout;
+      assert.deepEqual(
+        parseEncryptionConfig(config)?.map((k) => k.name),
+        ['key2'],
+        h.name,
+      );
+    }
+    assert.notEqual((await m1().exec(`test -e ${files.encryptionKeyStaged}`)).exitCode, 0);
   });
 
   test('security: the audit log records the Secret being created, at Metadata level, without its value', async () => {
