@@ -26,6 +26,8 @@ function backupOperation(cluster: Cluster): ScheduledOperation {
     cluster: cluster.metadata.name,
     args: [{ cluster }],
     label: `hakube etcd backups of ${cluster.metadata.name}`,
+    // Above the backup's own step bounds (workflows/etcd-backup.ts), which fail it first and say why.
+    runTimeout: '3 hours',
   };
 }
 

@@ -17,6 +17,7 @@ function certsCheckOperation(cluster: Cluster): ScheduledOperation {
     cluster: cluster.metadata.name,
     args: [{ cluster, failOnFindings: true, approveServingCsrs: true }],
     label: `hakube certificate check of ${cluster.metadata.name} (fails when any needs attention)`,
+    runTimeout: '1 hour',
   };
 }
 

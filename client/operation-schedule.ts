@@ -1,7 +1,8 @@
 // Temporal Schedules that start a hakube operation on a cron (the etcd backup, the daily
 // certificate check): created or updated in place, described, paused, resumed, deleted,
-// triggered. Overlapping runs are skipped; every run gets its own workflow id (the schedule
-// appends the scheduled time) and the operation's search attributes.
+// triggered. Overlapping runs are skipped, and each run has a run timeout so one that is stuck
+// cannot skip the later ones forever; every run gets its own workflow id (the schedule appends
+// the scheduled time) and the operation's search attributes.
 import {
   ScheduleAlreadyRunning,
   ScheduleOverlapPolicy,
@@ -20,6 +21,11 @@ export interface ScheduledOperation {
   args: unknown[];
   /** Shown in the Web UI; also carries the cron text, which the server keeps only as calendars. */
   label: string;
+  /**
+   * Each run ends (timed out) after this at the latest: with overlapping runs skipped, a run
+   * stuck for good would otherwise silently skip every later one.
+   */
+  runTimeout: string;
 }
 
 export interface ScheduleState {
@@ -43,6 +49,7 @@ function action(client: HakubeClient, op: ScheduledOperation): ScheduleOptionsAc
     workflowId: op.workflowId,
     taskQueue: client.taskQueue,
     args: op.args,
+    workflowRunTimeout: op.runTimeout,
     typedSearchAttributes: operationSearchAttributes(op.cluster, op.operation),
   };
 }

@@ -16,6 +16,14 @@ export const BACKUP_PHASES = [
   { name: 'retention', title: 'Keep the newest verified snapshots' },
 ];
 
+// Each step is bounded: a snapshot that cannot be taken or stored (a full disk, a target that
+// refuses) fails the run with the last attempt's error instead of retrying forever, so the next
+// scheduled backup runs and `hakube backup status` reports it. Retries inside the bound keep
+// riding out a member restart or a target that blips.
+const SNAPSHOT_BOUND = { scheduleToCloseTimeout: '30 minutes' };
+const STORE_BOUND = { startToCloseTimeout: '1 hour', scheduleToCloseTimeout: '2 hours' };
+const RETENTION_BOUND = { scheduleToCloseTimeout: '30 minutes' };
+
 export interface BackupInput {
   cluster: Cluster;
 }
@@ -69,6 +77,7 @@ export async function etcdBackup(input: BackupInput): Promise<BackupResult> {
         { key: `snapshot/save/${member}`, title: 'snapshot save + status', host: member },
         acts.takeEtcdSnapshot,
         [on],
+        SNAPSHOT_BOUND,
       ),
     );
     const stored = await t.phase('store', () =>
@@ -78,7 +87,7 @@ export async function etcdBackup(input: BackupInput): Promise<BackupResult> {
         { key: `store/${snapshot.id}`, title: 'stream to the target, then metadata', host: member },
         acts.storeEtcdSnapshot,
         [{ ...on, meta: snapshot }],
-        { startToCloseTimeout: '1 hour' },
+        STORE_BOUND,
       ),
     );
     const retention = await t.phase('retention', () =>
@@ -88,6 +97,7 @@ export async function etcdBackup(input: BackupInput): Promise<BackupResult> {
         { key: 'retention/prune', title: `keep ${cluster.spec.etcd.backup?.keep ?? 10}`, host: member },
         acts.pruneEtcdSnapshots,
         [on],
+        RETENTION_BOUND,
       ),
     );
     t.finish('completed');

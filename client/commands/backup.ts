@@ -1,5 +1,16 @@
-// hakube backup now|list|schedule: etcd snapshots on demand and on a Temporal Schedule.
+// hakube backup now|list|status|schedule: etcd snapshots on demand and on a Temporal Schedule,
+// and whether the newest is recent enough (for monitoring).
 import type { Command } from 'commander';
+import { ScheduleNotFoundError } from '@temporalio/client';
+import {
+  backupHealth,
+  defaultMaxAgeMs,
+  humanAge,
+  type BackupFacts,
+} from '../../cluster/backup/backup-health';
+import type { HakubeClient } from '../hakube-client';
+import type { BackupScheduleState } from '../backup-schedule';
+import { durationFlag } from './duration-flag';
 import { cronProblem } from '../../cluster/cron';
 import type { Cluster } from '../../cluster/spec';
 import { withSnapshotStore } from '../snapshot-store';
@@ -84,6 +95,54 @@ export function registerBackupCommand(program: Command, setExit: (code: number) 
       );
     });
 
+  backup
+    .command('status')
+    .description(
+      'the newest verified snapshot and its age, the schedule and its last run; exit 1 when any needs attention (for monitoring)',
+    )
+    .requiredOption('-f, --file <file>', 'cluster spec (YAML)')
+    .option(
+      '--max-age <duration>',
+      'a newest snapshot older than this needs attention (default: two schedule periods, else 25h)',
+    )
+    .option('--json', 'print JSON')
+    .action(async (opts: { file: string; maxAge?: string; json?: boolean }, cmd: Command) => {
+      const cluster = loadForBackup(opts.file);
+      const maxAgeFlag = opts.maxAge === undefined ? undefined : durationFlag(opts.maxAge, '--max-age');
+      const { snapshots, refused } = await withSnapshotStore(cluster, (store) => store.inspect());
+      const schedule = await scheduleFacts(cmd, cluster);
+      const newest = snapshots[0];
+      const facts: BackupFacts = {
+        cluster: cluster.metadata.name,
+        now: new Date(),
+        refused: refused.length,
+        maxAgeMs: maxAgeFlag ?? defaultMaxAgeMs(schedule.state?.nextRuns ?? []),
+        ...(newest ? { newest: { id: newest.id, takenAt: newest.takenAt } } : {}),
+        ...(schedule.state
+          ? { schedule: { paused: schedule.state.paused, nextRun: schedule.state.nextRuns[0] } }
+          : {}),
+        ...(schedule.lastRun ? { lastRun: schedule.lastRun } : {}),
+        ...(schedule.unknown ? { scheduleUnknown: schedule.unknown } : {}),
+      };
+      const health = backupHealth(facts);
+      setExit(health.ok ? 0 : 1);
+      if (opts.json) return printJson({ ...facts, now: facts.now.toISOString(), ...health });
+      printLines([
+        `backup status of ${cluster.metadata.name}: ${health.ok ? 'ok' : 'NEEDS ATTENTION'}`,
+        newest
+          ? `  newest    ${newest.id}, taken ${newest.takenAt} (${humanAge(health.newestAgeMs ?? 0)} ago; bound ${humanAge(facts.maxAgeMs)})`
+          : '  newest    none',
+        schedule.state
+          ? `  schedule  ${schedule.state.cron.join(' ') || '?'}${schedule.state.paused ? ' (paused)' : ''}, next ${schedule.state.nextRuns[0] ?? 'none'}`
+          : `  schedule  ${schedule.unknown ? 'unknown' : 'none'}`,
+        ...(schedule.lastRun
+          ? [`  last run  ${schedule.lastRun.workflowId}: ${schedule.lastRun.status.toLowerCase()}`]
+          : []),
+        ...health.problems.map((p) => `  problem: ${p}`),
+        ...health.notes.map((n) => `  note: ${n}`),
+      ]);
+    });
+
   withScheduleChangeFlags(backup.command('schedule'), ' (snapshots stay)')
     .description(
       'create or update the backup schedule (a Temporal Schedule), or pause/resume/delete/trigger it',
@@ -119,4 +178,40 @@ export function registerBackupCommand(program: Command, setExit: (code: number) 
         });
       },
     );
+}
+
+interface ScheduleFacts {
+  state?: BackupScheduleState;
+  lastRun?: { workflowId: string; status: string };
+  unknown?: string;
+}
+
+/** The schedule and how its newest ended run ended; what went wrong asking, when Temporal did not answer. */
+async function scheduleFacts(cmd: Command, cluster: Cluster): Promise<ScheduleFacts> {
+  try {
+    return await withClient(cmd, async (client) => {
+      let state: BackupScheduleState;
+      try {
+        state = await describeBackupSchedule(client, cluster);
+      } catch (err) {
+        if (err instanceof ScheduleNotFoundError) return {};
+        throw err;
+      }
+      return { state, lastRun: await lastEndedRun(client, state) };
+    });
+  } catch (err) {
+    return { unknown: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+async function lastEndedRun(
+  client: HakubeClient,
+  state: BackupScheduleState,
+): Promise<{ workflowId: string; status: string } | undefined> {
+  const newestFirst = [...state.recentRuns].sort((a, b) => b.scheduledAt.localeCompare(a.scheduledAt));
+  for (const run of newestFirst) {
+    const status = (await client.temporal.workflow.getHandle(run.workflowId).describe()).status.name;
+    if (status !== 'RUNNING') return { workflowId: run.workflowId, status };
+  }
+  return undefined;
 }

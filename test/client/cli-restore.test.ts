@@ -86,3 +86,27 @@ test('durations are checked', async () => {
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.match(r.stderr, /--approval-timeout: not a duration: "30"/);
 });
+
+test('backup status: the newest verified snapshot and its age; no Temporal to ask about the schedule is itself a problem (exit 1)', async () => {
+  const r = await runCli(['backup', 'status', '-f', spec, '--max-age', '100000h'], env());
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /^backup status of prod-eu1: NEEDS ATTENTION$/m);
+  assert.match(
+    r.stdout,
+    /newest {4}etcd-prod-eu1-20261123T100000Z-r42-0a1b2c3d, taken 2026-11-23T10:00:00.000Z/,
+  );
+  assert.match(r.stdout, /problem: the backup schedule could not be read/);
+  assert.doesNotMatch(r.stdout, /problem: the newest/);
+  assert.match(r.stdout, /note: 1 metadata file\(s\) at the target refused/);
+  const stale = await runCli(['backup', 'status', '-f', spec, '--max-age', '1h', '--json'], env());
+  assert.equal(stale.code, 1);
+  const report = JSON.parse(stale.stdout) as { ok: boolean; problems: string[]; newest: { id: string } };
+  assert.equal(report.ok, false);
+  assert.equal(report.newest.id, 'etcd-prod-eu1-20261123T100000Z-r42-0a1b2c3d');
+  assert.ok(
+    report.problems.some((p) => /is \d+ days old, more than 60 min/.test(p)),
+    report.problems.join('; '),
+  );
+  const bad = await runCli(['backup', 'status', '-f', spec, '--max-age', 'soon'], env());
+  assert.equal(bad.code, 2);
+});
