@@ -9,13 +9,11 @@
 // install (lab/reset.ts).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { etcdctl, LOCAL_ETCD, parseMemberList } from '../../cluster/etcdctl';
 import { foreignClientCertificate } from '../helpers/foreign-certificate';
 import { openLabSession, type LabSession } from '../helpers/lab-session';
 import { eventually, workflowHistoryJson } from '../helpers/temporal';
-import { REPO_ROOT } from '../helpers/temp-home';
+import { recordHistory } from '../helpers/record-history';
 import { secretsInHistory } from '../helpers/history-scan';
 import type { OperationProgress } from '../../cluster/progress';
 import { registerEtcdBackupTests } from './lab/etcd-backup';
@@ -111,8 +109,7 @@ test('install survives three worker kills: etcd with TLS, the VIP, the control p
   assert.deepEqual(twice, [], 'an activity was scheduled twice');
   assert.ok(scheduled.length > 40, `only ${scheduled.length} activities scheduled`);
   assert.deepEqual(secretsInHistory(json), [], 'a secret in the install history');
-  if (process.env.HAKUBE_RECORD_HISTORIES === '1')
-    writeFileSync(join(REPO_ROOT, 'test', 'histories', 'install-lab-with-crashes.json'), json);
+  if (process.env.HAKUBE_RECORD_HISTORIES === '1') recordHistory('install-lab-with-crashes.json', json);
   assert.deepEqual(
     result.phases.map((p) => `${p.name}:${p.status}`),
     [

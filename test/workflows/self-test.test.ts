@@ -2,8 +2,6 @@
 // approvals by update and by signal, rejection, timeout, and search attributes for listing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HakubeClient } from '../../client/hakube-client';
@@ -13,7 +11,7 @@ import {
   workflowHistoryJson,
   type WorkflowTestEnv,
 } from '../helpers/temporal';
-import { REPO_ROOT } from '../helpers/temp-home';
+import { recordHistory } from '../helpers/record-history';
 
 const TASK_QUEUE = 'hakube-test-selftest';
 let env: WorkflowTestEnv;
@@ -81,7 +79,7 @@ test('starting the same operation again attaches to the running one, and approva
   await assert.rejects(client.decide(first.workflowId, { approve: true, by: 'bob' }));
   if (process.env.HAKUBE_RECORD_HISTORIES === '1') {
     const json = workflowHistoryJson(env.server.address, first.workflowId);
-    writeFileSync(join(REPO_ROOT, 'test', 'histories', 'self-test-approved.json'), json);
+    recordHistory('self-test-approved.json', json);
   }
 });
 

@@ -51,7 +51,10 @@ export function scanDevServer(address: string, source: string, known: KnownSecre
 
 export function scanRecordedHistories(dir: string): LabeledScan {
   let total = NO_SCAN;
-  const scanned = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  // Kept histories of earlier releases too (kept/<date-commit>/…).
+  const scanned = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   for (const f of scanned) total = addScans(total, scanHistory(f, readFileSync(join(dir, f), 'utf8'), []));
   return { ...total, source: `recorded histories in ${dir}`, scanned };
 }

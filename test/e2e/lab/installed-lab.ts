@@ -2,11 +2,9 @@
 // installed cluster, the client, SSH to its hosts, and a way to crash the worker.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { workflowHistoryJson } from '../../helpers/temporal';
 import { secretsInHistory } from '../../helpers/history-scan';
-import { REPO_ROOT } from '../../helpers/temp-home';
+import { recordHistory } from '../../helpers/record-history';
 import type { HakubeClient } from '../../../client/hakube-client';
 import type { RemoteHost } from '../../../activities/ssh';
 import { etcdctl, LOCAL_ETCD } from '../../../cluster/etcdctl';
@@ -100,7 +98,7 @@ export function scheduledActivities(historyJson: string): string[] {
  * A finished operation's history, checked: no private key, bootstrap token or kubeconfig in it
  * (payloads decoded) and no activity scheduled twice (unless `allowTwice`, for a step a worker
  * kill interrupted). With HAKUBE_RECORD_HISTORIES=1 it is also kept for the replay test as
- * test/histories/`recordAs`.
+ * test/histories/`recordAs`, never over an existing one (test/helpers/record-history.ts).
  */
 export function checkedHistory(
   ctx: InstalledLab,
@@ -113,8 +111,7 @@ export function checkedHistory(
   const scheduled = scheduledActivities(history);
   const twice = scheduled.filter((a, i) => scheduled.indexOf(a) !== i);
   assert.ok(twice.length <= allowTwice, `${workflowId}: scheduled twice: ${twice.join(', ')}`);
-  if (recordAs && process.env.HAKUBE_RECORD_HISTORIES === '1')
-    writeFileSync(join(REPO_ROOT, 'test', 'histories', recordAs), history);
+  if (recordAs && process.env.HAKUBE_RECORD_HISTORIES === '1') recordHistory(recordAs, history);
   return history;
 }
 
