@@ -3,6 +3,12 @@ import type { Command } from 'commander';
 import { HakubeClient } from './hakube-client';
 import { loadKeyRing, type LoadedKeys } from './codec/keys';
 import { printError } from './output';
+import { InputError } from './exit-codes';
+import {
+  temporalConnectionFromEnv,
+  TemporalConnectionConfigError,
+  type TemporalConnection,
+} from './temporal-connection';
 
 export interface GlobalFlags {
   address?: string;
@@ -27,8 +33,15 @@ export function codecKeys(cmd: Command): LoadedKeys {
 /** Runs fn with a connected client and always closes the connection. */
 export async function withClient<T>(cmd: Command, fn: (client: HakubeClient) => Promise<T>): Promise<T> {
   const flags = globalFlags(cmd);
+  let connection: TemporalConnection;
+  try {
+    connection = temporalConnectionFromEnv(process.env, { address: flags.address });
+  } catch (err) {
+    if (err instanceof TemporalConnectionConfigError) throw new InputError(err.message);
+    throw err;
+  }
   const client = await HakubeClient.connect({
-    address: flags.address,
+    connection,
     namespace: flags.namespace,
     codecKeys: codecKeys(cmd).ring ?? null,
   });

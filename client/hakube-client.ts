@@ -23,6 +23,7 @@ import type { CertsCheckInput } from '../workflows/check-certificates';
 import type { ResetInput } from '../workflows/reset-cluster';
 import type { AddNodesInput } from '../workflows/add-nodes';
 import type { RotateInput } from '../workflows/rotate-certificates';
+import { temporalConnectionFromEnv, type TemporalConnection } from './temporal-connection';
 import type { RotateCaInput } from '../workflows/rotate-ca';
 import type { RotateEncryptionKeyInput } from '../workflows/rotate-encryption-key';
 import type { RemoveNodeInput } from '../workflows/remove-node';
@@ -32,6 +33,8 @@ import { rawFailureMessage, rawPayloadValue } from './codec/raw-payloads';
 
 export interface HakubeClientOptions {
   address?: string;
+  /** Address, TLS and API key; default from the environment (client/temporal-connection.ts), `address` overriding. */
+  connection?: TemporalConnection;
   namespace?: string;
   taskQueue?: string;
   /**
@@ -98,8 +101,8 @@ export class HakubeClient {
   ) {}
 
   static async connect(opts: HakubeClientOptions = {}): Promise<HakubeClient> {
-    const address = opts.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
-    const connection = await Connection.connect({ address });
+    const settings = opts.connection ?? temporalConnectionFromEnv(process.env, { address: opts.address });
+    const connection = await Connection.connect(settings);
     const namespace = opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
     const keys = opts.codecKeys === undefined ? loadKeyRing().ring : (opts.codecKeys ?? undefined);
     return new HakubeClient(

@@ -11,9 +11,15 @@ import { createJsonLogger } from './logger';
 import { ensureSearchAttributes } from '../client/server/search-attributes';
 import { hakubeDataConverter } from '../client/codec/data-converter';
 import { loadKeyRing, type LoadedKeys } from '../client/codec/keys';
+import {
+  describeConnection,
+  temporalConnectionFromEnv,
+  type TemporalConnection,
+} from '../client/temporal-connection';
 
 export interface WorkerConfig {
-  address: string;
+  /** Address, TLS and API key (the Temporal CLI's environment variables). */
+  connection: TemporalConnection;
   namespace: string;
   taskQueue: string;
   /** A bundle made by `bundleWorkflowCode` (workers/bundle.ts); without it workflows are bundled at start. */
@@ -49,8 +55,9 @@ export function workerConfigFromEnv(
   codecKeyFiles?: string[],
 ): WorkerConfig {
   const bundle = env.HAKUBE_WORKFLOW_BUNDLE ?? DEFAULT_BUNDLE_PATH;
+  const connection = temporalConnectionFromEnv(env);
   return {
-    address: env.TEMPORAL_ADDRESS ?? 'localhost:7233',
+    connection,
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.HAKUBE_TASK_QUEUE ?? TASK_QUEUE,
     workflowBundlePath: env.HAKUBE_DEV === '1' || !existsSync(bundle) ? undefined : bundle,
@@ -107,13 +114,13 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   installRuntime();
   for (const warning of config.codec?.warnings ?? []) Runtime.instance().logger.warn(warning);
   // Servers other than `hakube server start` (compose, a shared cluster) may lack hakube's search attributes.
-  const added = await ensureSearchAttributes(config.address, config.namespace, SEARCH_ATTRIBUTE_TYPES);
+  const added = await ensureSearchAttributes(config.connection, config.namespace, SEARCH_ATTRIBUTE_TYPES);
   if (added.length) Runtime.instance().logger.info('registered search attributes', { added });
-  const connection = await NativeConnection.connect({ address: config.address });
+  const connection = await NativeConnection.connect(config.connection);
   try {
     const worker = await createWorker(config, connection);
     Runtime.instance().logger.info('hakube worker started', {
-      address: config.address,
+      ...describeConnection(config.connection),
       namespace: config.namespace,
       taskQueue: config.taskQueue,
       workflows: config.workflowBundlePath ? 'prebuilt bundle' : 'bundled from source',

@@ -1,6 +1,8 @@
 // hakube worker: run the worker in the foreground (Ctrl-C / SIGTERM stop it gracefully).
 import type { Command } from 'commander';
 import { globalFlags } from '../connect';
+import { InputError } from '../exit-codes';
+import { TemporalConnectionConfigError } from '../temporal-connection';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -12,13 +14,19 @@ export function registerWorkerCommand(program: Command): void {
       // Loaded on demand: the worker SDK is heavy and only this command needs it.
       const { runWorker, workerConfigFromEnv } = await import('../../workers/worker.js');
       const flags = globalFlags(cmd);
-      const config = workerConfigFromEnv(
-        { ...process.env, ...(opts.dev ? { HAKUBE_DEV: '1' } : {}) },
-        flags.codecKeyFile,
-      );
+      let config: ReturnType<typeof workerConfigFromEnv>;
+      try {
+        config = workerConfigFromEnv(
+          { ...process.env, ...(opts.dev ? { HAKUBE_DEV: '1' } : {}) },
+          flags.codecKeyFile,
+        );
+      } catch (err) {
+        if (err instanceof TemporalConnectionConfigError) throw new InputError(err.message);
+        throw err;
+      }
       await runWorker({
         ...config,
-        address: flags.address ?? config.address,
+        connection: { ...config.connection, address: flags.address ?? config.connection.address },
         namespace: flags.namespace ?? config.namespace,
         taskQueue: opts.taskQueue ?? config.taskQueue,
       });

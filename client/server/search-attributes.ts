@@ -2,17 +2,18 @@
 // start; a server started elsewhere, or an older database, may lack them).
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { TemporalConnection } from '../temporal-connection';
 
 const TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
 };
 
 export async function ensureSearchAttributes(
-  address: string,
+  server: string | TemporalConnection,
   namespace: string,
   wanted: Readonly<Record<string, string>>,
 ): Promise<string[]> {
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect(typeof server === 'string' ? { address: server } : server);
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const present = new Set(Object.keys(existing.customAttributes ?? {}));

@@ -1,5 +1,6 @@
 // Real Temporal for workflow tests: a dev server started through the project's own
 // provisioning (client/server/dev-server.ts) on free ports, and the real worker code.
+import type { TemporalConnection } from '../../client/temporal-connection';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,18 +64,19 @@ export interface RunningWorker {
  * `codecKeys` it encrypts payloads (and then needs a client with the same keys).
  */
 export async function startTestWorker(
-  address: string,
+  address: string | TemporalConnection,
   taskQueue: string,
   codecKeys?: KeyRing,
 ): Promise<RunningWorker> {
+  const server: TemporalConnection = typeof address === 'string' ? { address, tls: false } : address;
   if (!runtimeReady) {
     Runtime.install({ logger: createJsonLogger('WARN') });
     runtimeReady = true;
   }
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect(server);
   const worker = await createWorker(
     {
-      address,
+      connection: server,
       namespace: 'default',
       taskQueue,
       workflowBundlePath: DEFAULT_BUNDLE_PATH,
