@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { Cluster, HostSpec } from '../cluster/spec';
-import type { HostProvider } from './context';
+import { cancellationSignal, type HostProvider } from './context';
 import { RemoteHost, SshPool, type SshTarget } from './ssh';
 
 /** A path from the spec: `~` is the home folder, a relative path is taken from the working folder. */
@@ -51,7 +51,10 @@ export function sshTargetFor(
 }
 
 export function createSshHostProvider(pool: SshPool): HostProvider {
-  return { hostFor: (cluster, host) => new RemoteHost(pool, sshTargetFor(cluster, host)) };
+  // Every remote command, upload and download ends when its activity is cancelled.
+  return {
+    hostFor: (cluster, host) => new RemoteHost(pool, sshTargetFor(cluster, host), cancellationSignal),
+  };
 }
 
 /** A host provider on a pool of its own for one piece of work (a CLI command); the pool is closed after. */

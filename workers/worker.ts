@@ -105,6 +105,9 @@ export async function createWorker(config: WorkerConfig, connection: NativeConne
     taskQueue: config.taskQueue,
     ...workflowSource(config),
     dataConverter: hakubeDataConverter(config.codec?.ring, { refusePlaintext: !config.allowPlaintext }),
+    // A stop (SIGTERM) lets running steps finish for this long; then they are cancelled, which
+    // ends their remote commands and uploads (activities/ssh-hosts.ts), and they retry elsewhere.
+    shutdownGraceTime: '30 seconds',
     activities: createActivities({ version: hakubeVersion(), hosts: createSshHostProvider(sshPool()) }),
   });
 }

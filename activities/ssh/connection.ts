@@ -164,32 +164,65 @@ export class SshConnection {
   }
 
   /**
-   * Copies a local file or a buffer to a remote path: files with many parallel SFTP writes
-   * (fastPut), buffers as one stream. The remote file is created 0600 until the caller sets its mode.
+   * `work`, or a cancellation as soon as `signal` aborts; `stop` then ends what `work` runs on.
+   * An SFTP transfer has no abort of its own, so a cancelled one closes the SFTP session it
+   * uses (the next transfer opens another): what was written stops growing at once.
    */
-  async upload(content: Buffer | { localPath: string }, remotePath: string): Promise<void> {
+  private untilCancelled<T>(work: Promise<T>, what: string, signal: AbortSignal | undefined): Promise<T> {
+    if (!signal) return work;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        const session = this.sftpSession;
+        this.sftpSession = undefined;
+        void session?.then((s) => s.end()).catch(() => undefined);
+        reject(new SshError(ErrorTypes.RemoteCommandFailed, `${this.target.name}: cancelled: ${what}`));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /**
+   * Copies a local file or a buffer to a remote path: files with many parallel SFTP writes
+   * (fastPut), buffers as one stream. The remote file is created 0600 until the caller sets its
+   * mode. Aborting `signal` stops it (the caller removes the partial file).
+   */
+  async upload(
+    content: Buffer | { localPath: string },
+    remotePath: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const sftp = await this.sftp();
     const release = await this.channels.acquire();
     try {
       await traced(this.target, 'upload', { remotePath, content }, async () => {
         const what = `upload of ${remotePath}`;
         if (Buffer.isBuffer(content)) {
-          await this.untilLost(
-            pipeline(Readable.from([content]), sftp.createWriteStream(remotePath, { mode: 0o600 })),
+          await this.untilCancelled(
+            this.untilLost(
+              pipeline(Readable.from([content]), sftp.createWriteStream(remotePath, { mode: 0o600 })),
+              what,
+            ),
             what,
+            signal,
           );
           return;
         }
-        await this.untilLost(
-          new Promise<void>((resolve, reject) =>
-            sftp.fastPut(
-              content.localPath,
-              remotePath,
-              { concurrency: 64, chunkSize: 32 * 1024, mode: 0o600 },
-              (err) => (err ? reject(classifyConnectError(err, this.target.name)) : resolve()),
+        await this.untilCancelled(
+          this.untilLost(
+            new Promise<void>((resolve, reject) =>
+              sftp.fastPut(
+                content.localPath,
+                remotePath,
+                { concurrency: 64, chunkSize: 32 * 1024, mode: 0o600 },
+                (err) => (err ? reject(classifyConnectError(err, this.target.name)) : resolve()),
+              ),
             ),
+            what,
           ),
           what,
+          signal,
         );
       });
     } finally {
@@ -201,7 +234,7 @@ export class SshConnection {
    * Streams a remote file into `sink` (never held in memory whole); resolves with the byte count.
    * The caller owns the sink (a file, a hash, both through a pipeline).
    */
-  async download(remotePath: string, sink: NodeJS.WritableStream): Promise<number> {
+  async download(remotePath: string, sink: NodeJS.WritableStream, signal?: AbortSignal): Promise<number> {
     const sftp = await this.sftp();
     const release = await this.channels.acquire();
     try {
@@ -213,7 +246,11 @@ export class SshConnection {
           let bytes = 0;
           const source = sftp.createReadStream(remotePath, { highWaterMark: 256 * 1024 });
           source.on('data', (chunk: Buffer) => (bytes += chunk.length));
-          await this.untilLost(pipeline(source, sink), `download of ${remotePath}`);
+          await this.untilCancelled(
+            this.untilLost(pipeline(source, sink), `download of ${remotePath}`),
+            `download of ${remotePath}`,
+            signal,
+          );
           return bytes;
         },
         (bytes) => ({ bytes }),

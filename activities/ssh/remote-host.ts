@@ -50,16 +50,22 @@ export class RemoteHost implements Host {
   readonly name: string;
   readonly address: string;
 
+  /**
+   * `cancellation`: where a remote command, upload or download learns it is no longer wanted
+   * (the worker passes the running activity's cancellation signal).
+   */
   constructor(
     private readonly pool: SshPool,
     private readonly target: SshTarget,
+    private readonly cancellation: () => AbortSignal | undefined = () => undefined,
   ) {
     this.name = target.name;
     this.address = target.address;
   }
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    return this.pool.use(this.target, (c) => c.exec(command, opts));
+    const signal = opts.signal === undefined ? this.cancellation() : (opts.signal ?? undefined);
+    return this.pool.use(this.target, (c) => c.exec(command, { ...opts, signal }));
   }
 
   async run(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -123,7 +129,7 @@ export class RemoteHost implements Host {
     const tee = new PassThrough();
     tee.on('data', (chunk: Buffer) => hash.update(chunk));
     const [bytes] = await Promise.all([
-      this.pool.use(this.target, (c) => c.download(remotePath, tee)),
+      this.pool.use(this.target, (c) => c.download(remotePath, tee, this.cancellation())),
       pipeline(tee, sink),
     ]);
     const sha256 = hash.digest('hex');
@@ -192,7 +198,7 @@ export class RemoteHost implements Host {
     await this.run(`mkdir -p ${shq(dir)} && rm -f -- ${shq(uploadTempPrefix(path))}*`);
     if (sudo) await this.run(`rm -f -- ${shq(prefix)}*`, { sudo: false });
     try {
-      await this.pool.use(this.target, (c) => c.upload(content, tmp));
+      await this.pool.use(this.target, (c) => c.upload(content, tmp, this.cancellation()));
       const written = await this.exec(`sha256sum ${shq(tmp)}`, { sudo: false });
       if (written.stdout.split(' ')[0] !== local.sha256) {
         throw new SshError(
@@ -213,7 +219,8 @@ export class RemoteHost implements Host {
     } catch (err) {
       // Best effort: with the connection or the host gone this fails too, and must not hide why
       // the upload failed (the next upload of this target removes the file).
-      await this.exec(`rm -f ${shq(tmp)} ${shq(beside)}`).catch(() => undefined);
+      // Even after a cancel: nothing partial is left behind.
+      await this.exec(`rm -f ${shq(tmp)} ${shq(beside)}`, { signal: null }).catch(() => undefined);
       throw err;
     }
     return { changed: true, sha256: local.sha256, bytesTransferred: local.size };

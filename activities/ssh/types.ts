@@ -9,8 +9,11 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   /** Streaming output, e.g. into activity heartbeats. */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
-  /** Aborting kills the remote command (its whole process group). */
-  signal?: AbortSignal;
+  /**
+   * Aborting kills the remote command (its whole process group). Default: the host's own
+   * cancellation (the running activity's); null runs it even then (clean-up after a cancel).
+   */
+  signal?: AbortSignal | null;
 }
 
 export interface ExecResult {

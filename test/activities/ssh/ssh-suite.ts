@@ -196,6 +196,47 @@ export function defineSshSuite(ep: SshTestEndpoint): void {
     assert.equal(left, '', 'remote commands still running');
   });
 
+  test("the host's cancellation (an activity's) ends its commands, and an upload under way, leaving nothing partial", async () => {
+    const controller = new AbortController();
+    const pool = new SshPool();
+    pools.push(pool);
+    const host = new RemoteHost(pool, ep.target('first'), () => controller.signal);
+    const watcher = hostOn('first').host;
+    const dir = `${ep.remoteDir}/cancelled`;
+    await watcher.run(`mkdir -p ${dir}`);
+    const file = join(ep.localDir, 'cancelled.bin');
+    const out = createWriteStream(file);
+    for (let i = 0; i < 400; i++) if (!out.write(randomBytes(1024 * 1024))) await once(out, 'drain');
+    out.end();
+    await once(out, 'close');
+    // Cancelled once the partial file is there and growing.
+    const upload = host.ensureFile(`${dir}/big.bin`, { localPath: file });
+    let partial = 0;
+    for (let i = 0; i < 400 && partial === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      const sizes = await watcher.exec(`stat -c %s ${dir}/.big.bin.hakube-* 2>/dev/null || true`);
+      partial = Number(sizes.stdout.trim().split('\n')[0] || 0);
+    }
+    assert.ok(partial > 0 && partial < 400 * 1024 * 1024, `no partial upload seen (${partial} bytes)`);
+    controller.abort();
+    await assert.rejects(upload, /cancelled: upload of/);
+    let listing = 'x';
+    for (let i = 0; i < 20 && listing; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      listing = (await watcher.run(`ls -A ${dir}`)).stdout.trim();
+    }
+    assert.equal(listing, '', 'a partial upload was left behind');
+    // A command started with the cancelled host does not run at all; with null it still does.
+    await assert.rejects(host.exec('sleep 3013'), /cancelled/);
+    assert.equal((await host.exec('echo still', { signal: null })).stdout, 'still\n');
+    // The same pooled connection serves uploads again: a new SFTP session replaces the closed one.
+    const again = new RemoteHost(pool, ep.target('first'));
+    assert.equal((await again.ensureFile(`${dir}/small`, { localPath: file })).changed, true);
+    assert.equal(pool.opened, 1);
+    await watcher.ensureAbsent(dir);
+    rmSync(file);
+  });
+
   test('a bastion reaches a host behind it', async () => {
     const first = ep.target('first');
     const { host } = hostOn('second', {
