@@ -164,9 +164,10 @@ export class SshConnection {
   }
 
   /**
-   * `work`, or a cancellation as soon as `signal` aborts; `stop` then ends what `work` runs on.
-   * An SFTP transfer has no abort of its own, so a cancelled one closes the SFTP session it
-   * uses (the next transfer opens another): what was written stops growing at once.
+   * `work` (an SFTP transfer), or a cancellation as soon as `signal` aborts. A transfer has no
+   * abort of its own, so a cancelled one closes the SFTP session (the next transfer opens
+   * another): what was written stops growing at once. Another transfer sharing that session
+   * fails too and is retried by its step — cancellations are rare, a runaway upload is not.
    */
   private untilCancelled<T>(work: Promise<T>, what: string, signal: AbortSignal | undefined): Promise<T> {
     if (!signal) return work;
