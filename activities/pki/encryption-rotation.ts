@@ -5,7 +5,8 @@
 // a gate that etcd holds none encrypted with another. Results carry key names and counts only.
 import { createHash, randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { BIN_DIR, files, kubeconfigs } from '../../cluster/layout';
+import { files } from '../../cluster/layout';
+import { kubectl } from '../controlplane/control-plane';
 import { ErrorTypes } from '../../cluster/errors';
 import { etcdctl, LOCAL_ETCD } from '../../cluster/etcdctl';
 import { loadedConfigHashes, secretsByKey, type SecretsByKey } from '../../cluster/encryption-status';
@@ -62,10 +63,8 @@ async function readStaged(source: Host): Promise<EncryptionKey | undefined> {
   return key;
 }
 
-const kubectl = (cluster: Cluster, args: string, local = false) =>
-  `${BIN_DIR}/kubectl --kubeconfig=${kubeconfigs.admin} --request-timeout=30s${
-    local ? ` --server=https://127.0.0.1:${apiserverPort(cluster)}` : ''
-  } ${args}`;
+/** This host's own apiserver, not whichever one the endpoint picks. */
+const localApiserver = (cluster: Cluster) => `--server=https://127.0.0.1:${apiserverPort(cluster)}`;
 
 export function createEncryptionRotationActivities(deps: { hosts: HostProvider }) {
   const sourceOf = (cluster: Cluster) =>
@@ -116,7 +115,7 @@ export function createEncryptionRotationActivities(deps: { hosts: HostProvider }
       const text = await readText(host, files.encryptionConfig);
       if (text === undefined) throw configInvalid(`${host.name}: ${files.encryptionConfig} is missing`);
       const want = `sha256:${createHash('sha256').update(text).digest('hex')}`;
-      const r = await host.exec(kubectl(input.cluster, 'get --raw /metrics', true));
+      const r = await host.exec(kubectl(`${localApiserver(input.cluster)} get --raw /metrics`));
       const loaded = r.exitCode === 0 ? loadedConfigHashes(r.stdout) : [];
       if (!loaded.includes(want))
         throw ApplicationFailure.create({
@@ -131,7 +130,7 @@ export function createEncryptionRotationActivities(deps: { hosts: HostProvider }
       const { host } = resolveHost(deps.hosts, input);
       // A Secret changed between the read and the write is a conflict: the step is retried whole.
       const r = await host.run(
-        `${kubectl(input.cluster, 'get secrets --all-namespaces -o json')} | ${kubectl(input.cluster, 'replace -f -')}`,
+        `${kubectl('get secrets --all-namespaces -o json')} | ${kubectl('replace -f -')}`,
       );
       return { rewritten: r.stdout.split('\n').filter((l) => / replaced$/.test(l)).length };
     },
