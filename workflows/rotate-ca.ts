@@ -3,7 +3,6 @@
 // gates); the new CA becomes the signer; every leaf it signs is re-issued (the certificate
 // rotation's rollout: kept aside, restarted, gated, served serials checked); then hosts trust only
 // the new CA. Clients still holding certificates of the old CA are refused after the last step.
-import { ApplicationFailure } from '@temporalio/workflow';
 import { restoreStamp } from '../cluster/backup/restore';
 import {
   caRotationPlan,
@@ -21,7 +20,7 @@ import type { StagedCa } from '../activities/pki/ca-rotation';
 import { acts, gateOptions, runStep } from './shared/activities';
 import { ApprovalGate } from './shared/approval';
 import { workflowNow } from './shared/clock';
-import { failureText, notApproved, outcomeOf } from './shared/outcome';
+import { failOperation, notApproved } from './shared/outcome';
 import { OperationTracker } from './shared/tracker';
 import {
   DEFAULT_HEALTH_TIMEOUT_MS,
@@ -152,14 +151,7 @@ export async function rotateCa(input: RotateCaInput): Promise<RotateCaResult> {
       for (const h of hosts) await trustOn(r, 'trust-new', ca, 'new-only', h);
     });
   } catch (err) {
-    t.finish(outcomeOf(err), failureText(err));
-    throw err instanceof ApplicationFailure
-      ? err
-      : ApplicationFailure.create({
-          type: ErrorTypes.RotationFailed,
-          message: failureText(err),
-          nonRetryable: true,
-        });
+    failOperation(t, err, ErrorTypes.RotationFailed);
   }
   t.finish('completed');
   return result;

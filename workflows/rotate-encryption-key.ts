@@ -5,7 +5,6 @@
 // is rewritten and etcd is checked to hold none under another key; then the new key is alone.
 // Hosts of one stage change together: a mix of two neighbouring stages is always safe, and each
 // apiserver rereads its file within a minute, so a stage costs a minute, not a minute per host.
-import { ApplicationFailure } from '@temporalio/workflow';
 import type { RotationStage } from '../cluster/render/encryption';
 import { files } from '../cluster/layout';
 import { controlPlaneHosts, etcdHosts, primaryControlPlane } from '../cluster/topology';
@@ -16,7 +15,7 @@ import type { StagedKeyResult } from '../activities/pki/encryption-rotation';
 import type { SecretsByKey } from '../cluster/encryption-status';
 import { acts, gateOptions, runOnEach, runStep } from './shared/activities';
 import { ApprovalGate } from './shared/approval';
-import { failureText, notApproved, outcomeOf } from './shared/outcome';
+import { failOperation, notApproved } from './shared/outcome';
 import { OperationTracker } from './shared/tracker';
 
 export const ROTATE_ENCRYPTION_KEY_PHASES = [
@@ -154,14 +153,7 @@ export async function rotateEncryptionKey(
       result.keys = end.keys;
     });
   } catch (err) {
-    t.finish(outcomeOf(err), failureText(err));
-    throw err instanceof ApplicationFailure
-      ? err
-      : ApplicationFailure.create({
-          type: ErrorTypes.RotationFailed,
-          message: failureText(err),
-          nonRetryable: true,
-        });
+    failOperation(t, err, ErrorTypes.RotationFailed);
   }
   t.finish('completed');
   return result;

@@ -1,7 +1,7 @@
 // How an operation behind an approval ends: the failure for a rejection or a timeout (nothing
 // changed), the outcome its progress records, and the text of a failure down its cause chain.
 import { ApplicationFailure } from '@temporalio/workflow';
-import { ErrorTypes } from '../../cluster/errors';
+import { ErrorTypes, type ErrorType } from '../../cluster/errors';
 import type { Decision } from '../../cluster/progress';
 import type { ApprovalOutcome } from './approval';
 import type { OperationTracker } from './tracker';
@@ -36,4 +36,15 @@ export function outcomeOf(err: unknown): 'rejected' | 'timed-out' | 'failed' {
 
 export function failedPhase(t: OperationTracker): string {
   return t.progress.phases.find((p) => p.status === 'failed')?.name ?? 'unknown';
+}
+
+/**
+ * Ends an operation that failed: its progress records the outcome and why, and what is thrown is
+ * an ApplicationFailure (a non-retryable `type` for anything else, so the run ends there).
+ */
+export function failOperation(t: OperationTracker, err: unknown, type: ErrorType): never {
+  t.finish(outcomeOf(err), failureText(err));
+  throw err instanceof ApplicationFailure
+    ? err
+    : ApplicationFailure.create({ type, message: failureText(err), nonRetryable: true });
 }
