@@ -77,6 +77,11 @@ export function renderCoreDns(c: Cluster): string {
           spec: {
             serviceAccountName: 'coredns',
             priorityClassName: 'system-cluster-critical',
+            // Upstream names through the node's resolvers. With the default (ClusterFirst) its
+            // /etc/resolv.conf is kubelet's clusterDNS — NodeLocal DNS — so `forward .` went back
+            // to the node cache, which sends reverse zones here: a loop its `loop` plugin finds at
+            // start, crash-looping the node cache on every node that runs a CoreDNS pod.
+            dnsPolicy: 'Default',
             tolerations: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
             containers: [
               {
