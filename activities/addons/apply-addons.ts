@@ -8,7 +8,7 @@ import { reportProgress } from '../liveness';
 import { waitForAddons } from './addon-status';
 import { nodeHosts } from '../../cluster/topology';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
-import { kubectl } from '../controlplane/control-plane';
+import { APPLY_STDIN, kubectl } from '../controlplane/control-plane';
 import { NodeNotRegistered } from '../node/node-components';
 import { requestedSubjectAltNames } from '../pki/x509';
 
@@ -89,7 +89,7 @@ export function createAddonActivities(deps: { hosts: HostProvider }) {
       const applied: string[] = [];
       for (const addon of addons) {
         reportProgress({ addon: addon.name, applied });
-        await host.run(kubectl('apply --server-side --force-conflicts --field-manager=hakube -f -'), {
+        await host.run(kubectl(APPLY_STDIN), {
           stdin: addon.manifest,
         });
         applied.push(addon.name);

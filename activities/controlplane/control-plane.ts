@@ -21,9 +21,12 @@ export interface LeaderStatus {
   scheduler?: string;
 }
 
-export function kubectl(args: string, kubeconfig: string = kubeconfigs.admin): string {
-  return `${BIN_DIR}/kubectl --kubeconfig=${kubeconfig} --request-timeout=20s ${args}`;
+export function kubectl(args: string, kubeconfig: string = kubeconfigs.admin, timeout = '20s'): string {
+  return `${BIN_DIR}/kubectl --kubeconfig=${kubeconfig} --request-timeout=${timeout} ${args}`;
 }
+
+/** hakube's server-side apply of a manifest on stdin (fields it owns, conflicts taken over). */
+export const APPLY_STDIN = 'apply --server-side --force-conflicts --field-manager=hakube -f -';
 
 export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
   return {
@@ -75,10 +78,7 @@ export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
     async ensureBootstrapRbac(input: HostInput): Promise<{ applied: string }> {
       const { host } = resolveHost(deps.hosts, input);
       // With the break-glass credential: until this applies, admin.conf's group has no rights.
-      const apply = kubectl(
-        'apply --server-side --force-conflicts --field-manager=hakube -f -',
-        kubeconfigs.superAdmin,
-      );
+      const apply = kubectl(APPLY_STDIN, kubeconfigs.superAdmin);
       const r = await host.run(apply, { stdin: renderBootstrapRbac() });
       return { applied: r.stdout.trim() };
     },

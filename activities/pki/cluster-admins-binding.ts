@@ -4,13 +4,13 @@
 // control-plane host joining a running cluster, and a cluster whose admin.conf is still a
 // system:masters one (installed before the split), get it here, before the new admin.conf.
 import { ApplicationFailure } from '@temporalio/common';
-import { BIN_DIR, kubeconfigs } from '../../cluster/layout';
+import { kubeconfigs } from '../../cluster/layout';
+import { APPLY_STDIN, kubectl } from '../controlplane/control-plane';
 import { ErrorTypes } from '../../cluster/errors';
 import { renderClusterAdminsBinding } from '../../cluster/manifests/rbac';
 import type { Host } from '../ssh';
 
-const apply = (kubeconfig: string, timeout: string) =>
-  `${BIN_DIR}/kubectl --kubeconfig=${kubeconfig} --request-timeout=${timeout} apply --server-side --force-conflicts --field-manager=hakube -f -`;
+const apply = (kubeconfig: string, timeout: string) => kubectl(APPLY_STDIN, kubeconfig, timeout);
 
 /** What the host's admin.conf is before the new one is written. */
 export type CurrentAdminConf = 'absent' | 'in the group' | 'outside the group';
