@@ -42,6 +42,11 @@ export const ErrorTypes = {
   DrainTimedOut: 'DrainTimedOut',
   JoinFailed: 'JoinFailed',
   RotationFailed: 'RotationFailed',
+  // How an operation ends when what failed carries no type of its own
+  InstallFailed: 'InstallFailed',
+  BackupFailed: 'BackupFailed',
+  RemoveFailed: 'RemoveFailed',
+  OperationFailed: 'OperationFailed',
   // Gates (retried until healthy)
   ServiceFailed: 'ServiceFailed',
   EtcdUnhealthy: 'EtcdUnhealthy',

@@ -4,7 +4,7 @@
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 export type OperationStatus =
-  'running' | 'waiting-for-approval' | 'completed' | 'failed' | 'rejected' | 'timed-out';
+  'running' | 'waiting-for-approval' | 'completed' | 'failed' | 'rejected' | 'timed-out' | 'cancelled';
 
 export interface StepProgress {
   /** Stable hierarchical name, e.g. `etcd/start-member/master-2`. */
@@ -60,13 +60,13 @@ export interface OperationProgress {
 export function newProgress(
   operation: string,
   cluster: string,
-  phases: { name: string; title: string }[],
+  phases: readonly { name: string; title: string }[],
 ): OperationProgress {
   return {
     operation,
     cluster,
     status: 'running',
-    phases: phases.map((p) => ({ ...p, status: 'pending', steps: [] })),
+    phases: phases.map((p) => ({ name: p.name, title: p.title, status: 'pending', steps: [] })),
     decisions: [],
     warnings: [],
   };

@@ -9,9 +9,10 @@ import { ErrorTypes } from '../cluster/errors';
 import { HakubeCluster, HakubeOperation } from '../cluster/search-attributes';
 import type { Cluster } from '../cluster/spec';
 import { workflowNow } from './shared/clock';
-import { OperationTracker } from './shared/tracker';
+import type { OperationTracker } from './shared/tracker';
+import { Operation, withBodies, type OperationRun } from './shared/operation';
 import { failureText } from './shared/outcome';
-import { refreshHostsFiles } from './join/phases';
+import { refreshHostsFiles } from './steps/hosts-file';
 import { joinNode, type JoinNodeResult } from './join-node';
 
 export interface AddNodesInput {
@@ -77,46 +78,70 @@ async function joinOne(
   }
 }
 
-export async function addNodes(input: AddNodesInput): Promise<AddNodesResult> {
-  const cluster = input.cluster;
-  const t = new OperationTracker('join', cluster.metadata.name, [...ADD_NODES_PHASES]);
-  const batch = joinBatch(cluster, input.nodes);
-  const outcomes: NodeJoinOutcome[] = [];
+interface AddNodesRun extends OperationRun {
+  input: AddNodesInput;
+  batch: JoinBatch;
+  outcomes: NodeJoinOutcome[];
+}
 
-  if (batch.serial.length === 0) t.skipPhase('control-plane', 'no control-plane or etcd host to join', true);
-  else
-    await t.phase('control-plane', async () => {
-      // A failed membership change leaves the next one to a person: the rest are skipped.
-      for (const node of batch.serial) {
-        if (outcomes.some((o) => o.status === 'failed')) {
-          outcomes.push({ node, status: 'skipped', error: 'an earlier control-plane join failed' });
-          continue;
-        }
-        outcomes.push(await joinOne(t, 'control-plane', input, batch, node));
-      }
-    });
-
-  if (batch.parallel.length === 0) t.skipPhase('workers', 'no worker to join', true);
-  else
-    await t.phase('workers', () =>
-      withLimit(batch.parallel, input.parallel ?? DEFAULT_JOIN_PARALLEL, async (node) => {
-        outcomes.push(await joinOne(t, 'workers', input, batch, node));
-      }),
-    );
-
-  await t.phase('hosts-file', () => refreshHostsFiles(t, cluster));
-
-  const failed = outcomes.filter((o) => o.status !== 'joined');
-  if (failed.length > 0) {
-    const message = `${failed.length} of ${outcomes.length} node(s) did not join: ${failed.map((o) => `${o.node} (${o.status}: ${o.error ?? ''})`).join('; ')}`;
-    t.finish('failed', message);
-    throw ApplicationFailure.create({
-      type: ErrorTypes.JoinFailed,
-      message,
-      details: [{ cluster: cluster.metadata.name, outcomes }],
-      nonRetryable: true,
-    });
+/** A failed membership change leaves the next one to a person: the rest are skipped. */
+async function joinControlPlaneHosts({ t, input, batch, outcomes }: AddNodesRun): Promise<void> {
+  for (const node of batch.serial) {
+    if (outcomes.some((o) => o.status === 'failed')) {
+      outcomes.push({ node, status: 'skipped', error: 'an earlier control-plane join failed' });
+      continue;
+    }
+    outcomes.push(await joinOne(t, 'control-plane', input, batch, node));
   }
-  t.finish('completed');
-  return { cluster: cluster.metadata.name, outcomes };
+}
+
+async function joinWorkers({ t, input, batch, outcomes }: AddNodesRun): Promise<void> {
+  await withLimit(batch.parallel, input.parallel ?? DEFAULT_JOIN_PARALLEL, async (node) => {
+    outcomes.push(await joinOne(t, 'workers', input, batch, node));
+  });
+}
+
+/** One node failing does not stop the others; the run fails at the end naming those that did not join. */
+function everyNodeJoined({ input, outcomes }: AddNodesRun): void {
+  const failed = outcomes.filter((o) => o.status !== 'joined');
+  if (failed.length === 0) return;
+  throw ApplicationFailure.create({
+    type: ErrorTypes.JoinFailed,
+    message: `${failed.length} of ${outcomes.length} node(s) did not join: ${failed.map((o) => `${o.node} (${o.status}: ${o.error ?? ''})`).join('; ')}`,
+    details: [{ cluster: input.cluster.metadata.name, outcomes }],
+    nonRetryable: true,
+  });
+}
+
+const PHASES = withBodies<(typeof ADD_NODES_PHASES)[number]['name'], AddNodesRun & AddNodesInputView>(
+  ADD_NODES_PHASES,
+  {
+    'control-plane': joinControlPlaneHosts,
+    workers: joinWorkers,
+    'hosts-file': (run) => refreshHostsFiles(run.t, run.cluster),
+  },
+);
+
+/** What the phase declarations read (the cluster and the nodes to join). */
+interface AddNodesInputView {
+  cluster: Cluster;
+  nodes: string[];
+}
+
+export async function addNodes(input: AddNodesInput): Promise<AddNodesResult> {
+  const { cluster } = input;
+  const op = new Operation<AddNodesRun & AddNodesInputView>('join', cluster.metadata.name, PHASES, {
+    failureType: ErrorTypes.JoinFailed,
+    conclude: everyNodeJoined,
+  });
+  const run = {
+    t: op.t,
+    input,
+    cluster,
+    nodes: input.nodes,
+    batch: joinBatch(cluster, input.nodes),
+    outcomes: [] as NodeJoinOutcome[],
+  };
+  await op.run(run);
+  return { cluster: cluster.metadata.name, outcomes: run.outcomes };
 }

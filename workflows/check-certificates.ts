@@ -5,18 +5,14 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { needsAttention, type CertReportRow } from '../cluster/pki/cert-report';
 import { ErrorTypes } from '../cluster/errors';
+import { CERTS_CHECK_PHASES } from '../cluster/plan/certificates';
 import type { Cluster } from '../cluster/spec';
 import { acts, runStep } from './shared/activities';
-import { OperationTracker } from './shared/tracker';
+import { Operation, withBodies, type OperationRun } from './shared/operation';
+import type { OperationTracker } from './shared/tracker';
 import { failureText } from './shared/outcome';
 import { primaryControlPlane } from '../cluster/topology';
 import type { ServingCsrs } from '../activities/addons/apply-addons';
-
-export const CERTS_CHECK_PHASES = [
-  { name: 'approve', title: "Approve the kubelets' serving-certificate requests" },
-  { name: 'hosts', title: "Read every host's certificates" },
-  { name: 'report', title: 'Report what needs attention' },
-];
 
 export interface CertsCheckInput {
   cluster: Cluster;
@@ -86,29 +82,60 @@ async function approveServingRequests(
   }
 }
 
-export async function checkCertificates(input: CertsCheckInput): Promise<CertsCheckResult> {
-  const { cluster } = input;
-  const t = new OperationTracker('certs-check', cluster.metadata.name, CERTS_CHECK_PHASES);
-  let servingCsrs: ServingCsrs | undefined;
-  if (!input.approveServingCsrs) t.skipPhase('approve', 'not asked (the scheduled check does it)', true);
-  else servingCsrs = await t.phase('approve', () => approveServingRequests(t, cluster));
-  const rows = (
-    await t.phase('hosts', () => Promise.all(cluster.spec.hosts.map((h) => readHost(t, cluster, h.name))))
-  ).flat();
-  const attention = needsAttention(rows);
-  await t.phase('report', async () => {
-    for (const r of attention)
-      t.progress.warnings.push(`${r.host} ${r.path}: ${r.status}${r.detail ? ` (${r.detail})` : ''}`);
+interface CheckRun extends OperationRun {
+  input: CertsCheckInput;
+  approveServingCsrs?: boolean;
+  rows: CertReportRow[];
+  attention: CertReportRow[];
+  servingCsrs?: ServingCsrs;
+}
+
+async function readHosts(run: CheckRun): Promise<void> {
+  const { t, input } = run;
+  const rows = await Promise.all(input.cluster.spec.hosts.map((h) => readHost(t, input.cluster, h.name)));
+  run.rows = rows.flat();
+}
+
+async function report(run: CheckRun): Promise<void> {
+  run.attention = needsAttention(run.rows);
+  for (const r of run.attention)
+    run.t.progress.warnings.push(`${r.host} ${r.path}: ${r.status}${r.detail ? ` (${r.detail})` : ''}`);
+}
+
+/** The scheduled check fails on any finding, so it shows red in the Web UI. */
+function noFindings({ t, input, attention }: CheckRun): void {
+  if (!input.failOnFindings || attention.length === 0) return;
+  throw ApplicationFailure.create({
+    type: ErrorTypes.CertificatesNeedAttention,
+    message: `${attention.length} certificate(s) need attention: ${t.progress.warnings.slice(0, 5).join('; ')}`,
+    nonRetryable: true,
   });
-  if (input.failOnFindings && attention.length) {
-    const message = `${attention.length} certificate(s) need attention: ${t.progress.warnings.slice(0, 5).join('; ')}`;
-    t.finish('failed', message);
-    throw ApplicationFailure.create({
-      type: ErrorTypes.CertificatesNeedAttention,
-      message,
-      nonRetryable: true,
-    });
-  }
-  t.finish('completed');
-  return { rows, attention: attention.length, ...(servingCsrs ? { servingCsrs } : {}) };
+}
+
+const PHASES = withBodies<(typeof CERTS_CHECK_PHASES)[number]['name'], CheckRun>(CERTS_CHECK_PHASES, {
+  approve: async (run) => {
+    run.servingCsrs = await approveServingRequests(run.t, run.input.cluster);
+  },
+  hosts: readHosts,
+  report,
+});
+
+export async function checkCertificates(input: CertsCheckInput): Promise<CertsCheckResult> {
+  const op = new Operation<CheckRun>('certs-check', input.cluster.metadata.name, PHASES, {
+    failureType: ErrorTypes.OperationFailed,
+    conclude: noFindings,
+  });
+  const run: CheckRun = {
+    t: op.t,
+    input,
+    approveServingCsrs: input.approveServingCsrs,
+    rows: [],
+    attention: [],
+  };
+  await op.run(run);
+  return {
+    rows: run.rows,
+    attention: run.attention.length,
+    ...(run.servingCsrs ? { servingCsrs: run.servingCsrs } : {}),
+  };
 }

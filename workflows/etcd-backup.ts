@@ -4,17 +4,11 @@
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { pickSnapshotMember, type SnapshotMeta } from '../cluster/backup/snapshots';
 import { ErrorTypes } from '../cluster/errors';
+import { BACKUP_PHASES } from '../cluster/plan/backup';
 import type { Cluster } from '../cluster/spec';
 import { etcdHosts } from '../cluster/topology';
 import { acts, runStep } from './shared/activities';
-import { OperationTracker } from './shared/tracker';
-
-export const BACKUP_PHASES = [
-  { name: 'member', title: 'Choose a healthy member' },
-  { name: 'snapshot', title: 'Take and verify the snapshot' },
-  { name: 'store', title: 'Store it at the backup target' },
-  { name: 'retention', title: 'Keep the newest verified snapshots' },
-];
+import { Operation, withBodies, type OperationRun } from './shared/operation';
 
 // Each step is bounded: a snapshot that cannot be taken or stored (a full disk, a target that
 // refuses) fails the run with the last attempt's error instead of retrying forever, so the next
@@ -35,7 +29,25 @@ export interface BackupResult {
   deleted: string[];
 }
 
-async function chooseMember(t: OperationTracker, cluster: Cluster): Promise<string> {
+interface BackupRun extends OperationRun {
+  cluster: Cluster;
+  /** One file per run on the member: a retried step finds and reuses it. */
+  tag: string;
+  member?: string;
+  snapshot?: SnapshotMeta;
+  storedAt?: string;
+  kept: string[];
+  deleted: string[];
+}
+
+/** What a phase after the first two reads: the member and the snapshot taken there. */
+function taken(run: BackupRun): { member: string; snapshot: SnapshotMeta } {
+  if (!run.member || !run.snapshot) throw new Error('no snapshot was taken');
+  return { member: run.member, snapshot: run.snapshot };
+}
+
+async function chooseMember(run: BackupRun): Promise<void> {
+  const { t, cluster } = run;
   const members = etcdHosts(cluster);
   // Ask each member in turn until one answers: a member that is down must not stop the backup.
   for (const [i, h] of members.entries()) {
@@ -50,7 +62,10 @@ async function chooseMember(t: OperationTracker, cluster: Cluster): Promise<stri
       );
       const pick = pickSnapshotMember(statuses);
       const chosen = members.find((m) => pick?.endpoint.includes(`//${m.address}:`));
-      if (chosen) return chosen.name;
+      if (chosen) {
+        run.member = chosen.name;
+        return;
+      }
     } catch (err) {
       if (i === members.length - 1) throw err;
     }
@@ -62,48 +77,59 @@ async function chooseMember(t: OperationTracker, cluster: Cluster): Promise<stri
   });
 }
 
+async function takeSnapshot(run: BackupRun): Promise<void> {
+  const member = run.member ?? '';
+  run.snapshot = await runStep(
+    run.t,
+    'snapshot',
+    { key: `snapshot/save/${member}`, title: 'snapshot save + status', host: member },
+    acts.takeEtcdSnapshot,
+    [{ cluster: run.cluster, host: member, tag: run.tag }],
+    SNAPSHOT_BOUND,
+  );
+}
+
+async function store(run: BackupRun): Promise<void> {
+  const { member, snapshot } = taken(run);
+  const stored = await runStep(
+    run.t,
+    'store',
+    { key: `store/${snapshot.id}`, title: 'stream to the target, then metadata', host: member },
+    acts.storeEtcdSnapshot,
+    [{ cluster: run.cluster, host: member, tag: run.tag, meta: snapshot }],
+    STORE_BOUND,
+  );
+  run.storedAt = stored.path;
+}
+
+async function applyRetention(run: BackupRun): Promise<void> {
+  const { member } = taken(run);
+  const r = await runStep(
+    run.t,
+    'retention',
+    { key: 'retention/prune', title: `keep ${run.cluster.spec.etcd.backup?.keep ?? 10}`, host: member },
+    acts.pruneEtcdSnapshots,
+    [{ cluster: run.cluster, host: member, tag: run.tag }],
+    RETENTION_BOUND,
+  );
+  run.kept = r.kept;
+  run.deleted = r.deleted;
+}
+
+const PHASES = withBodies<(typeof BACKUP_PHASES)[number]['name'], BackupRun>(BACKUP_PHASES, {
+  member: chooseMember,
+  snapshot: takeSnapshot,
+  store,
+  retention: applyRetention,
+});
+
 export async function etcdBackup(input: BackupInput): Promise<BackupResult> {
   const { cluster } = input;
-  const t = new OperationTracker('backup', cluster.metadata.name, BACKUP_PHASES);
-  // One file per run on the member: a retried step finds and reuses it.
-  const tag = `backup-${workflowInfo().runId}`;
-  try {
-    const member = await t.phase('member', () => chooseMember(t, cluster));
-    const on = { cluster, host: member, tag };
-    const snapshot = await t.phase('snapshot', () =>
-      runStep(
-        t,
-        'snapshot',
-        { key: `snapshot/save/${member}`, title: 'snapshot save + status', host: member },
-        acts.takeEtcdSnapshot,
-        [on],
-        SNAPSHOT_BOUND,
-      ),
-    );
-    const stored = await t.phase('store', () =>
-      runStep(
-        t,
-        'store',
-        { key: `store/${snapshot.id}`, title: 'stream to the target, then metadata', host: member },
-        acts.storeEtcdSnapshot,
-        [{ ...on, meta: snapshot }],
-        STORE_BOUND,
-      ),
-    );
-    const retention = await t.phase('retention', () =>
-      runStep(
-        t,
-        'retention',
-        { key: 'retention/prune', title: `keep ${cluster.spec.etcd.backup?.keep ?? 10}`, host: member },
-        acts.pruneEtcdSnapshots,
-        [on],
-        RETENTION_BOUND,
-      ),
-    );
-    t.finish('completed');
-    return { snapshot, storedAt: stored.path, ...retention };
-  } catch (err) {
-    t.finish('failed', err instanceof Error ? err.message : String(err));
-    throw err;
-  }
+  const op = new Operation<BackupRun>('backup', cluster.metadata.name, PHASES, {
+    failureType: ErrorTypes.BackupFailed,
+  });
+  const run: BackupRun = { t: op.t, cluster, tag: `backup-${workflowInfo().runId}`, kept: [], deleted: [] };
+  await op.run(run);
+  const { snapshot } = taken(run);
+  return { snapshot, storedAt: run.storedAt ?? '', kept: run.kept, deleted: run.deleted };
 }

@@ -2,20 +2,18 @@
 // plane and etcd, move each member's data dir from before the restore back into place (the
 // restored one is kept aside too), start etcd behind a health gate, then the control plane.
 // Members the restore never reached are left as they are. Started by `hakube restore --rollback`.
-import { ApplicationFailure } from '@temporalio/workflow';
 import type { MemberRollbackResult } from '../activities/backup/etcd-restore';
+import { ErrorTypes } from '../cluster/errors';
+import { ROLLBACK_PHASES } from '../cluster/plan/restore';
 import type { Cluster } from '../cluster/spec';
 import { etcdHosts } from '../cluster/topology';
-import { startControlPlaneAndGate, startEtcdAndGate, stopControlPlaneAndEtcd } from './restore/services';
 import { acts, runOnEach } from './shared/activities';
-import { OperationTracker } from './shared/tracker';
-
-export const ROLLBACK_PHASES = [
-  { name: 'stop', title: 'Stop the control plane and etcd' },
-  { name: 'put-back', title: 'Put the data dirs from before the restore back' },
-  { name: 'start-etcd', title: 'Start etcd and wait until healthy' },
-  { name: 'control-plane', title: 'Start the control plane' },
-];
+import { Operation, withBodies, type OperationRun } from './shared/operation';
+import {
+  startControlPlaneAndGate,
+  startEtcdAndGate,
+  stopControlPlaneAndEtcd,
+} from './steps/control-plane-services';
 
 export interface RollbackInput {
   cluster: Cluster;
@@ -30,33 +28,52 @@ export interface RollbackResult {
   members: MemberRollbackResult[];
 }
 
+interface RollbackRun extends OperationRun {
+  input: RollbackInput;
+  cluster: Cluster;
+  timeoutMs: number;
+  members: MemberRollbackResult[];
+}
+
+async function putBack(run: RollbackRun): Promise<void> {
+  const { t, cluster, input } = run;
+  run.members = await runOnEach(
+    t,
+    'put-back',
+    etcdHosts(cluster),
+    { key: 'put-back', title: 'old data dir back in place' },
+    acts.rollbackEtcdMember,
+    (h) => ({ cluster, host: h.name, runId: input.restoreRunId }),
+  );
+}
+
+function sayWhereRestoredDataIs({ t, members }: RollbackRun): void {
+  for (const m of members)
+    if (m.marker && m.outcome === 'rolled-back')
+      t.progress.warnings.push(`${m.host}: the restored data dir is kept as ${m.marker.failed}`);
+}
+
+const PHASES = withBodies<(typeof ROLLBACK_PHASES)[number]['name'], RollbackRun>(ROLLBACK_PHASES, {
+  stop: ({ t, cluster }) => stopControlPlaneAndEtcd(t, 'stop', cluster),
+  'put-back': putBack,
+  'start-etcd': ({ t, cluster, timeoutMs }) => startEtcdAndGate(t, 'start-etcd', cluster, timeoutMs),
+  'control-plane': ({ t, cluster, timeoutMs }) =>
+    startControlPlaneAndGate(t, 'control-plane', cluster, timeoutMs),
+});
+
 export async function etcdRestoreRollback(input: RollbackInput): Promise<RollbackResult> {
   const { cluster } = input;
-  const t = new OperationTracker('restore-rollback', cluster.metadata.name, ROLLBACK_PHASES);
-  const timeout = input.healthTimeoutMs ?? 5 * 60_000;
-  try {
-    await t.phase('stop', () => stopControlPlaneAndEtcd(t, 'stop', cluster));
-    const members = await t.phase('put-back', () =>
-      runOnEach(
-        t,
-        'put-back',
-        etcdHosts(cluster),
-        { key: 'put-back', title: 'old data dir back in place' },
-        acts.rollbackEtcdMember,
-        (h) => ({ cluster, host: h.name, runId: input.restoreRunId }),
-      ),
-    );
-    await t.phase('start-etcd', () => startEtcdAndGate(t, 'start-etcd', cluster, timeout));
-    await t.phase('control-plane', () => startControlPlaneAndGate(t, 'control-plane', cluster, timeout));
-    for (const m of members)
-      if (m.marker && m.outcome === 'rolled-back')
-        t.progress.warnings.push(`${m.host}: the restored data dir is kept as ${m.marker.failed}`);
-    t.finish('completed');
-    return { restoreWorkflowId: input.restoreWorkflowId, members };
-  } catch (err) {
-    t.finish('failed', err instanceof Error ? err.message : String(err));
-    throw err instanceof ApplicationFailure
-      ? err
-      : ApplicationFailure.create({ message: String(err), cause: err as Error });
-  }
+  const op = new Operation<RollbackRun>('restore-rollback', cluster.metadata.name, PHASES, {
+    failureType: ErrorTypes.RestoreFailed,
+    conclude: sayWhereRestoredDataIs,
+  });
+  const run: RollbackRun = {
+    t: op.t,
+    input,
+    cluster,
+    timeoutMs: input.healthTimeoutMs ?? 5 * 60_000,
+    members: [],
+  };
+  await op.run(run);
+  return { restoreWorkflowId: input.restoreWorkflowId, members: run.members };
 }

@@ -13,28 +13,19 @@ import {
   type RestoredMemberCheck,
 } from '../cluster/backup/restore';
 import type { SnapshotMeta } from '../cluster/backup/snapshots';
+import { RESTORE_PHASES } from '../cluster/plan/restore';
 import { ErrorTypes } from '../cluster/errors';
 import type { Decision } from '../cluster/progress';
 import type { Cluster } from '../cluster/spec';
 import { etcdHosts } from '../cluster/topology';
-import { startControlPlaneAndGate, startEtcdAndGate, stopControlPlaneAndEtcd } from './restore/services';
 import { acts, runOnEach, runStep } from './shared/activities';
-import { ApprovalGate } from './shared/approval';
 import { workflowNow } from './shared/clock';
-import { failedPhase, failureText, notApproved, outcomeOf } from './shared/outcome';
-import { OperationTracker } from './shared/tracker';
-
-export const RESTORE_PHASES = [
-  { name: 'verify', title: 'Verify the snapshot' },
-  { name: 'approval', title: 'Wait for approval' },
-  { name: 'copy', title: 'Copy the snapshot to every member' },
-  { name: 'stop', title: 'Stop the control plane and etcd' },
-  { name: 'restore', title: 'Restore every member (old data dirs kept)' },
-  { name: 'start-etcd', title: 'Start etcd and wait until healthy' },
-  { name: 'check', title: 'Check the restored data against the snapshot' },
-  { name: 'control-plane', title: 'Start the control plane' },
-  { name: 'cleanup', title: 'Remove the copies of the snapshot' },
-];
+import { Operation, withBodies, type ApprovalRequest, type OperationRun } from './shared/operation';
+import {
+  startControlPlaneAndGate,
+  startEtcdAndGate,
+  stopControlPlaneAndEtcd,
+} from './steps/control-plane-services';
 
 export interface RestoreInput {
   cluster: Cluster;
@@ -56,20 +47,29 @@ export interface RestoreResult {
   decision?: Decision;
 }
 
-const DEFAULT_APPROVAL_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_HEALTH_TIMEOUT_MS = 5 * 60_000;
 
-interface RestoreRun {
-  t: OperationTracker;
+interface RestoreRun extends OperationRun {
+  input: RestoreInput;
   cluster: Cluster;
-  meta: SnapshotMeta;
+  /** The verified snapshot's metadata (set by the first phase). */
+  meta?: SnapshotMeta;
   stamp: string;
   healthTimeoutMs: number;
+  members: MemberRestoreMarker[];
+  checks: RestoredMemberCheck[];
 }
 
-async function verifySnapshot(t: OperationTracker, cluster: Cluster, input: RestoreInput) {
+/** The snapshot's metadata, which every phase after the first reads. */
+function metaOf(run: RestoreRun): SnapshotMeta {
+  if (!run.meta) throw new Error('the snapshot was not verified');
+  return run.meta;
+}
+
+async function verifySnapshot(run: RestoreRun): Promise<void> {
+  const { t, cluster, input } = run;
   const { snapshotId, allowUnsigned } = input;
-  return runStep(
+  run.meta = await runStep(
     t,
     'verify',
     { key: `verify/${snapshotId}`, title: "the stored snapshot's signature and sha256 against its metadata" },
@@ -79,18 +79,17 @@ async function verifySnapshot(t: OperationTracker, cluster: Cluster, input: Rest
   );
 }
 
-async function approve(gate: ApprovalGate, input: RestoreInput, run: RestoreRun) {
-  const outcome = await gate.wait(
-    `Restore etcd of ${input.cluster.metadata.name} from ${run.meta.id}? The cluster is down while it runs.`,
-    restorePlan(input.cluster, run.meta, run.stamp),
-    input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-    input.approvedBy,
-  );
-  const failure = notApproved(outcome, gate.lastDecision);
-  if (failure) throw failure;
+function approval(run: RestoreRun): ApprovalRequest {
+  const meta = metaOf(run);
+  return {
+    question: `Restore etcd of ${run.cluster.metadata.name} from ${meta.id}? The cluster is down while it runs.`,
+    plan: restorePlan(run.cluster, meta, run.stamp),
+  };
 }
 
-async function copySnapshot({ t, cluster, meta }: RestoreRun) {
+async function copySnapshot(run: RestoreRun) {
+  const { t, cluster } = run;
+  const meta = metaOf(run);
   await runOnEach(
     t,
     'copy',
@@ -102,9 +101,11 @@ async function copySnapshot({ t, cluster, meta }: RestoreRun) {
   );
 }
 
-async function restoreMembers({ t, cluster, meta, stamp }: RestoreRun): Promise<MemberRestoreMarker[]> {
+async function restoreMembers(run: RestoreRun): Promise<void> {
+  const { t, cluster, stamp } = run;
+  const meta = metaOf(run);
   const runId = workflowInfo().runId;
-  return runOnEach(
+  run.members = await runOnEach(
     t,
     'restore',
     etcdHosts(cluster),
@@ -115,7 +116,9 @@ async function restoreMembers({ t, cluster, meta, stamp }: RestoreRun): Promise<
   );
 }
 
-async function checkRestoredData({ t, cluster, meta }: RestoreRun): Promise<RestoredMemberCheck[]> {
+async function checkRestoredData(run: RestoreRun): Promise<void> {
+  const { t, cluster } = run;
+  const meta = metaOf(run);
   const checks = await runOnEach(
     t,
     'check',
@@ -132,10 +135,12 @@ async function checkRestoredData({ t, cluster, meta }: RestoreRun): Promise<Rest
       message: `the restored data does not match the snapshot: ${problems.join('; ')}`,
       nonRetryable: true,
     });
-  return checks;
+  run.checks = checks;
 }
 
-async function removeCopies({ t, cluster, meta }: RestoreRun) {
+async function removeCopies(run: RestoreRun) {
+  const { t, cluster } = run;
+  const meta = metaOf(run);
   await runOnEach(
     t,
     'cleanup',
@@ -157,49 +162,56 @@ function rollbackHint(cluster: Cluster, stamp: string): string {
   );
 }
 
+const PHASES = withBodies<(typeof RESTORE_PHASES)[number]['name'], RestoreRun>(
+  RESTORE_PHASES,
+  {
+    verify: verifySnapshot,
+    approval: { approve: approval },
+    copy: copySnapshot,
+    stop: ({ t, cluster }) => stopControlPlaneAndEtcd(t, 'stop', cluster),
+    restore: restoreMembers,
+    'start-etcd': ({ t, cluster, healthTimeoutMs }) =>
+      startEtcdAndGate(t, 'start-etcd', cluster, healthTimeoutMs),
+    check: checkRestoredData,
+    'control-plane': ({ t, cluster, healthTimeoutMs }) =>
+      startControlPlaneAndGate(t, 'control-plane', cluster, healthTimeoutMs),
+    cleanup: removeCopies,
+  },
+  // Copies of the snapshot change nothing that runs; stopping etcd does.
+  'stop',
+);
+
 export async function etcdRestore(input: RestoreInput): Promise<RestoreResult> {
   const { cluster } = input;
-  const t = new OperationTracker('restore', cluster.metadata.name, RESTORE_PHASES);
-  const gate = new ApprovalGate(t.progress, cluster.spec.approvals?.approvers);
-  const stamp = restoreStamp(workflowNow());
-  let touched = false;
-  try {
-    const meta = await t.phase('verify', () => verifySnapshot(t, cluster, input));
-    const run: RestoreRun = {
-      t,
-      cluster,
-      meta,
-      stamp,
-      healthTimeoutMs: input.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
-    };
-    await t.phase('approval', () => approve(gate, input, run));
-    await t.phase('copy', () => copySnapshot(run));
-    touched = true;
-    await t.phase('stop', () => stopControlPlaneAndEtcd(t, 'stop', cluster));
-    const members = await t.phase('restore', () => restoreMembers(run));
-    await t.phase('start-etcd', () => startEtcdAndGate(t, 'start-etcd', cluster, run.healthTimeoutMs));
-    const checks = await t.phase('check', () => checkRestoredData(run));
-    await t.phase('control-plane', () =>
-      startControlPlaneAndGate(t, 'control-plane', cluster, run.healthTimeoutMs),
-    );
-    await t.phase('cleanup', () => removeCopies(run));
-    t.progress.warnings.push(`the data dirs from before the restore are kept as ${keptAs(cluster, stamp)}`);
-    t.finish('completed');
-    return { snapshot: meta, stamp, members, checks, decision: gate.lastDecision };
-  } catch (err) {
-    const message = failureText(err);
-    if (!touched) {
-      t.finish(outcomeOf(err), message);
-      throw err;
-    }
-    const hint = rollbackHint(cluster, stamp);
-    t.progress.warnings.push(hint);
-    t.finish('failed', `${message}. ${hint}`);
-    throw ApplicationFailure.create({
-      type: ErrorTypes.RestoreFailed,
-      message: `restore stopped in phase ${failedPhase(t)}: ${message}. ${hint}`,
-      nonRetryable: true,
-      cause: err instanceof Error ? err : undefined,
-    });
-  }
+  const op = new Operation<RestoreRun>(
+    'restore',
+    cluster.metadata.name,
+    PHASES,
+    {
+      failureType: ErrorTypes.RestoreFailed,
+      afterChanges: ({ stamp }) => rollbackHint(cluster, stamp),
+      conclude: ({ t, stamp }) =>
+        t.progress.warnings.push(
+          `the data dirs from before the restore are kept as ${keptAs(cluster, stamp)}`,
+        ),
+    },
+    cluster.spec.approvals?.approvers,
+  );
+  const run: RestoreRun = {
+    t: op.t,
+    input,
+    cluster,
+    stamp: restoreStamp(workflowNow()),
+    healthTimeoutMs: input.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
+    members: [],
+    checks: [],
+  };
+  await op.run(run, input);
+  return {
+    snapshot: metaOf(run),
+    stamp: run.stamp,
+    members: run.members,
+    checks: run.checks,
+    decision: op.decision,
+  };
 }

@@ -1,22 +1,25 @@
 // installCluster: the HA binary install runbook as a durable workflow. Phases run in order;
 // a crash anywhere resumes at the step in flight, and a re-run after success verifies health.
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
+import { ErrorTypes } from '../cluster/errors';
+import { INSTALL_PHASES } from '../cluster/plan/install';
+import type { PhaseSelection } from '../cluster/plan/phases';
 import type { Cluster } from '../cluster/spec';
-import { INSTALL_PHASES, installPlan, type InstallPhase, type PlanOptions } from '../cluster/plan/install';
-import { OperationTracker } from './shared/tracker';
-import type { InstallContext } from './install/context';
-import { preflight } from './install/preflight';
+import { Operation, withBodies } from './shared/operation';
+import type { InstallRun } from './install/context';
 import {
+  applyAddons,
+  distributeBinaries,
   ensureApiEndpoint,
   formEtcdCluster,
+  issueCertificates,
   joinNodes,
+  preflight,
   prepareOs,
   startControlPlane,
 } from './install/phases';
-import { distributeBinaries, issueCertificates } from './install/artifacts-and-certs';
-import { applyAddons } from './install/addons';
 
-export interface InstallInput extends PlanOptions {
+export interface InstallInput extends PhaseSelection {
   cluster: Cluster;
 }
 
@@ -26,7 +29,7 @@ export interface InstallResult {
   warnings: string[];
 }
 
-const RUN: Record<InstallPhase, (ctx: InstallContext) => Promise<void>> = {
+const PHASES = withBodies<(typeof INSTALL_PHASES)[number]['name'], InstallRun>(INSTALL_PHASES, {
   preflight,
   os: prepareOs,
   artifacts: distributeBinaries,
@@ -36,26 +39,17 @@ const RUN: Record<InstallPhase, (ctx: InstallContext) => Promise<void>> = {
   'control-plane': startControlPlane,
   nodes: joinNodes,
   addons: applyAddons,
-};
+});
 
 export async function installCluster(input: InstallInput): Promise<InstallResult> {
-  const tracker = new OperationTracker('install', input.cluster.metadata.name, [...INSTALL_PHASES]);
-  const ctx: InstallContext = { cluster: input.cluster, tracker, warnings: [] };
-  try {
-    for (const phase of installPlan(input.cluster, input)) {
-      if (phase.skipped) tracker.skipPhase(phase.name, phase.skipped);
-      else await tracker.phase(phase.name, () => RUN[phase.name](ctx));
-    }
-  } catch (err) {
-    tracker.finish('failed', err instanceof Error ? err.message : String(err));
-    throw err instanceof ApplicationFailure
-      ? err
-      : ApplicationFailure.create({ message: String(err), cause: err as Error });
-  }
-  tracker.finish('completed');
+  const { cluster } = input;
+  const op = new Operation<InstallRun>('install', cluster.metadata.name, PHASES, {
+    failureType: ErrorTypes.InstallFailed,
+  });
+  await op.run({ t: op.t, cluster, warnings: [] }, input);
   return {
-    cluster: `${input.cluster.metadata.name} (${workflowInfo().workflowId})`,
-    phases: tracker.progress.phases.map((p) => ({ name: p.name, status: p.status })),
-    warnings: tracker.progress.warnings,
+    cluster: `${cluster.metadata.name} (${workflowInfo().workflowId})`,
+    phases: op.t.progress.phases.map((p) => ({ name: p.name, status: p.status })),
+    warnings: op.t.progress.warnings,
   };
 }

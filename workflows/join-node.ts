@@ -1,12 +1,12 @@
 // joinNode: one host joins a running cluster, the way the runbooks add a master or a worker.
 // Every step is an idempotent ensure: a worker crash anywhere (also between `member add` and
 // the member's start) resumes without adding anything twice.
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
-import { JOIN_PHASES, joinPhaseSkipped, type JoinPhase } from '../cluster/plan/join';
+import { ErrorTypes } from '../cluster/errors';
+import { JOIN_PHASES, type JoinPhase } from '../cluster/plan/join';
 import type { Cluster } from '../cluster/spec';
 import { hostByName } from '../cluster/topology';
 import { workflowNow } from './shared/clock';
-import { OperationTracker } from './shared/tracker';
+import { Operation, withBodies } from './shared/operation';
 import {
   joinApiservers,
   joinAsNode,
@@ -17,7 +17,7 @@ import {
   joinEtcd,
   joinPreflight,
   joinPrepareOs,
-  type JoinContext,
+  type JoinRun,
 } from './join/phases';
 
 export interface JoinNodeInput {
@@ -38,7 +38,7 @@ export interface JoinNodeResult {
   warnings: string[];
 }
 
-const RUN: Record<JoinPhase, (ctx: JoinContext) => Promise<unknown>> = {
+const PHASES = withBodies<JoinPhase, JoinRun>(JOIN_PHASES, {
   preflight: joinPreflight,
   os: joinPrepareOs,
   artifacts: joinBinaries,
@@ -48,40 +48,27 @@ const RUN: Record<JoinPhase, (ctx: JoinContext) => Promise<unknown>> = {
   endpoint: joinEndpoint,
   apiservers: joinApiservers,
   node: joinAsNode,
-};
+});
 
 export async function joinNode(input: JoinNodeInput): Promise<JoinNodeResult> {
   const started = workflowNow().getTime();
-  const t = new OperationTracker('join', input.cluster.metadata.name, [...JOIN_PHASES]);
-  const ctx: JoinContext = {
+  const op = new Operation<JoinRun>('join', input.cluster.metadata.name, PHASES, {
+    failureType: ErrorTypes.JoinFailed,
+  });
+  const run: JoinRun = {
+    t: op.t,
     cluster: input.cluster,
     node: hostByName(input.cluster, input.node),
-    t,
     warnings: [],
   };
-  try {
-    for (const phase of JOIN_PHASES) {
-      const skipped = joinPhaseSkipped(input.cluster, ctx.node, phase.name);
-      if (skipped) t.skipPhase(phase.name, skipped, true);
-      else await t.phase(phase.name, () => RUN[phase.name](ctx));
-    }
-  } catch (err) {
-    t.finish('failed', err instanceof Error ? err.message : String(err));
-    throw err instanceof ApplicationFailure
-      ? err
-      : ApplicationFailure.create({
-          message: `${workflowInfo().workflowId}: ${String(err)}`,
-          cause: err as Error,
-        });
-  }
-  t.finish('completed');
+  await op.run(run);
   return {
-    node: ctx.node.name,
-    roles: ctx.node.roles,
-    etcdMemberId: ctx.etcdMemberId,
-    memberAdded: ctx.memberAdded,
-    ready: ctx.ready,
+    node: run.node.name,
+    roles: run.node.roles,
+    etcdMemberId: run.etcdMemberId,
+    memberAdded: run.memberAdded,
+    ready: run.ready,
     durationMs: workflowNow().getTime() - started,
-    warnings: ctx.warnings,
+    warnings: run.warnings,
   };
 }

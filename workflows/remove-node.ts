@@ -9,7 +9,6 @@ import {
   REMOVE_PHASES,
   removalPlan,
   removalRefusals,
-  removePhaseSkipped,
   type RemovePhase,
 } from '../cluster/plan/remove';
 import { resetStamp } from '../cluster/plan/reset';
@@ -17,11 +16,11 @@ import type { Decision } from '../cluster/progress';
 import type { Cluster, HostSpec } from '../cluster/spec';
 import { controlPlaneHosts, etcdHosts, primaryControlPlane } from '../cluster/topology';
 import { acts, runStep } from './shared/activities';
-import { ApprovalGate } from './shared/approval';
 import { workflowNow } from './shared/clock';
-import { OperationTracker } from './shared/tracker';
-import { failureText, notApproved, outcomeOf } from './shared/outcome';
-import { refreshHostsFiles, rollApiservers, updateEndpointOn } from './join/phases';
+import { Operation, withBodies, type ApprovalRequest, type OperationRun } from './shared/operation';
+import { rollApiservers } from './steps/apiservers';
+import { updateEndpointOn } from './steps/endpoint';
+import { refreshHostsFiles } from './steps/hosts-file';
 
 export interface RemoveNodeInput {
   /** The spec that still lists the node. */
@@ -41,12 +40,11 @@ export interface RemoveNodeResult {
   decision?: Decision;
 }
 
-const DEFAULT_APPROVAL_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_DRAIN_TIMEOUT_S = 300;
 
-interface RemoveRun {
-  t: OperationTracker;
+interface RemoveRun extends OperationRun {
   input: RemoveNodeInput;
+  cluster: Cluster;
   node: HostSpec;
   /** The cluster after the removal: what the hosts that stay are configured for. */
   rest: Cluster;
@@ -83,17 +81,12 @@ async function check(run: RemoveRun): Promise<void> {
   }
 }
 
-async function approval(run: RemoveRun, gate: ApprovalGate): Promise<void> {
+function approval(run: RemoveRun): ApprovalRequest {
   const drain = run.input.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_S;
-  const outcome = await gate.wait(
-    `Remove ${run.node.name} (${run.node.roles.join('+')}) from ${run.input.cluster.metadata.name}?`,
-    removalPlan(run.input.cluster, run.node, run.stamp, drain),
-    run.input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-    run.input.approvedBy,
-  );
-  run.result.decision = gate.lastDecision;
-  const refused = notApproved(outcome, gate.lastDecision);
-  if (refused) throw refused;
+  return {
+    question: `Remove ${run.node.name} (${run.node.roles.join('+')}) from ${run.input.cluster.metadata.name}?`,
+    plan: removalPlan(run.input.cluster, run.node, run.stamp, drain),
+  };
 }
 
 async function drain(run: RemoveRun): Promise<void> {
@@ -205,8 +198,9 @@ async function host(run: RemoveRun): Promise<void> {
 
 const hostsFile = (run: RemoveRun) => refreshHostsFiles(run.t, run.rest);
 
-const RUN: Record<Exclude<RemovePhase, 'approval'>, (run: RemoveRun) => Promise<void>> = {
+const PHASES = withBodies<RemovePhase, RemoveRun>(REMOVE_PHASES, {
   check,
+  approval: { approve: approval },
   drain,
   endpoint,
   'control-plane': controlPlane,
@@ -214,34 +208,34 @@ const RUN: Record<Exclude<RemovePhase, 'approval'>, (run: RemoveRun) => Promise<
   apiservers,
   host,
   'hosts-file': hostsFile,
-};
+});
 
 export async function removeNode(input: RemoveNodeInput): Promise<RemoveNodeResult> {
-  const t = new OperationTracker('remove', input.cluster.metadata.name, [...REMOVE_PHASES]);
-  const gate = new ApprovalGate(t.progress, input.cluster.spec.approvals?.approvers);
-  const node = input.cluster.spec.hosts.find((h) => h.name === input.node);
+  const op = new Operation<RemoveRun>(
+    'remove',
+    input.cluster.metadata.name,
+    PHASES,
+    { failureType: ErrorTypes.RemoveFailed },
+    input.cluster.spec.approvals?.approvers,
+  );
   const rest = clusterWithout(input.cluster, input.node);
   const stamp = resetStamp(workflowNow());
   const run: RemoveRun = {
-    t,
+    t: op.t,
     input,
-    node: node ?? { name: input.node, address: '', roles: ['worker'] },
+    cluster: input.cluster,
+    // A name that is no host is refused by the first phase (check); until then it stands as a worker.
+    node: input.cluster.spec.hosts.find((h) => h.name === input.node) ?? {
+      name: input.node,
+      address: '',
+      roles: ['worker'],
+    },
     rest,
     via: primaryControlPlane(rest)?.name ?? '',
     stamp,
     result: { node: input.node, stamp, evictedPods: [] },
   };
-  try {
-    for (const phase of REMOVE_PHASES) {
-      const skipped = node ? removePhaseSkipped(input.cluster, node, phase.name) : undefined;
-      if (skipped) t.skipPhase(phase.name, skipped, true);
-      else if (phase.name === 'approval') await t.phase('approval', () => approval(run, gate));
-      else await t.phase(phase.name, () => RUN[phase.name](run));
-    }
-  } catch (err) {
-    t.finish(outcomeOf(err), failureText(err));
-    throw err;
-  }
-  t.finish('completed');
+  await op.run(run, input);
+  run.result.decision = op.decision;
   return run.result;
 }

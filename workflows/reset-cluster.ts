@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { ErrorTypes } from '../cluster/errors';
 import {
+  RESET_PHASES,
   hostResetPlan,
   partialEtcdReset,
   resetBlockers,
@@ -19,17 +20,8 @@ import type { Decision } from '../cluster/progress';
 import type { Cluster, HostSpec } from '../cluster/spec';
 import type { ResetHostResult } from '../activities/host/reset-host';
 import { acts, runOnEach } from './shared/activities';
-import { ApprovalGate } from './shared/approval';
 import { workflowNow } from './shared/clock';
-import { failedPhase, failureText, notApproved, outcomeOf } from './shared/outcome';
-import { OperationTracker } from './shared/tracker';
-
-export const RESET_PHASES = [
-  { name: 'plan', title: 'Inspect the hosts and make the plan' },
-  { name: 'approval', title: 'Wait for approval' },
-  { name: 'reset', title: 'Stop services, remove units, move data aside (hosts in parallel)' },
-  { name: 'verify', title: 'Check that nothing hakube installed is left' },
-];
+import { Operation, withBodies, type ApprovalRequest, type OperationRun } from './shared/operation';
 
 export interface ResetInput {
   cluster: Cluster;
@@ -47,13 +39,14 @@ export interface ResetResult {
   decision?: Decision;
 }
 
-const DEFAULT_APPROVAL_TIMEOUT_MS = 30 * 60_000;
-
-interface ResetRun {
-  t: OperationTracker;
+interface ResetRun extends OperationRun {
+  input: ResetInput;
   cluster: Cluster;
   hosts: HostSpec[];
   stamp: string;
+  /** The plan a person approves, made by the first phase. */
+  plan: string[];
+  results: ResetHostResult[];
 }
 
 function failure(type: string, message: string): ApplicationFailure {
@@ -101,40 +94,40 @@ async function etcdMembershipNotes({ t, cluster, hosts }: ResetRun): Promise<str
   return [];
 }
 
-async function makePlan(run: ResetRun): Promise<string[]> {
-  const { t, cluster, hosts, stamp } = run;
+async function makePlan(run: ResetRun): Promise<void> {
+  const { t, cluster, input, stamp } = run;
+  run.hosts = selectHosts(input);
   const inspections = await runOnEach(
     t,
     'plan',
-    hosts,
+    run.hosts,
     { key: 'plan/inspect', title: 'which of its units run, which paths exist' },
     acts.inspectResetHost,
     (h) => ({ cluster, host: h.name, stamp }),
   );
-  const blockers = hosts.flatMap((h, i) => resetBlockers(hostResetPlan(cluster, h, stamp), inspections[i]));
+  const blockers = run.hosts.flatMap((h, i) =>
+    resetBlockers(hostResetPlan(cluster, h, stamp), inspections[i]),
+  );
   if (blockers.length)
     throw failure(ErrorTypes.ResetFailed, `cannot reset: ${blockers.join('; ')}; nothing was changed`);
   const notes = await etcdMembershipNotes(run);
-  return resetPlanLines(cluster, hosts, stamp, inspections, notes);
+  run.plan = resetPlanLines(cluster, run.hosts, stamp, inspections, notes);
 }
 
-async function approve(gate: ApprovalGate, input: ResetInput, run: ResetRun, plan: string[]) {
+function approval({ input, hosts, plan }: ResetRun): ApprovalRequest {
   const which =
-    run.hosts.length === input.cluster.spec.hosts.length
+    hosts.length === input.cluster.spec.hosts.length
       ? `every host of ${input.cluster.metadata.name}`
-      : `${run.hosts.map((h) => h.name).join(', ')} of ${input.cluster.metadata.name}`;
-  const outcome = await gate.wait(
-    `Reset ${which}? Every service hakube installed there stops; its data is moved aside, not deleted.`,
+      : `${hosts.map((h) => h.name).join(', ')} of ${input.cluster.metadata.name}`;
+  return {
+    question: `Reset ${which}? Every service hakube installed there stops; its data is moved aside, not deleted.`,
     plan,
-    input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-    input.approvedBy,
-  );
-  const refused = notApproved(outcome, gate.lastDecision);
-  if (refused) throw refused;
+  };
 }
 
-async function resetEach({ t, cluster, hosts, stamp }: ResetRun): Promise<ResetHostResult[]> {
-  return runOnEach(
+async function resetEach(run: ResetRun): Promise<void> {
+  const { t, cluster, hosts, stamp } = run;
+  run.results = await runOnEach(
     t,
     'reset',
     hosts,
@@ -158,40 +151,32 @@ async function verify({ t, cluster, hosts, stamp }: ResetRun): Promise<void> {
   if (left.length) throw failure(ErrorTypes.ResetFailed, `left after the reset: ${left.join('; ')}`);
 }
 
+const PHASES = withBodies<(typeof RESET_PHASES)[number]['name'], ResetRun>(
+  RESET_PHASES,
+  { plan: makePlan, approval: { approve: approval }, reset: resetEach, verify },
+  'reset',
+);
+
 export async function resetCluster(input: ResetInput): Promise<ResetResult> {
   const { cluster } = input;
-  const t = new OperationTracker('reset', cluster.metadata.name, RESET_PHASES);
-  const gate = new ApprovalGate(t.progress, cluster.spec.approvals?.approvers);
+  const op = new Operation<ResetRun>(
+    'reset',
+    cluster.metadata.name,
+    PHASES,
+    {
+      failureType: ErrorTypes.ResetFailed,
+      afterChanges: ({ stamp }) =>
+        `what was moved so far is at <path>.reset-${stamp} on its host; ` +
+        'run hakube reset again to finish (it moves what is left with its own stamp)',
+      conclude: ({ t, stamp }) =>
+        t.progress.warnings.push(
+          `moved aside on each host as <path>.reset-${stamp}: delete them by hand once they are no longer needed`,
+        ),
+    },
+    cluster.spec.approvals?.approvers,
+  );
   const stamp = resetStamp(workflowNow());
-  let touched = false;
-  try {
-    const run: ResetRun = { t, cluster, hosts: selectHosts(input), stamp };
-    const plan = await t.phase('plan', () => makePlan(run));
-    await t.phase('approval', () => approve(gate, input, run, plan));
-    touched = true;
-    const hosts = await t.phase('reset', () => resetEach(run));
-    await t.phase('verify', () => verify(run));
-    t.progress.warnings.push(
-      `moved aside on each host as <path>.reset-${stamp}: delete them by hand once they are no longer needed`,
-    );
-    t.finish('completed');
-    return { stamp, hosts, decision: gate.lastDecision };
-  } catch (err) {
-    const message = failureText(err);
-    if (!touched) {
-      t.finish(outcomeOf(err), message);
-      throw err;
-    }
-    const hint =
-      `what was moved so far is at <path>.reset-${stamp} on its host; ` +
-      'run hakube reset again to finish (it moves what is left with its own stamp)';
-    t.progress.warnings.push(hint);
-    t.finish('failed', `${message}. ${hint}`);
-    throw ApplicationFailure.create({
-      type: ErrorTypes.ResetFailed,
-      message: `reset stopped in phase ${failedPhase(t)}: ${message}. ${hint}`,
-      nonRetryable: true,
-      cause: err instanceof Error ? err : undefined,
-    });
-  }
+  const run: ResetRun = { t: op.t, input, cluster, hosts: [], stamp, plan: [], results: [] };
+  await op.run(run, input);
+  return { stamp, hosts: run.results, decision: op.decision };
 }

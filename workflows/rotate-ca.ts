@@ -16,29 +16,19 @@ import { unitsFor } from '../cluster/pki/rotation';
 import type { CaName } from '../cluster/pki/types';
 import type { Cluster, HostSpec } from '../cluster/spec';
 import { ErrorTypes } from '../cluster/errors';
+import { ROTATE_CA_PHASES } from '../cluster/plan/certificates';
 import type { StagedCa } from '../activities/pki/ca-rotation';
 import { acts, gateOptions, runStep } from './shared/activities';
-import { ApprovalGate } from './shared/approval';
 import { workflowNow } from './shared/clock';
-import { failOperation, notApproved } from './shared/outcome';
-import { OperationTracker } from './shared/tracker';
+import { Operation, withBodies, type ApprovalRequest, type OperationRun } from './shared/operation';
+import type { RotateResult } from './rotate-certificates';
 import {
   DEFAULT_HEALTH_TIMEOUT_MS,
   etcdLeadershipOff,
   gateAndVerify,
   rotateHost,
-  type RotateResult,
   type Rollout,
-} from './rotate-certificates';
-
-export const ROTATE_CA_PHASES = [
-  { name: 'approval', title: 'Wait for approval' },
-  { name: 'stage', title: 'Stage a new CA next to the old one' },
-  { name: 'trust-both', title: 'Trust the old and the new CA (one host at a time)' },
-  { name: 'signer', title: 'The new CA signs' },
-  { name: 'reissue', title: 'Re-issue its leaves from the new CA (one host at a time)' },
-  { name: 'trust-new', title: 'Trust only the new CA (one host at a time)' },
-];
+} from './steps/certificate-rollout';
 
 export interface RotateCaInput {
   cluster: Cluster;
@@ -53,7 +43,14 @@ export interface RotateCaResult extends RotateResult {
   staged?: StagedCa;
 }
 
-const DEFAULT_APPROVAL_TIMEOUT_MS = 30 * 60_000;
+interface RotateCaRun extends OperationRun, Rollout {
+  ca: CaName;
+  /** Every host that trusts the CA, in rollout order. */
+  trusting: HostSpec[];
+  /** The host whose PKI folder keeps the CA's key. */
+  source: HostSpec;
+  staged?: StagedCa;
+}
 
 /** One host's CA file set to `stage`, what verifies with it restarted, then the gates. */
 async function trustOn(
@@ -63,7 +60,7 @@ async function trustOn(
   stage: TrustStage,
   host: HostSpec,
 ): Promise<void> {
-  const { cluster } = r.input;
+  const { cluster } = r;
   const restart = unitsTrusting(ca, host);
   await runStep(
     r.t,
@@ -80,79 +77,89 @@ async function trustOn(
     { key: `${phase}/restart/${host.name}`, title: `restart ${restart.join(', ')}`, host: host.name },
     acts.restartServices,
     [{ cluster, host: host.name, units: restart }],
-    gateOptions(r.input.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS),
+    gateOptions(r.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS),
   );
   await gateAndVerify({ ...r, phase }, { host: host.name, profiles: [], restart, why: [] }, []);
 }
 
+function approval({ cluster, ca, stamp }: RotateCaRun): ApprovalRequest {
+  return {
+    question: `Replace the ${ca} of ${cluster.metadata.name}? Clients with certificates of the old one are refused at the end.`,
+    plan: caRotationPlan(cluster, ca, stamp),
+  };
+}
+
+async function stage(run: RotateCaRun): Promise<void> {
+  const { t, cluster, ca, stamp, source } = run;
+  run.staged = await runStep(
+    t,
+    'stage',
+    { key: 'stage/new-ca', title: `keep the old ${ca}, make a new one`, host: source.name },
+    acts.stageNewCa,
+    [{ cluster, ca, stamp }],
+  );
+}
+
+/** Only the source host signs; the set of trusted CAs is unchanged, so nothing restarts. */
+async function makeSigner({ t, cluster, ca, stamp, source }: RotateCaRun): Promise<void> {
+  await runStep(
+    t,
+    'signer',
+    { key: `signer/${source.name}`, title: 'the new CA first, with its key', host: source.name },
+    acts.trustCaStage,
+    [{ cluster, ca, stamp, host: source.name, stage: 'new-first' }],
+  );
+}
+
+async function reissue(run: RotateCaRun): Promise<void> {
+  const { cluster, ca } = run;
+  const plans = run.trusting
+    .map((h) => ({ host: h.name, profiles: leavesSignedBy(cluster, ca, h), why: [] as string[] }))
+    .filter((p) => p.profiles.length > 0)
+    .map((p) => ({ ...p, restart: unitsFor(p.profiles) }));
+  for (const [i, plan] of plans.entries())
+    await rotateHost(
+      run,
+      plan,
+      plans.slice(0, i).map((p) => p.host),
+      plans.slice(i + 1).map((p) => p.host),
+    );
+}
+
+const trustEach = (phase: string, stage: TrustStage) => async (run: RotateCaRun) => {
+  for (const h of run.trusting) await trustOn(run, phase, run.ca, stage, h);
+};
+
+const PHASES = withBodies<(typeof ROTATE_CA_PHASES)[number]['name'], RotateCaRun>(ROTATE_CA_PHASES, {
+  approval: { approve: approval },
+  stage,
+  'trust-both': trustEach('trust-both', 'old-first'),
+  signer: makeSigner,
+  reissue,
+  'trust-new': trustEach('trust-new', 'new-only'),
+});
+
 export async function rotateCa(input: RotateCaInput): Promise<RotateCaResult> {
   const { cluster, ca } = input;
-  const t = new OperationTracker('certs-rotate', cluster.metadata.name, ROTATE_CA_PHASES);
-  const gate = new ApprovalGate(t.progress, cluster.spec.approvals?.approvers);
+  const op = new Operation<RotateCaRun>(
+    'certs-rotate',
+    cluster.metadata.name,
+    PHASES,
+    { failureType: ErrorTypes.RotationFailed },
+    cluster.spec.approvals?.approvers,
+  );
   const stamp = restoreStamp(workflowNow());
-  const result: RotateCaResult = { ca, stamp, hosts: [] };
-  const r: Rollout = {
-    t,
+  const run: RotateCaRun = {
+    t: op.t,
     phase: 'reissue',
-    input: { cluster, healthTimeoutMs: input.healthTimeoutMs },
+    cluster,
+    healthTimeoutMs: input.healthTimeoutMs,
     stamp,
-    result,
+    hosts: [],
+    ca,
+    trusting: trustingHosts(cluster, ca),
+    source: cluster.spec.hosts.find((h) => h.name === rotatedCa(cluster, ca).sourceHost) as HostSpec,
   };
-  const hosts = trustingHosts(cluster, ca);
-  const source = cluster.spec.hosts.find((h) => h.name === rotatedCa(cluster, ca).sourceHost) as HostSpec;
-  try {
-    await t.phase('approval', async () => {
-      const outcome = await gate.wait(
-        `Replace the ${ca} of ${cluster.metadata.name}? Clients with certificates of the old one are refused at the end.`,
-        caRotationPlan(cluster, ca, stamp),
-        input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-        input.approvedBy,
-      );
-      result.decision = gate.lastDecision;
-      const refused = notApproved(outcome, gate.lastDecision);
-      if (refused) throw refused;
-    });
-    result.staged = await t.phase('stage', () =>
-      runStep(
-        t,
-        'stage',
-        { key: 'stage/new-ca', title: `keep the old ${ca}, make a new one`, host: source.name },
-        acts.stageNewCa,
-        [{ cluster, ca, stamp }],
-      ),
-    );
-    await t.phase('trust-both', async () => {
-      for (const h of hosts) await trustOn(r, 'trust-both', ca, 'old-first', h);
-    });
-    // Only the source host signs; the set of trusted CAs is unchanged, so nothing restarts.
-    await t.phase('signer', () =>
-      runStep(
-        t,
-        'signer',
-        { key: `signer/${source.name}`, title: 'the new CA first, with its key', host: source.name },
-        acts.trustCaStage,
-        [{ cluster, ca, stamp, host: source.name, stage: 'new-first' }],
-      ),
-    );
-    await t.phase('reissue', async () => {
-      const plans = hosts
-        .map((h) => ({ host: h.name, profiles: leavesSignedBy(cluster, ca, h), why: [] as string[] }))
-        .filter((p) => p.profiles.length > 0)
-        .map((p) => ({ ...p, restart: unitsFor(p.profiles) }));
-      for (const [i, plan] of plans.entries())
-        await rotateHost(
-          r,
-          plan,
-          plans.slice(0, i).map((p) => p.host),
-          plans.slice(i + 1).map((p) => p.host),
-        );
-    });
-    await t.phase('trust-new', async () => {
-      for (const h of hosts) await trustOn(r, 'trust-new', ca, 'new-only', h);
-    });
-  } catch (err) {
-    failOperation(t, err, ErrorTypes.RotationFailed);
-  }
-  t.finish('completed');
-  return result;
+  await op.run(run, input);
+  return { ca, stamp, hosts: run.hosts, staged: run.staged, decision: op.decision };
 }

@@ -6,26 +6,15 @@
 // Hosts of one stage change together: a mix of two neighbouring stages is always safe, and each
 // apiserver rereads its file within a minute, so a stage costs a minute, not a minute per host.
 import type { RotationStage } from '../cluster/render/encryption';
-import { files } from '../cluster/layout';
 import { controlPlaneHosts, etcdHosts, primaryControlPlane } from '../cluster/topology';
 import type { Cluster } from '../cluster/spec';
 import type { Decision } from '../cluster/progress';
 import { ErrorTypes } from '../cluster/errors';
+import { encryptionKeyRotationPlan, ROTATE_ENCRYPTION_KEY_PHASES } from '../cluster/plan/certificates';
 import type { StagedKeyResult } from '../activities/pki/encryption-rotation';
 import type { SecretsByKey } from '../cluster/encryption-status';
 import { acts, gateOptions, runOnEach, runStep } from './shared/activities';
-import { ApprovalGate } from './shared/approval';
-import { failOperation, notApproved } from './shared/outcome';
-import { OperationTracker } from './shared/tracker';
-
-export const ROTATE_ENCRYPTION_KEY_PHASES = [
-  { name: 'approval', title: 'Wait for approval' },
-  { name: 'stage', title: 'Stage a new key on the first control-plane host' },
-  { name: 'trust', title: 'Every apiserver can decrypt with the new key' },
-  { name: 'encrypt', title: 'Every apiserver encrypts with the new key' },
-  { name: 'rewrite', title: 'Rewrite every Secret with the new key' },
-  { name: 'drop-old', title: 'Only the new key remains' },
-];
+import { Operation, withBodies, type ApprovalRequest, type OperationRun } from './shared/operation';
 
 export interface RotateEncryptionKeyInput {
   cluster: Cluster;
@@ -44,117 +33,119 @@ export interface RotateEncryptionKeyResult {
   keys?: string[];
 }
 
-const DEFAULT_APPROVAL_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_STAGE_TIMEOUT_MS = 5 * 60_000;
 
-export function encryptionKeyRotationPlan(c: Cluster): string[] {
-  const source = primaryControlPlane(c).name;
-  const masters = controlPlaneHosts(c)
-    .map((h) => h.name)
-    .join(', ');
-  return [
-    `1. on ${source}: a new key (32 random bytes) staged in ${files.encryptionKeyStaged}, next to the current one`,
-    `2. on ${masters}: ${files.encryptionConfig} lists the current key first, the new one after; every apiserver reloads it`,
-    `3. on ${masters}: the new key first; every apiserver reloads it (new Secrets are written with it from here)`,
-    `4. every Secret read and written back with the new key; etcd checked to hold none under another`,
-    `5. on ${masters}: only the new key; every apiserver reloads it; the staged file removed`,
-    `keep a copy of ${files.encryptionConfig} after step 5: snapshots taken from then on need the new key`,
-  ];
+interface KeyRotationRun extends OperationRun {
+  cluster: Cluster;
+  /** The first control-plane host: where the key is staged and Secrets are rewritten from. */
+  source: string;
+  stageTimeoutMs: number;
+  result: RotateEncryptionKeyResult;
 }
+
+/** Every apiserver's file at `stage`, all at once, then each one gated on having loaded it. */
+async function toStage({ t, cluster, stageTimeoutMs }: KeyRotationRun, phase: string, stage: RotationStage) {
+  const masters = controlPlaneHosts(cluster);
+  await runOnEach(
+    t,
+    phase,
+    masters,
+    { key: `${phase}/config`, title: `keys: ${stage}` },
+    acts.writeEncryptionKeys,
+    (h) => ({ cluster, host: h.name, stage }),
+  );
+  await runOnEach(
+    t,
+    phase,
+    masters,
+    { key: `${phase}/loaded`, title: 'the apiserver loaded this file' },
+    acts.encryptionConfigLoaded,
+    (h) => ({ cluster, host: h.name }),
+    gateOptions(stageTimeoutMs),
+  );
+}
+
+function approval({ cluster }: KeyRotationRun): ApprovalRequest {
+  return {
+    question: `Rotate the key that encrypts Secrets in ${cluster.metadata.name}?`,
+    plan: encryptionKeyRotationPlan(cluster),
+  };
+}
+
+async function stageKey({ t, cluster, source, result }: KeyRotationRun): Promise<void> {
+  result.staged = await runStep(
+    t,
+    'stage',
+    { key: 'stage/key', title: 'a new key next to the current one', host: source },
+    acts.stageEncryptionKey,
+    [{ cluster }],
+  );
+}
+
+async function rewriteSecrets(run: KeyRotationRun): Promise<void> {
+  const { t, cluster, source, result } = run;
+  const r = await runStep(
+    t,
+    'rewrite',
+    { key: 'rewrite/secrets', title: 'every Secret read and written back', host: source },
+    acts.rewriteSecrets,
+    [{ cluster, host: source }],
+  );
+  result.rewritten = r.rewritten;
+  const member = etcdHosts(cluster)[0].name;
+  const staged = result.staged?.staged ?? '';
+  result.secrets = await runStep(
+    t,
+    'rewrite',
+    { key: 'rewrite/check', title: `etcd holds every Secret under ${staged}`, host: member },
+    acts.secretsEncryptedWith,
+    [{ cluster, host: member, key: staged }],
+    gateOptions(run.stageTimeoutMs),
+  );
+}
+
+async function dropOldKey(run: KeyRotationRun): Promise<void> {
+  await toStage(run, 'drop-old', 'new-only');
+  const end = await runStep(
+    run.t,
+    'drop-old',
+    { key: 'drop-old/staged-file', title: 'the staged key file removed', host: run.source },
+    acts.finishEncryptionKeyRotation,
+    [{ cluster: run.cluster }],
+  );
+  run.result.keys = end.keys;
+}
+
+const PHASES = withBodies<(typeof ROTATE_ENCRYPTION_KEY_PHASES)[number]['name'], KeyRotationRun>(
+  ROTATE_ENCRYPTION_KEY_PHASES,
+  {
+    approval: { approve: approval },
+    stage: stageKey,
+    trust: (run) => toStage(run, 'trust', 'old-first'),
+    encrypt: (run) => toStage(run, 'encrypt', 'new-first'),
+    rewrite: rewriteSecrets,
+    'drop-old': dropOldKey,
+  },
+);
 
 export async function rotateEncryptionKey(
   input: RotateEncryptionKeyInput,
 ): Promise<RotateEncryptionKeyResult> {
   const { cluster } = input;
-  const t = new OperationTracker('certs-rotate', cluster.metadata.name, ROTATE_ENCRYPTION_KEY_PHASES);
-  const gate = new ApprovalGate(t.progress, cluster.spec.approvals?.approvers);
-  const result: RotateEncryptionKeyResult = {};
-  const masters = controlPlaneHosts(cluster);
-  const source = primaryControlPlane(cluster).name;
-  const stageTimeout = input.healthTimeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS;
-
-  /** Every apiserver's file at `stage`, all at once, then each one gated on having loaded it. */
-  const toStage = async (phase: string, stage: RotationStage) => {
-    await runOnEach(
-      t,
-      phase,
-      masters,
-      { key: `${phase}/config`, title: `keys: ${stage}` },
-      acts.writeEncryptionKeys,
-      (h) => ({
-        cluster,
-        host: h.name,
-        stage,
-      }),
-    );
-    await runOnEach(
-      t,
-      phase,
-      masters,
-      { key: `${phase}/loaded`, title: 'the apiserver loaded this file' },
-      acts.encryptionConfigLoaded,
-      (h) => ({ cluster, host: h.name }),
-      gateOptions(stageTimeout),
-    );
+  const op = new Operation<KeyRotationRun>(
+    'certs-rotate',
+    cluster.metadata.name,
+    PHASES,
+    { failureType: ErrorTypes.RotationFailed },
+    cluster.spec.approvals?.approvers,
+  );
+  const run: KeyRotationRun = {
+    t: op.t,
+    cluster,
+    source: primaryControlPlane(cluster).name,
+    stageTimeoutMs: input.healthTimeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS,
+    result: {},
   };
-
-  try {
-    await t.phase('approval', async () => {
-      const outcome = await gate.wait(
-        `Rotate the key that encrypts Secrets in ${cluster.metadata.name}?`,
-        encryptionKeyRotationPlan(cluster),
-        input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-        input.approvedBy,
-      );
-      result.decision = gate.lastDecision;
-      const refused = notApproved(outcome, gate.lastDecision);
-      if (refused) throw refused;
-    });
-    const staged = await t.phase('stage', () =>
-      runStep(
-        t,
-        'stage',
-        { key: 'stage/key', title: 'a new key next to the current one', host: source },
-        acts.stageEncryptionKey,
-        [{ cluster }],
-      ),
-    );
-    result.staged = staged;
-    await t.phase('trust', () => toStage('trust', 'old-first'));
-    await t.phase('encrypt', () => toStage('encrypt', 'new-first'));
-    await t.phase('rewrite', async () => {
-      const r = await runStep(
-        t,
-        'rewrite',
-        { key: 'rewrite/secrets', title: 'every Secret read and written back', host: source },
-        acts.rewriteSecrets,
-        [{ cluster, host: source }],
-      );
-      result.rewritten = r.rewritten;
-      const member = etcdHosts(cluster)[0].name;
-      result.secrets = await runStep(
-        t,
-        'rewrite',
-        { key: 'rewrite/check', title: `etcd holds every Secret under ${staged.staged}`, host: member },
-        acts.secretsEncryptedWith,
-        [{ cluster, host: member, key: staged.staged }],
-        gateOptions(stageTimeout),
-      );
-    });
-    await t.phase('drop-old', async () => {
-      await toStage('drop-old', 'new-only');
-      const end = await runStep(
-        t,
-        'drop-old',
-        { key: 'drop-old/staged-file', title: 'the staged key file removed', host: source },
-        acts.finishEncryptionKeyRotation,
-        [{ cluster }],
-      );
-      result.keys = end.keys;
-    });
-  } catch (err) {
-    failOperation(t, err, ErrorTypes.RotationFailed);
-  }
-  t.finish('completed');
-  return result;
+  await op.run(run, input);
+  return { ...run.result, decision: op.decision };
 }

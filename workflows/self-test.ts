@@ -1,11 +1,11 @@
 // selfTest: the smallest real operation. It proves a worker is polling and activities run,
 // and exercises the approval gate and the progress model that every operation shares.
-import { proxyActivities, sleep, ApplicationFailure } from '@temporalio/workflow';
+import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { WorkerInfo } from '../activities/worker-info';
+import { ErrorTypes } from '../cluster/errors';
 import type { Decision } from '../cluster/progress';
-import { ApprovalGate } from './shared/approval';
-import { OperationTracker } from './shared/tracker';
+import { Operation, withBodies, type OperationRun } from './shared/operation';
 
 export interface SelfTestInput {
   cluster: string;
@@ -28,40 +28,46 @@ const { describeWorker } = proxyActivities<Activities>({
   retry: { maximumAttempts: 5 },
 });
 
-export async function selfTest(input: SelfTestInput): Promise<SelfTestResult> {
-  const phases = [
-    { name: 'worker', title: 'Reach a worker' },
-    { name: 'approval', title: 'Wait for approval' },
-    { name: 'hold', title: 'Hold' },
-  ];
-  const tracker = new OperationTracker('selftest', input.cluster, phases);
-  const gate = new ApprovalGate(tracker.progress, input.approvers);
+interface SelfTestRun extends OperationRun {
+  input: SelfTestInput;
+  worker?: WorkerInfo;
+}
 
-  const worker = await tracker.phase('worker', () =>
-    tracker.step('worker', { key: 'worker/describe', title: 'Describe the worker' }, () => describeWorker()),
-  );
+const SELF_TEST_PHASES = [
+  { name: 'worker', title: 'Reach a worker' },
+  {
+    name: 'approval',
+    title: 'Wait for approval',
+    approval: true,
+    notApplicable: ({ input }: SelfTestRun) => (input.requireApproval ? undefined : 'not requested'),
+  },
+  {
+    name: 'hold',
+    title: 'Hold',
+    notApplicable: ({ input }: SelfTestRun) => (input.holdMs ? undefined : 'not requested'),
+  },
+] as const;
 
-  if (input.requireApproval) {
-    const outcome = await tracker.phase('approval', () =>
-      gate.wait('Continue the self-test?', ['finish the self-test'], input.approvalTimeoutMs ?? 10 * 60_000),
+const PHASES = withBodies<(typeof SELF_TEST_PHASES)[number]['name'], SelfTestRun>(SELF_TEST_PHASES, {
+  worker: async (run) => {
+    run.worker = await run.t.step('worker', { key: 'worker/describe', title: 'Describe the worker' }, () =>
+      describeWorker(),
     );
-    tracker.publish();
-    if (outcome !== 'approved') {
-      tracker.finish(outcome === 'rejected' ? 'rejected' : 'timed-out');
-      throw ApplicationFailure.create({
-        type: outcome === 'rejected' ? 'ApprovalRejected' : 'ApprovalTimedOut',
-        message:
-          outcome === 'rejected'
-            ? `rejected by ${gate.lastDecision?.by}: ${gate.lastDecision?.reason}`
-            : 'nobody approved in time',
-        nonRetryable: true,
-      });
-    }
-  } else tracker.skipPhase('approval', 'not requested');
+  },
+  approval: { approve: () => ({ question: 'Continue the self-test?', plan: ['finish the self-test'] }) },
+  hold: ({ input }) => sleep(input.holdMs ?? 0),
+});
 
-  if (input.holdMs) await tracker.phase('hold', () => sleep(input.holdMs as number));
-  else tracker.skipPhase('hold', 'not requested');
-
-  tracker.finish('completed');
-  return { worker, decision: gate.lastDecision };
+export async function selfTest(input: SelfTestInput): Promise<SelfTestResult> {
+  const op = new Operation<SelfTestRun>(
+    'selftest',
+    input.cluster,
+    PHASES,
+    { failureType: ErrorTypes.OperationFailed },
+    input.approvers,
+  );
+  const run: SelfTestRun = { t: op.t, input };
+  await op.run(run, { approvalTimeoutMs: input.approvalTimeoutMs ?? 10 * 60_000 });
+  if (!run.worker) throw new Error('no worker described itself');
+  return { worker: run.worker, decision: op.decision };
 }

@@ -25,9 +25,10 @@ export async function approvalPlanLines(client: HakubeClient, id: string, what: 
   return [`  ${what}: see hakube status ${id}`];
 }
 
-/** The flags of every operation behind an approval: --yes, --approval-timeout, --wait, --json. */
+/** The flags of every operation behind an approval: --dry-run, --yes, --approval-timeout, --wait, --json. */
 export function withApprovalFlags(command: Command): Command {
   return command
+    .option('--dry-run', 'print the phases and the plan to approve; change nothing, connect nowhere')
     .option('--yes', 'approve in advance: do not wait for `hakube approve`')
     .option(
       '--approval-timeout <duration>',

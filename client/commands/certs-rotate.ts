@@ -3,6 +3,14 @@
 // hakube certs rotate-ca -f cluster.yaml --ca etcd [--yes] [--wait]: replace a CA.
 // hakube certs rotate-encryption-key -f cluster.yaml [--yes] [--wait]: replace the Secrets key.
 import type { Command } from 'commander';
+import {
+  encryptionKeyRotationPlan,
+  ROTATE_CA_PHASES,
+  ROTATE_ENCRYPTION_KEY_PHASES,
+  ROTATE_PHASES,
+} from '../../cluster/plan/certificates';
+import { planPhases } from '../../cluster/plan/phases';
+import { caRotationPlan } from '../../cluster/pki/ca-rotation';
 import { onlyKinds, ROTATABLE_KINDS } from '../../cluster/pki/rotation';
 import { ROTATABLE_CAS } from '../../cluster/pki/ca-rotation';
 import type { CaName } from '../../cluster/pki/types';
@@ -11,6 +19,7 @@ import { InputError } from '../exit-codes';
 import { loadClusterOrThrow } from '../spec-file';
 import { followApproval, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
+import { DRY_RUN_STAMP, printDryRun } from './dry-run';
 import { approvedInAdvanceBy } from './operations';
 import { repeatable } from './flags';
 
@@ -18,6 +27,7 @@ interface RotateFlags {
   file: string;
   only: string[];
   force?: boolean;
+  dryRun?: boolean;
   yes?: boolean;
   approvalTimeout: string;
   healthTimeout: string;
@@ -47,6 +57,17 @@ export function registerCertsRotateCommand(certs: Command, setExit: (code: numbe
       const { cluster } = loadClusterOrThrow(flags.file);
       const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
       const healthTimeoutMs = durationFlag(flags.healthTimeout, '--health-timeout');
+      if (flags.dryRun)
+        return printDryRun(
+          {
+            what: `certificate rotation of ${cluster.metadata.name}`,
+            plan: planPhases(ROTATE_PHASES, {}),
+            notes: [
+              `which certificates are renewed is decided by the check phase (${flags.force ? 'all leaves: --force' : 'those inside renewBefore'}); \`hakube certs check\` shows them now`,
+            ],
+          },
+          flags.json,
+        );
       // Refused before connecting: --yes from someone who may not approve.
       const approvedBy = approvedInAdvanceBy(cluster, flags.yes);
       await withClient(cmd, async (client) => {
@@ -74,6 +95,15 @@ export function registerEncryptionKeyRotateCommand(certs: Command, setExit: (cod
       const { cluster } = loadClusterOrThrow(flags.file);
       const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
       const healthTimeoutMs = durationFlag(flags.healthTimeout, '--health-timeout');
+      if (flags.dryRun)
+        return printDryRun(
+          {
+            what: `encryption key rotation of ${cluster.metadata.name}`,
+            plan: planPhases(ROTATE_ENCRYPTION_KEY_PHASES, {}),
+            approval: encryptionKeyRotationPlan(cluster),
+          },
+          flags.json,
+        );
       // Refused before connecting: --yes from someone who may not approve.
       const approvedBy = approvedInAdvanceBy(cluster, flags.yes);
       await withClient(cmd, async (client) => {
@@ -105,6 +135,15 @@ export function registerCaRotateCommand(certs: Command, setExit: (code: number) 
       const { cluster } = loadClusterOrThrow(flags.file);
       const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
       const healthTimeoutMs = durationFlag(flags.healthTimeout, '--health-timeout');
+      if (flags.dryRun)
+        return printDryRun(
+          {
+            what: `${ca} rotation of ${cluster.metadata.name}`,
+            plan: planPhases(ROTATE_CA_PHASES, {}),
+            approval: caRotationPlan(cluster, ca, DRY_RUN_STAMP),
+          },
+          flags.json,
+        );
       // Refused before connecting: --yes from someone who may not approve.
       const approvedBy = approvedInAdvanceBy(cluster, flags.yes);
       await withClient(cmd, async (client) => {

@@ -1,6 +1,7 @@
 // hakube install -f cluster.yaml [--dry-run] [--skip-phases a,b] [--only a,b] [--wait]
 import type { Command } from 'commander';
-import { formatPlan, INSTALL_PHASES, installPlan } from '../../cluster/plan/install';
+import { INSTALL_PHASES, installPlan } from '../../cluster/plan/install';
+import { formatPlan } from '../../cluster/plan/phases';
 import { InputError } from '../exit-codes';
 import { withClient } from '../connect';
 import { printJson, printLines } from '../output';

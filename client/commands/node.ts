@@ -2,8 +2,16 @@
 // hakube node remove -f cluster.yaml --node NAME [--yes] [--drain-timeout 5m] [--wait]
 import type { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
-import { joinRequestProblems } from '../../cluster/plan/join';
-import { removalRefusals } from '../../cluster/plan/remove';
+import {
+  ADD_NODES_PHASES,
+  clusterForJoin,
+  JOIN_PHASES,
+  joinBatch,
+  joinRequestProblems,
+} from '../../cluster/plan/join';
+import { planPhases } from '../../cluster/plan/phases';
+import { removalPlan, removalRefusals, REMOVE_PHASES } from '../../cluster/plan/remove';
+import { hostByName } from '../../cluster/topology';
 import { ROLES, type Cluster, type Role } from '../../cluster/spec';
 import { validateClusterSpec } from '../../cluster/validate';
 import type { AddNodesResult, NodeJoinOutcome } from '../../workflows/add-nodes';
@@ -15,6 +23,7 @@ import { printJson, printLines, table } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
 import { followApproval, withApprovalFlags } from './approval-plan';
 import { durationFlag } from './duration-flag';
+import { DRY_RUN_STAMP, printDryRun } from './dry-run';
 import { approvedInAdvanceBy } from './operations';
 import { watchOperation } from './watch';
 import { repeatable } from './flags';
@@ -25,6 +34,7 @@ interface AddFlags {
   nodeAddress?: string;
   role: string[];
   parallel: string;
+  dryRun?: boolean;
   wait?: boolean;
   json?: boolean;
 }
@@ -32,6 +42,7 @@ interface AddFlags {
 interface RemoveFlags {
   file: string;
   node: string;
+  dryRun?: boolean;
   yes?: boolean;
   drainTimeout: string;
   approvalTimeout: string;
@@ -116,6 +127,7 @@ export function registerNodeCommands(program: Command, setExit: (code: number) =
     )
     .option('--role <role>', `its role (repeatable; ${ROLES.join(', ')}; default worker)`, repeatable, [])
     .option('--parallel <n>', 'how many workers join at once', '5')
+    .option('--dry-run', 'print the phases of the run and of each join; change nothing, connect nowhere')
     .option('--wait', 'follow it live until it ends, then print the time per node')
     .option('--json', 'print JSON')
     .action(async (flags: AddFlags, cmd: Command) => {
@@ -125,6 +137,23 @@ export function registerNodeCommands(program: Command, setExit: (code: number) =
       const cluster = withNodeFromFlags(loadClusterOrThrow(flags.file).cluster, flags);
       const problems = joinRequestProblems(cluster, flags.node);
       if (problems.length) throw new InputError(problems.join('; '));
+      if (flags.dryRun) {
+        const batch = joinBatch(cluster, flags.node);
+        return printDryRun(
+          {
+            what: `node add to ${cluster.metadata.name}`,
+            plan: planPhases(ADD_NODES_PHASES, { cluster, nodes: flags.node }),
+            children: [...batch.serial, ...batch.parallel].map((name) => {
+              const view = clusterForJoin(cluster, batch, name);
+              return {
+                what: `join ${name}`,
+                plan: planPhases(JOIN_PHASES, { cluster: view, node: hostByName(view, name) }),
+              };
+            }),
+          },
+          flags.json,
+        );
+      }
       await withClient(cmd, async (client) => {
         const started = await client.startAddNodes({
           cluster: withResolvedBundleDir(cluster),
@@ -160,6 +189,17 @@ export function registerNodeCommands(program: Command, setExit: (code: number) =
       if (refusals.length) throw new InputError(refusals.join('; '));
       const drainTimeoutSeconds = Math.ceil(durationFlag(flags.drainTimeout, '--drain-timeout') / 1000);
       const approvalTimeoutMs = durationFlag(flags.approvalTimeout, '--approval-timeout');
+      if (flags.dryRun) {
+        const host = hostByName(cluster, flags.node);
+        return printDryRun(
+          {
+            what: `removal of ${flags.node} from ${cluster.metadata.name}`,
+            plan: planPhases(REMOVE_PHASES, { cluster, node: host }),
+            approval: removalPlan(cluster, host, DRY_RUN_STAMP, drainTimeoutSeconds),
+          },
+          flags.json,
+        );
+      }
       // Refused before connecting: --yes from someone who may not approve.
       const approvedBy = approvedInAdvanceBy(cluster, flags.yes);
       await withClient(cmd, async (client) => {

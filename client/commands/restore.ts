@@ -1,7 +1,12 @@
 // hakube restore -f cluster.yaml --snapshot ID [--yes] [--wait]: restore etcd from a stored
 // snapshot behind an approval; hakube restore -f cluster.yaml --rollback ID: undo a restore.
 import type { Command } from 'commander';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { durationFlag } from './duration-flag';
+import { DRY_RUN_STAMP, printDryRun } from './dry-run';
+import { planPhases } from '../../cluster/plan/phases';
+import { RESTORE_PHASES, ROLLBACK_PHASES } from '../../cluster/plan/restore';
+import { restorePlan } from '../../cluster/backup/restore';
 import type { Cluster } from '../../cluster/spec';
 import { withSnapshotStore } from '../snapshot-store';
 import { withClient } from '../connect';
@@ -12,11 +17,14 @@ import { loadClusterOrThrow } from '../spec-file';
 import { approvedInAdvanceBy } from './operations';
 import { watchOperation } from './watch';
 import { followApproval, withApprovalFlags } from './approval-plan';
+import { namespaceRetentionMs } from '../namespace/grpc';
+import { retentionNote } from '../namespace/retention';
 
 interface RestoreFlags {
   file: string;
   snapshot?: string;
   rollback?: string;
+  dryRun?: boolean;
   yes?: boolean;
   allowUnsigned?: boolean;
   wait?: boolean;
@@ -35,6 +43,22 @@ async function requireStoredSnapshot(cluster: Cluster, id: string, allowUnsigned
       `no verified snapshot ${id} at ${store.where}; newest: ${newest.join(', ') || 'none'}`,
     );
   });
+}
+
+/**
+ * A restore the server no longer has may simply have closed before the namespace's retention:
+ * say so, and that its moved-aside data dirs outlive the record (docs/backup.md).
+ */
+async function restoreNotFound(client: HakubeClient, id: string): Promise<InputError> {
+  const retentionMs = await namespaceRetentionMs(
+    client.temporal.connection,
+    client.temporal.options.namespace,
+  );
+  return new InputError(
+    `cannot find the failed restore ${id}: ${retentionNote(retentionMs)}. ` +
+      'Data dirs a restore moved aside stay on the members (<dataDir>.before-restore-<stamp>, never deleted): ' +
+      'put them back by hand (docs/backup.md)',
+  );
 }
 
 async function follow(client: HakubeClient, id: string, flags: RestoreFlags, setExit: (c: number) => void) {
@@ -66,13 +90,29 @@ export function registerRestoreCommand(program: Command, setExit: (code: number)
       const meta = flags.snapshot
         ? await requireStoredSnapshot(cluster, flags.snapshot, flags.allowUnsigned === true)
         : undefined;
+      if (flags.dryRun)
+        return printDryRun(
+          meta
+            ? {
+                what: `restore of ${cluster.metadata.name} from ${meta.id}`,
+                plan: planPhases(RESTORE_PHASES, {}),
+                approval: restorePlan(cluster, meta, DRY_RUN_STAMP),
+              }
+            : {
+                what: `rollback of the restore ${flags.rollback ?? ''}`,
+                plan: planPhases(ROLLBACK_PHASES, {}),
+              },
+          flags.json,
+        );
       // Refused before connecting: --yes from someone who may not approve.
       const approvedBy = approvedInAdvanceBy(cluster, flags.yes);
       await withClient(cmd, async (client) => {
-        if (flags.rollback) {
+        const restoreId = flags.rollback;
+        if (restoreId) {
           const started = await client
-            .startRestoreRollback({ cluster, restoreWorkflowId: flags.rollback, healthTimeoutMs })
-            .catch((err: Error) => {
+            .startRestoreRollback({ cluster, restoreWorkflowId: restoreId, healthTimeoutMs })
+            .catch(async (err: Error) => {
+              if (err instanceof WorkflowNotFoundError) throw await restoreNotFound(client, restoreId);
               throw new InputError(err.message);
             });
           if (flags.json && !flags.wait) printJson(started);

@@ -3,29 +3,119 @@
 // view of the cluster each join sees (hosts still waiting their turn are left out, so haproxy
 // backends and apiservers' etcd lists only name members that exist). Pure.
 import type { Cluster, HostSpec } from '../spec';
-import { primaryControlPlane } from '../topology';
+import { controlPlaneHosts, etcdHosts, primaryControlPlane } from '../topology';
+import type { PhaseDecl } from './phases';
+import { apiserverRollSteps, endpointUpdateSteps, steps } from './steps';
+
+/** The names of `hosts` other than `node`. */
+const othersThan = (hosts: HostSpec[], node: HostSpec): string[] =>
+  hosts.filter((h) => h.name !== node.name).map((h) => h.name);
+
+export interface JoinPlanInput {
+  cluster: Cluster;
+  node: HostSpec;
+}
+
+const skippedFor =
+  (phase: JoinPhaseName) =>
+  ({ cluster, node }: JoinPlanInput) =>
+    joinPhaseSkipped(cluster, node, phase);
+
+type JoinPhaseName =
+  'preflight' | 'os' | 'artifacts' | 'certs' | 'etcd' | 'control-plane' | 'endpoint' | 'apiservers' | 'node';
 
 export const JOIN_PHASES = [
-  { name: 'preflight', title: 'Preflight of the new host' },
-  { name: 'os', title: 'OS preparation' },
-  { name: 'artifacts', title: 'Binaries' },
-  { name: 'certs', title: 'Certificates and kubeconfigs' },
-  { name: 'etcd', title: 'Join etcd (a learner first, a voter once caught up)' },
-  { name: 'control-plane', title: 'Control plane on the new host' },
-  { name: 'endpoint', title: 'Load balancer backends and VRRP peers (one host at a time)' },
+  {
+    name: 'preflight',
+    title: 'Preflight of the new host',
+    steps: ({ cluster, node }) => [
+      steps.clusterAnswers(primaryControlPlane(cluster).name),
+      steps.gatherFacts(node.name),
+      steps.evaluatePreflight(),
+    ],
+  },
+  { name: 'os', title: 'OS preparation', steps: ({ node }) => [steps.prepareOs(node.name)] },
+  { name: 'artifacts', title: 'Binaries', steps: ({ node }) => [steps.binaries(node.name)] },
+  {
+    name: 'certs',
+    title: 'Certificates and kubeconfigs',
+    steps: ({ node }) => [steps.hostCertificates(node.name)],
+  },
+  {
+    name: 'etcd',
+    title: 'Join etcd (a learner first, a voter once caught up)',
+    notApplicable: skippedFor('etcd'),
+    steps: ({ cluster, node }) => {
+      const via = othersThan(etcdHosts(cluster), node)[0] ?? '';
+      return [
+        steps.etcdMemberAdd(node.name, via),
+        steps.startJoiningMember(node.name),
+        steps.etcdPromote(node.name, via),
+        steps.etcdQuorum(node.name),
+      ];
+    },
+  },
+  {
+    name: 'control-plane',
+    title: 'Control plane on the new host',
+    notApplicable: skippedFor('control-plane'),
+    steps: ({ node }) => [
+      steps.apiserver(node.name),
+      steps.ownReadyz(node.name),
+      steps.controllers(node.name),
+    ],
+  },
+  {
+    name: 'endpoint',
+    title: 'Load balancer backends and VRRP peers (one host at a time)',
+    notApplicable: skippedFor('endpoint'),
+    steps: ({ cluster, node }) =>
+      endpointUpdateSteps(
+        'endpoint',
+        [node.name, ...othersThan(controlPlaneHosts(cluster), node)],
+        primaryControlPlane(cluster).name,
+      ),
+  },
   {
     name: 'apiservers',
     title: 'Other apiservers: certificate SANs and etcd members updated (one host at a time)',
+    notApplicable: skippedFor('apiservers'),
+    steps: ({ cluster, node }) =>
+      apiserverRollSteps('apiservers', othersThan(controlPlaneHosts(cluster), node)),
   },
-  { name: 'node', title: 'containerd, kubelet (TLS bootstrap), kube-proxy' },
-] as const;
+  {
+    name: 'node',
+    title: 'containerd, kubelet (TLS bootstrap), kube-proxy',
+    notApplicable: skippedFor('node'),
+    steps: ({ cluster, node }) => [
+      steps.nodeComponents('node', node.name),
+      steps.nodeRegistered(node.name),
+      steps.servingCertificate(node.name, primaryControlPlane(cluster).name),
+    ],
+  },
+] as const satisfies readonly (PhaseDecl<JoinPlanInput> & { name: JoinPhaseName })[];
+
+export interface AddNodesPlanInput {
+  cluster: Cluster;
+  nodes: string[];
+}
 
 /** The phases of `hakube node add`: the joins themselves are child workflows (one per node). */
 export const ADD_NODES_PHASES = [
-  { name: 'control-plane', title: 'Control-plane and etcd hosts, one at a time' },
-  { name: 'workers', title: 'Workers, in parallel' },
+  {
+    name: 'control-plane',
+    title: 'Control-plane and etcd hosts, one at a time',
+    notApplicable: ({ cluster, nodes }) =>
+      joinBatch(cluster, nodes).serial.length ? undefined : 'no control-plane or etcd host to join',
+  },
+  {
+    name: 'workers',
+    title: 'Workers, in parallel',
+    notApplicable: ({ cluster, nodes }) =>
+      joinBatch(cluster, nodes).parallel.length ? undefined : 'no worker to join',
+  },
   { name: 'hosts-file', title: '/etc/hosts on every host' },
-] as const;
+] as const satisfies readonly PhaseDecl<AddNodesPlanInput>[];
 
 export type JoinPhase = (typeof JOIN_PHASES)[number]['name'];
 
@@ -35,7 +125,7 @@ export const runsKubelet = (h: HostSpec): boolean =>
   h.roles.includes('worker') || h.roles.includes('control-plane');
 
 /** Why a phase does not apply to this host (undefined when it runs). */
-export function joinPhaseSkipped(c: Cluster, host: HostSpec, phase: JoinPhase): string | undefined {
+export function joinPhaseSkipped(c: Cluster, host: HostSpec, phase: JoinPhaseName): string | undefined {
   switch (phase) {
     case 'etcd':
       return joinsEtcd(host) ? undefined : 'not an etcd host';

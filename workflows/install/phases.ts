@@ -1,158 +1,116 @@
-// The install phases after preflight, in runbook order. Each is a short function; each step is
-// one activity on one host, named as in the plan (cluster/plan/install.ts).
+// The install phases in runbook order, one short function each. Every step is one activity on
+// one host, under the key and title its plan declares (cluster/plan/steps.ts).
+import { steps } from '../../cluster/plan/steps';
 import { controlPlaneHosts, etcdHosts, nodeHosts, primaryControlPlane } from '../../cluster/topology';
-import type { Cluster } from '../../cluster/spec';
 import { acts, runStep, WAIT_GATE } from '../shared/activities';
-import type { OperationTracker } from '../shared/tracker';
-import { oneHostAtATime, onEachHost, type InstallContext } from './context';
+import { onEachHost, oneHostAtATime } from '../shared/hosts';
+import { ensureBinariesOn } from '../steps/binaries';
+import { ensureCertificatesOn } from '../steps/certificates';
+import { ensureNodeComponents } from '../steps/node-components';
+import { evaluateGatheredFacts, gatherFactsFrom } from '../steps/preflight';
+import type { InstallRun } from './context';
 
-const on = (ctx: InstallContext, host: string) => ({ cluster: ctx.cluster, host });
+const on = (run: InstallRun, host: string) => ({ cluster: run.cluster, host });
 
-export async function prepareOs(ctx: InstallContext): Promise<void> {
-  await onEachHost(ctx.cluster.spec.hosts, async (h) => {
-    const r = await runStep(
-      ctx.tracker,
-      'os',
-      { key: `os/prepare/${h.name}`, title: 'swap, sysctls, modules, limits, /etc/hosts', host: h.name },
-      acts.prepareOs,
-      [on(ctx, h.name)],
-    );
-    ctx.tracker.progress.warnings.push(...r.warnings.map((w) => `${h.name}: ${w}`));
+export async function preflight(run: InstallRun): Promise<void> {
+  const gathered = await gatherFactsFrom(run.t, run.cluster, run.cluster.spec.hosts);
+  await evaluateGatheredFacts(run.t, run.cluster, gathered, run.warnings);
+}
+
+export async function prepareOs(run: InstallRun): Promise<void> {
+  await onEachHost(run.cluster.spec.hosts, async (h) => {
+    const r = await runStep(run.t, 'os', steps.prepareOs(h.name), acts.prepareOs, [on(run, h.name)]);
+    run.t.progress.warnings.push(...r.warnings.map((w) => `${h.name}: ${w}`));
   });
 }
 
-export async function formEtcdCluster(ctx: InstallContext): Promise<void> {
+export async function distributeBinaries(run: InstallRun): Promise<void> {
+  await onEachHost(run.cluster.spec.hosts, (h) => ensureBinariesOn(run.t, run.cluster, h.name));
+}
+
+/** The CAs on the first control-plane host, then every host's certificates and kubeconfigs. */
+export async function issueCertificates(run: InstallRun): Promise<void> {
+  const primary = primaryControlPlane(run.cluster).name;
+  await runStep(run.t, 'certs', steps.authorities(primary), acts.ensureAuthorities, [
+    { cluster: run.cluster },
+  ]);
+  await onEachHost(run.cluster.spec.hosts, (h) => ensureCertificatesOn(run.t, run.cluster, h.name));
+}
+
+export async function formEtcdCluster(run: InstallRun): Promise<void> {
   // Members of a new cluster wait for each other, so all start together; the health gate follows.
-  await onEachHost(etcdHosts(ctx.cluster), (h) =>
-    runStep(
-      ctx.tracker,
-      'etcd',
-      { key: `etcd/start-member/${h.name}`, title: 'start etcd member', host: h.name },
-      acts.ensureEtcdMember,
-      [{ ...on(ctx, h.name), state: 'new' }],
-    ),
+  const members = etcdHosts(run.cluster);
+  await onEachHost(members, (h) =>
+    runStep(run.t, 'etcd', steps.startEtcdMember(h.name), acts.ensureEtcdMember, [
+      { ...on(run, h.name), state: 'new' },
+    ]),
   );
-  const first = etcdHosts(ctx.cluster)[0];
   await runStep(
-    ctx.tracker,
+    run.t,
     'etcd',
-    { key: 'etcd/health', title: 'every member healthy', host: first.name },
+    steps.etcdHealthy(members[0].name),
     acts.checkEtcdHealth,
-    [{ ...on(ctx, first.name), expectMembers: etcdHosts(ctx.cluster).length }],
+    [{ ...on(run, members[0].name), expectMembers: members.length }],
     WAIT_GATE,
   );
 }
 
-export async function ensureApiEndpoint(ctx: InstallContext): Promise<void> {
-  const cps = controlPlaneHosts(ctx.cluster);
+export async function ensureApiEndpoint(run: InstallRun): Promise<void> {
+  const cps = controlPlaneHosts(run.cluster);
   await onEachHost(cps, (h) =>
-    runStep(
-      ctx.tracker,
-      'endpoint',
-      { key: `endpoint/haproxy/${h.name}`, title: 'haproxy frontend', host: h.name },
-      acts.ensureHaproxy,
-      [on(ctx, h.name)],
-    ),
+    runStep(run.t, 'endpoint', steps.haproxy(h.name), acts.ensureHaproxy, [on(run, h.name)]),
   );
   await onEachHost(cps, (h) =>
-    runStep(
-      ctx.tracker,
-      'endpoint',
-      { key: `endpoint/keepalived/${h.name}`, title: 'keepalived VRRP', host: h.name },
-      acts.ensureKeepalived,
-      [on(ctx, h.name)],
-    ),
+    runStep(run.t, 'endpoint', steps.keepalived(h.name), acts.ensureKeepalived, [on(run, h.name)]),
   );
   await runStep(
-    ctx.tracker,
+    run.t,
     'endpoint',
-    { key: 'endpoint/vip', title: 'the VIP answers on the LB port', host: cps[0].name },
+    steps.vipAnswers(cps[0].name),
     acts.checkEndpoint,
-    [on(ctx, cps[0].name)],
+    [on(run, cps[0].name)],
     WAIT_GATE,
   );
 }
 
-export async function startControlPlane(ctx: InstallContext): Promise<void> {
-  const cps = controlPlaneHosts(ctx.cluster);
-  const primary = primaryControlPlane(ctx.cluster).name;
+export async function startControlPlane(run: InstallRun): Promise<void> {
+  const cps = controlPlaneHosts(run.cluster);
+  const primary = primaryControlPlane(run.cluster).name;
   await onEachHost(cps, (h) =>
-    runStep(
-      ctx.tracker,
-      'control-plane',
-      { key: `control-plane/apiserver/${h.name}`, title: 'kube-apiserver', host: h.name },
-      acts.ensureApiserver,
-      [on(ctx, h.name)],
-    ),
+    runStep(run.t, 'control-plane', steps.apiserver(h.name), acts.ensureApiserver, [on(run, h.name)]),
   );
   await runStep(
-    ctx.tracker,
+    run.t,
     'control-plane',
-    { key: 'control-plane/readyz', title: 'apiserver /readyz through the endpoint', host: primary },
+    steps.readyzThroughEndpoint(primary),
     acts.checkApiserverReady,
-    [on(ctx, primary)],
+    [on(run, primary)],
     WAIT_GATE,
   );
   await oneHostAtATime(cps, (h) =>
-    runStep(
-      ctx.tracker,
-      'control-plane',
-      {
-        key: `control-plane/controllers/${h.name}`,
-        title: 'kube-controller-manager and kube-scheduler',
-        host: h.name,
-      },
-      acts.ensureControllers,
-      [on(ctx, h.name)],
-    ),
+    runStep(run.t, 'control-plane', steps.controllers(h.name), acts.ensureControllers, [on(run, h.name)]),
   );
-  await runStep(
-    ctx.tracker,
-    'control-plane',
-    { key: 'control-plane/rbac', title: 'RBAC for kubelet bootstrap and CSR approval', host: primary },
-    acts.ensureBootstrapRbac,
-    [on(ctx, primary)],
-  );
+  await runStep(run.t, 'control-plane', steps.bootstrapRbac(primary), acts.ensureBootstrapRbac, [
+    on(run, primary),
+  ]);
 }
 
-/** containerd, kubelet (TLS bootstrap) and kube-proxy on one host, as one step of `phase`. */
-export async function ensureNodeComponents(
-  tracker: OperationTracker,
-  phase: string,
-  cluster: Cluster,
-  host: string,
-): Promise<void> {
-  const step = {
-    key: `${phase}/join/${host}`,
-    title: 'containerd, kubelet (TLS bootstrap), kube-proxy',
-    host,
-  };
-  await tracker.step(phase, step, async () => {
-    const summary = (what: string) => ({ summary: `${step.key}: ${what}` });
-    const input = { cluster, host };
-    await acts.ensureContainerd.executeWithOptions(
-      { ...summary('containerd'), startToCloseTimeout: '5 minutes' },
-      [input],
-    );
-    await acts.ensureKubelet.executeWithOptions({ ...summary('kubelet'), startToCloseTimeout: '5 minutes' }, [
-      input,
-    ]);
-    await acts.ensureKubeProxy.executeWithOptions(
-      { ...summary('kube-proxy'), startToCloseTimeout: '5 minutes' },
-      [input],
-    );
-  });
-}
-
-export async function joinNodes(ctx: InstallContext): Promise<void> {
-  const nodes = nodeHosts(ctx.cluster);
-  await onEachHost(nodes, (h) => ensureNodeComponents(ctx.tracker, 'nodes', ctx.cluster, h.name));
-  await ctx.tracker.step('nodes', { key: 'nodes/registered', title: 'every node registered' }, async () => {
+export async function joinNodes(run: InstallRun): Promise<void> {
+  const nodes = nodeHosts(run.cluster);
+  await onEachHost(nodes, (h) => ensureNodeComponents(run.t, 'nodes', run.cluster, h.name));
+  await run.t.step('nodes', steps.nodesRegistered(), async () => {
     for (const h of nodes) {
       await acts.checkNodeRegistered.executeWithOptions(
         { ...WAIT_GATE, summary: `nodes/registered/${h.name}`, startToCloseTimeout: '1 minute' },
-        [{ cluster: ctx.cluster, host: h.name }],
+        [on(run, h.name)],
       );
     }
   });
+}
+
+/** Rendered from versioned templates and applied with server-side apply from the first control-plane host. */
+export async function applyAddons(run: InstallRun): Promise<void> {
+  const primary = primaryControlPlane(run.cluster).name;
+  const r = await runStep(run.t, 'addons', steps.addons(primary), acts.applyAddons, [on(run, primary)]);
+  run.t.progress.warnings.push(...r.warnings);
 }

@@ -1,6 +1,6 @@
 // How an operation behind an approval ends: the failure for a rejection or a timeout (nothing
 // changed), the outcome its progress records, and the text of a failure down its cause chain.
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { ErrorTypes, type ErrorType } from '../../cluster/errors';
 import type { Decision } from '../../cluster/progress';
 import type { ApprovalOutcome } from './approval';
@@ -27,7 +27,8 @@ export function failureText(err: unknown): string {
   return parts.join(': ') || String(err);
 }
 
-export function outcomeOf(err: unknown): 'rejected' | 'timed-out' | 'failed' {
+export function outcomeOf(err: unknown): 'rejected' | 'timed-out' | 'failed' | 'cancelled' {
+  if (isCancellation(err)) return 'cancelled';
   const type = err instanceof ApplicationFailure ? err.type : undefined;
   if (type === ErrorTypes.ApprovalRejected) return 'rejected';
   if (type === ErrorTypes.ApprovalTimedOut) return 'timed-out';
@@ -40,11 +41,19 @@ export function failedPhase(t: OperationTracker): string {
 
 /**
  * Ends an operation that failed: its progress records the outcome and why, and what is thrown is
- * an ApplicationFailure (a non-retryable `type` for anything else, so the run ends there).
+ * an ApplicationFailure (a non-retryable `type` for anything else, so the run ends there, with
+ * what failed kept as its cause).
  */
 export function failOperation(t: OperationTracker, err: unknown, type: ErrorType): never {
   t.finish(outcomeOf(err), failureText(err));
+  // A cancelled run ends as cancelled (what Temporal and the Web UI show), not as a failure.
+  if (isCancellation(err)) throw err;
   throw err instanceof ApplicationFailure
     ? err
-    : ApplicationFailure.create({ type, message: failureText(err), nonRetryable: true });
+    : ApplicationFailure.create({
+        type,
+        message: failureText(err),
+        nonRetryable: true,
+        cause: err instanceof Error ? err : undefined,
+      });
 }

@@ -25,7 +25,7 @@ export interface StepSpec {
 export class OperationTracker {
   readonly progress: OperationProgress;
 
-  constructor(operation: string, cluster: string, phases: { name: string; title: string }[]) {
+  constructor(operation: string, cluster: string, phases: readonly { name: string; title: string }[]) {
     this.progress = newProgress(operation, cluster, phases);
     setHandler(progressQuery, () => this.progress);
     this.publish();

@@ -27,6 +27,7 @@ import { activityRecords, firstActivityAfter, stepsRunTwice } from './history';
 import type { LabSession } from '../../../test/helpers/lab-session';
 import type { OperationProgress } from '../../../cluster/progress';
 import { installPlan } from '../../../cluster/plan/install';
+import { plannedStepKeys } from '../../../cluster/plan/phases';
 
 interface Kill {
   /** ms after the install started. */
@@ -95,7 +96,7 @@ async function oneRun(lab: string, killCount: number, rand: () => number, log: L
     delayMs: Math.round(rand() * 3000),
   }));
   return withLab(lab, log, async (s) => {
-    const planned = installPlan(s.cluster).reduce((n, ph) => n + ph.steps.length, 0);
+    const planned = plannedStepKeys(installPlan(s.cluster)).length;
     const t0 = Date.now();
     const { workflowId } = await s.client.startInstall({ cluster: s.cluster });
     const kills: Kill[] = [];

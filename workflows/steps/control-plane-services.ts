@@ -1,4 +1,4 @@
-// The phases a restore and its rollback share: take the control plane and etcd down, bring
+// What a restore and its rollback share: take the control plane and etcd down, bring
 // etcd up behind a health gate, then the control plane behind /readyz through the endpoint.
 import type { Cluster } from '../../cluster/spec';
 import { controlPlaneHosts, etcdHosts } from '../../cluster/topology';
