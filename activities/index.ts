@@ -1,6 +1,7 @@
 // createActivities(deps): every activity hakube registers, wired to the dependencies the
 // worker (or a test) passes in. Workflows import only the *type* of the result.
 import type { HostProvider } from './context';
+import type { ActivityMetrics } from './metrics';
 import { createWorkerInfoActivities } from './worker-info';
 import { createGatherFacts } from './host/gather-facts';
 import { createHostsFileActivity, createPrepareOs } from './host/prepare-os';
@@ -28,6 +29,8 @@ import { withValidatedClusters } from './validated-inputs';
 export interface ActivityDeps {
   version: string;
   hosts: HostProvider;
+  /** The worker's metrics (workers/metrics/); none when absent. */
+  metrics?: ActivityMetrics;
 }
 
 export function createActivities(deps: ActivityDeps) {

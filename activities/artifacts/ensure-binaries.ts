@@ -9,9 +9,11 @@ import { BIN_DIR, CNI_BIN_DIR } from '../../cluster/layout';
 import { filesForRoles, imagesForRoles, type BundleFile, type BundleManifest } from '../../cluster/bundle';
 import type { Cluster, Role } from '../../cluster/spec';
 import { imageArchiveOnHost } from '../node/bundle-images';
-import { readManifest, verifyBundle } from '../bundle';
+import { readManifest } from '../bundle';
 import { BundleVerifyError } from '../bundle/errors';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
+import { NO_METRICS, type ActivityMetrics } from '../metrics';
+import { cachedBundleVerifier, type BundleVerifier } from './bundle-verification-cache';
 import type { Host } from '../ssh';
 import { shq } from '../ssh/shell';
 
@@ -98,14 +100,24 @@ async function noSpaceFailure(
   });
 }
 
-export function createArtifactActivities(deps: { hosts: HostProvider }) {
+export interface ArtifactDeps {
+  hosts: HostProvider;
+  metrics?: ActivityMetrics;
+  /** One per worker (createActivities is called once per worker): see bundle-verification-cache.ts. */
+  bundleVerifier?: BundleVerifier;
+}
+
+export function createArtifactActivities(deps: ArtifactDeps) {
+  const metrics = deps.metrics ?? NO_METRICS;
+  const verifier = deps.bundleVerifier ?? cachedBundleVerifier();
   return {
     async ensureBinaries(input: EnsureBinariesInput): Promise<EnsureBinariesResult> {
       const { spec, host } = resolveHost(deps.hosts, input);
       try {
-        await verifyBundle(input.bundleDir);
+        metrics.bundleVerified(await verifier.verify(input.bundleDir));
       } catch (err) {
         if (err instanceof BundleVerifyError) {
+          metrics.bundleVerified('refused');
           throw ApplicationFailure.create({
             type: ErrorTypes.BundleInvalid,
             message: `bundle ${input.bundleDir}: ${err.message}`,

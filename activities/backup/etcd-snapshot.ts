@@ -18,6 +18,7 @@ import { ErrorTypes } from '../../cluster/errors';
 import { etcdctl, LOCAL_ETCD } from '../../cluster/etcdctl';
 import { BIN_DIR } from '../../cluster/layout';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
+import { NO_METRICS, type ActivityMetrics } from '../metrics';
 import { shq } from '../ssh/shell';
 import { storeFor } from './snapshot-store';
 
@@ -32,7 +33,8 @@ export interface SnapshotInput extends HostInput {
 const hostFile = (tag: string) =>
   `${HOST_SNAPSHOT_DIR}/${tag.replace(/[^A-Za-z0-9_.-]/g, '_')}${SNAPSHOT_SUFFIX}`;
 
-export function createBackupActivities(deps: { hosts: HostProvider }) {
+export function createBackupActivities(deps: { hosts: HostProvider; metrics?: ActivityMetrics }) {
+  const metrics = deps.metrics ?? NO_METRICS;
   return {
     /** Status of every member, as this member's etcdctl sees the cluster. */
     async etcdMemberStatus(input: HostInput): Promise<MemberStatus[]> {
@@ -90,12 +92,18 @@ export function createBackupActivities(deps: { hosts: HostProvider }) {
       };
     },
 
-    /** Streams the member's snapshot to the backup target, checks its sha256, then writes its metadata. */
+    /**
+     * Streams the member's snapshot to the backup target, checks its sha256, then writes its
+     * metadata; the last-good-backup metric moves to the snapshot's time.
+     */
     async storeEtcdSnapshot(
       input: SnapshotInput & { meta: SnapshotMeta },
     ): Promise<{ path: string; bytes: number }> {
       const { host } = resolveHost(deps.hosts, input);
-      return storeFor(input.cluster, deps.hosts).put(host, hostFile(input.tag), input.meta);
+      const stored = await storeFor(input.cluster, deps.hosts).put(host, hostFile(input.tag), input.meta);
+      // The metadata is written last (snapshot-store.ts): from here this is a good backup.
+      metrics.snapshotStored(input.cluster.metadata.name, new Date(input.meta.takenAt));
+      return stored;
     },
 
     /** Keeps the `keep` newest verified snapshots at the target; removes the member's copy. */

@@ -2,58 +2,16 @@
 // transfers nothing, and a bundle whose bytes do not match its manifest is refused for good.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createArtifactActivities } from '../../../activities/artifacts/ensure-binaries';
-import {
-  BUNDLE_API_VERSION,
-  MANIFEST_FILE,
-  renderManifest,
-  type BundleManifest,
-} from '../../../cluster/bundle';
 import { ErrorTypes } from '../../../cluster/errors';
 import type { Cluster } from '../../../cluster/spec';
 import { validateClusterSpec } from '../../../cluster/validate';
 import { FakeHost } from '../../helpers/fake-host';
-
-type Component = BundleManifest['components'][number];
-
-function makeBundle(dir: string): string {
-  const component = (name: Component['name'], paths: string[]): Component => ({
-    name,
-    version: '1.0.0',
-    source: 'source',
-    origin: `test/${name}`,
-    files: paths.map((path) => {
-      const bytes = randomBytes(4096);
-      mkdirSync(dirname(join(dir, path)), { recursive: true });
-      writeFileSync(join(dir, path), bytes, { mode: 0o755 });
-      return {
-        path,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        size: bytes.length,
-        mode: '0755',
-      };
-    }),
-  });
-  const manifest: BundleManifest = {
-    apiVersion: BUNDLE_API_VERSION,
-    kind: 'Bundle',
-    kubernetesVersion: 'v1.37.2',
-    arch: 'amd64',
-    createdAt: '2026-11-23T00:00:00.000Z',
-    components: [
-      component('etcd', ['bin/etcd', 'bin/etcdctl']),
-      component('kubernetes', ['bin/kube-apiserver', 'bin/kubelet', 'bin/kube-proxy']),
-      component('cni', ['cni/bin/bridge']),
-    ],
-  };
-  writeFileSync(join(dir, MANIFEST_FILE), renderManifest(manifest));
-  return dir;
-}
+import { makeBundle } from '../../helpers/tiny-bundle';
 
 function setup(extraSpec: Record<string, unknown> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hakube-bundle-'));
@@ -206,6 +164,30 @@ test('a spec that takes its images from the bundle refuses a bundle without imag
     assert.equal(err.nonRetryable, true);
     assert.match(err.message, /has no container images .*hakube bundle build/);
     assert.equal(s.hosts.get('worker-1')?.files.size, 0, 'nothing placed on the host');
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('steps on one worker hash an unchanged bundle once, and report how each was verified', async () => {
+  const s = setup();
+  try {
+    const seen: string[] = [];
+    const acts = createArtifactActivities({
+      hosts: { hostFor: (_c, h) => s.hosts.get(h.name) as FakeHost },
+      metrics: { bundleVerified: (how) => seen.push(how), snapshotStored: () => undefined },
+    });
+    const on = (host: string) => acts.ensureBinaries({ cluster: s.cluster, host, bundleDir: s.bundleDir });
+    await Promise.all([on('master-1'), on('worker-1')]);
+    await on('worker-1');
+    assert.deepEqual(seen.sort(), ['cached', 'cached', 'verified']);
+    await new Promise((r) => setTimeout(r, 20));
+    const file = join(s.bundleDir, 'bin/kubelet');
+    const bytes = readFileSync(file);
+    bytes[1] ^= 0xff;
+    writeFileSync(file, bytes);
+    await assert.rejects(on('worker-1'), (e: unknown) => e instanceof ApplicationFailure);
+    assert.equal(seen.at(-1), 'refused');
   } finally {
     s.cleanup();
   }

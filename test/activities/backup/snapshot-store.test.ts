@@ -77,12 +77,19 @@ test('a store cut off half-way leaves nothing that counts; the retry stores it w
     const member = new FlakyHost('master-2');
     await member.ensureFile(hostFile, snapshotBytes);
     const hosts: HostProvider = { hostFor: () => member };
-    const backup = createBackupActivities({ hosts });
+    // The last-good-backup metric moves only when a snapshot is stored whole.
+    const stored: [string, string][] = [];
+    const metrics = {
+      snapshotStored: (c: string, at: Date) => void stored.push([c, at.toISOString()]),
+      bundleVerified: () => undefined,
+    };
+    const backup = createBackupActivities({ hosts, metrics });
     const restore = createRestoreActivities({ hosts });
     const input = { cluster, host: 'master-2', tag, meta: meta() };
 
     await assert.rejects(backup.storeEtcdSnapshot(input), /connection reset/);
     assert.deepEqual(await localStore(dir, 'pki').list(), []);
+    assert.deepEqual(stored, []);
     await assert.rejects(restore.verifyStoredSnapshot({ cluster, snapshotId: meta().id }), (e: unknown) => {
       assert.ok(e instanceof ApplicationFailure);
       assert.equal(e.type, 'SnapshotNotFound');
@@ -90,6 +97,7 @@ test('a store cut off half-way leaves nothing that counts; the retry stores it w
     });
 
     await backup.storeEtcdSnapshot(input);
+    assert.deepEqual(stored, [['pki', '2026-11-23T10:00:00.000Z']]);
     assert.deepEqual(
       (await localStore(dir, 'pki').list()).map((m) => m.id),
       [meta().id],
