@@ -10,6 +10,8 @@ import { printJson, printLines, table } from '../output';
 import { DecisionRefusedError, type HakubeClient } from '../hakube-client';
 import { retryingLines } from '../watch-view';
 import { finishedOperations, historyRows } from '../history';
+import { namespaceRetentionMs } from '../namespace/grpc';
+import { retentionNote } from '../namespace/retention';
 // watch.ts imports waitForOutcome from here: a cycle used only at run time, never at load.
 import { watchOperation } from './watch';
 import { userInfo } from 'node:os';
@@ -192,7 +194,15 @@ export function registerOperationCommands(program: Command, setExit: (code: numb
         const ops = await client.list({ cluster, limit: 1000 });
         if (opts.json) return printJson(finishedOperations(ops, Number(opts.limit)));
         const rows = historyRows(ops, Number(opts.limit));
-        printLines(rows.length > 1 ? table(rows) : [`no finished operations of ${cluster}`]);
+        // The server deletes closed workflows after the namespace's retention: say what that hides.
+        const retentionMs = await namespaceRetentionMs(
+          client.temporal.connection,
+          client.temporal.options.namespace,
+        );
+        printLines([
+          ...(rows.length > 1 ? table(rows) : [`no finished operations of ${cluster}`]),
+          retentionNote(retentionMs),
+        ]);
       });
     });
 }

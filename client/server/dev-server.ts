@@ -1,5 +1,6 @@
 // `hakube server start|stop|status`: the Temporal dev server in the background with a
-// persistent SQLite file, hakube's search attributes registered, idempotent start.
+// persistent SQLite file, its namespace set up as `hakube namespace setup` does (hakube's search
+// attributes, 30 days' retention), idempotent start.
 import { spawn } from 'node:child_process';
 import {
   closeSync,
@@ -18,7 +19,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../../cluster/search-attributes';
 import { hakubeHome } from '../paths';
 import { maskedEndpoint } from '../codec/codec-token';
 import { ensureTemporalBinary } from './temporal-binary';
-import { ensureSearchAttributes } from './search-attributes';
+import { setupNamespace } from '../namespace/setup';
 
 export interface DevServerOptions {
   home?: string;
@@ -156,6 +157,19 @@ async function waitUntilServing(state: DevServerState, namespace: string, timeou
   throw new Error(`the Temporal dev server did not answer within ${timeoutMs} ms: ${String(lastError)}`);
 }
 
+/**
+ * What an administrator does once for a real server: the dev server is the user's own, so
+ * starting it does it too (its default namespace starts with 1 day's retention).
+ */
+async function setUpNamespace(ip: string, port: number, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address: `${ip}:${port}` });
+  try {
+    await setupNamespace(connection, { namespace });
+  } finally {
+    await connection.close();
+  }
+}
+
 export async function startDevServer(
   opts: DevServerOptions = {},
 ): Promise<DevServerStatus & { alreadyRunning: boolean }> {
@@ -163,7 +177,7 @@ export async function startDevServer(
   const existing = readState(o.stateFile);
   if (existing && isOurServer(existing.pid)) {
     await waitUntilServing(existing, o.namespace, 30_000);
-    await ensureSearchAttributes(`${existing.ip}:${existing.port}`, o.namespace, SEARCH_ATTRIBUTE_TYPES);
+    await setUpNamespace(existing.ip, existing.port, o.namespace);
     return { ...statusOf(existing), alreadyRunning: true };
   }
   for (const port of [o.port, o.uiPort]) {
@@ -174,6 +188,7 @@ export async function startDevServer(
   mkdirSync(dirname(o.dbFile), { recursive: true });
   const args = ['server', 'start-dev', '--db-filename', o.dbFile, '--ip', o.ip, '--port', String(o.port)];
   args.push('--ui-port', String(o.uiPort), '--log-format', 'json', '--log-level', 'warn');
+  // Registered at boot as well as by the setup below: known from the server's first answer on.
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES))
     args.push('--search-attribute', `${name}=${type}`);
   if (o.codecEndpoint) args.push('--ui-codec-endpoint', o.codecEndpoint);
@@ -199,7 +214,7 @@ export async function startDevServer(
   writeFileSync(o.stateFile, `${JSON.stringify(state, null, 2)}\n`);
   o.log(`started Temporal dev server (pid ${child.pid}), database ${o.dbFile}`);
   await waitUntilServing(state, o.namespace, 90_000);
-  await ensureSearchAttributes(`${o.ip}:${o.port}`, o.namespace, SEARCH_ATTRIBUTE_TYPES);
+  await setUpNamespace(o.ip, o.port, o.namespace);
   return { ...statusOf(state), alreadyRunning: false };
 }
 
