@@ -2,13 +2,14 @@
 // bundled from source in development) and the activities wired to real dependencies.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createSshHostProvider } from '../activities/ssh-hosts';
 import { SshPool } from '../activities/ssh';
-import { SEARCH_ATTRIBUTE_TYPES, TASK_QUEUE } from '../cluster/search-attributes';
+import { TASK_QUEUE } from '../cluster/search-attributes';
 import { createJsonLogger } from './logger';
-import { ensureSearchAttributes } from '../client/server/search-attributes';
+import { requireNamespaceReady, SETUP_COMMAND } from '../client/namespace/readiness';
+import { startHealthFile, workerAlive } from './health-file';
 import { hakubeDataConverter } from '../client/codec/data-converter';
 import { loadKeyRing, type LoadedKeys } from '../client/codec/keys';
 import {
@@ -16,6 +17,18 @@ import {
   temporalConnectionFromEnv,
   type TemporalConnection,
 } from '../client/temporal-connection';
+import { defaultMaxActivities, maxActivitiesFromEnv } from './concurrency';
+import { activityMetricsInterceptor } from './metrics/activity-interceptor';
+import { createHakubeMetrics, type HakubeMetrics } from './metrics/hakube-metrics';
+import { installRuntimeWithMetrics } from './metrics/runtime';
+import { metricsSettingsFromEnv, type MetricsSettings } from './metrics/settings';
+import { startVisibilityMetrics } from './metrics/visibility-metrics';
+import type { WorkflowSource } from './replay-open-executions';
+import {
+  replayCheckSettingsFromEnv,
+  requireOpenExecutionsReplay,
+  type ReplayCheckSettings,
+} from './start-replay-check';
 
 export interface WorkerConfig {
   /** Address, TLS and API key (the Temporal CLI's environment variables). */
@@ -31,6 +44,14 @@ export interface WorkerConfig {
    * only while operations started before encryption was turned on still run.
    */
   allowPlaintext?: boolean;
+  /** Prometheus endpoint (workers/metrics/settings.ts); undefined: off. */
+  metrics?: MetricsSettings;
+  /** Steps run at once (workers/concurrency.ts); the machine's default when absent. */
+  maxActivities?: number;
+  /** HAKUBE_HEALTH_FILE: renewed while the worker is healthy, for container health checks. */
+  healthFile?: string;
+  /** Replaying the open executions before polling (workers/start-replay-check.ts); on with defaults when absent. */
+  replayCheck?: ReplayCheckSettings;
 }
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
@@ -63,6 +84,10 @@ export function workerConfigFromEnv(
     workflowBundlePath: env.HAKUBE_DEV === '1' || !existsSync(bundle) ? undefined : bundle,
     codec: loadKeyRing({ env, files: codecKeyFiles }),
     allowPlaintext: env.HAKUBE_CODEC_ALLOW_PLAINTEXT === '1',
+    metrics: metricsSettingsFromEnv(env),
+    maxActivities: maxActivitiesFromEnv(env),
+    healthFile: env.HAKUBE_HEALTH_FILE || undefined,
+    replayCheck: replayCheckSettingsFromEnv(env),
   };
 }
 
@@ -75,17 +100,22 @@ function sshPool(): SshPool {
   return pool;
 }
 
-/** Installs the JSON logger once per process (Runtime.install may only run once). */
-export function installRuntime(): void {
-  if (runtimeInstalled) return;
-  Runtime.install({ logger: createJsonLogger(), shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'] });
+/**
+ * Installs the JSON logger and the metrics endpoint once per process (Runtime.install may only
+ * run once). Returns the address metrics are served on, if any.
+ */
+export function installRuntime(metrics?: MetricsSettings): string | undefined {
+  if (runtimeInstalled) return undefined;
+  const served = installRuntimeWithMetrics(
+    { logger: createJsonLogger(), shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'] },
+    metrics,
+  );
   runtimeInstalled = true;
+  return served;
 }
 
-type WorkflowSource = Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
-
 /** The prebuilt bundle matching the encryption setting, else bundling from source (with the same converters). */
-function workflowSource(config: WorkerConfig): WorkflowSource {
+export function workflowSource(config: WorkerConfig): WorkflowSource {
   const fromSource = { workflowsPath: require.resolve('../workflows') };
   if (!config.workflowBundlePath) return fromSource;
   if (!config.codec?.ring) return { workflowBundle: { codePath: config.workflowBundlePath } };
@@ -98,40 +128,102 @@ function workflowSource(config: WorkerConfig): WorkflowSource {
   return fromSource;
 }
 
-export async function createWorker(config: WorkerConfig, connection: NativeConnection): Promise<Worker> {
+function workerDataConverter(config: WorkerConfig) {
+  return hakubeDataConverter(config.codec?.ring, { refusePlaintext: !config.allowPlaintext });
+}
+
+/** `metrics`: hakube's own, on the runtime's meter (served when the runtime exports metrics). */
+export async function createWorker(
+  config: WorkerConfig,
+  connection: NativeConnection,
+  metrics: HakubeMetrics = createHakubeMetrics(Runtime.instance().metricMeter, hakubeVersion()),
+): Promise<Worker> {
+  const maxActivities = config.maxActivities ?? defaultMaxActivities();
   return Worker.create({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     ...workflowSource(config),
-    dataConverter: hakubeDataConverter(config.codec?.ring, { refusePlaintext: !config.allowPlaintext }),
+    dataConverter: workerDataConverter(config),
     // A stop (SIGTERM) lets running steps finish for this long; then they are cancelled, which
     // ends their remote commands and uploads (activities/ssh-hosts.ts), and they retry elsewhere.
     shutdownGraceTime: '30 seconds',
-    activities: createActivities({ version: hakubeVersion(), hosts: createSshHostProvider(sshPool()) }),
+    maxConcurrentActivityTaskExecutions: maxActivities,
+    maxConcurrentLocalActivityExecutions: maxActivities,
+    interceptors: { activity: [activityMetricsInterceptor(metrics)] },
+    activities: createActivities({
+      version: hakubeVersion(),
+      hosts: createSshHostProvider(sshPool()),
+      metrics,
+    }),
   });
 }
 
 /** Runs until SIGINT/SIGTERM (graceful: in-flight activities finish or are handed back). */
 export async function runWorker(config: WorkerConfig): Promise<void> {
-  installRuntime();
+  const metricsAddress = installRuntime(config.metrics);
   for (const warning of config.codec?.warnings ?? []) Runtime.instance().logger.warn(warning);
-  // Servers other than `hakube server start` (compose, a shared cluster) may lack hakube's search attributes.
-  const added = await ensureSearchAttributes(config.connection, config.namespace, SEARCH_ATTRIBUTE_TYPES);
-  if (added.length) Runtime.instance().logger.info('registered search attributes', { added });
   const connection = await NativeConnection.connect(config.connection);
+  let visibility: { stop(): Promise<void> } | undefined;
   try {
-    const worker = await createWorker(config, connection);
+    // Checked, never registered: registering needs admin rights (`hakube namespace setup`).
+    const readiness = await requireNamespaceReady(connection, config.namespace);
+    if (!readiness.checked)
+      Runtime.instance().logger.warn(
+        `could not check hakube's search attributes; ${SETUP_COMMAND} sets them`,
+        {
+          reason: readiness.reason,
+        },
+      );
+    // Before the worker exists, so a refusal leaves nothing half-started; the same code and
+    // converter the worker will run, so what replays here replays there.
+    await requireOpenExecutionsReplay(
+      {
+        connection,
+        namespace: config.namespace,
+        taskQueue: config.taskQueue,
+        source: workflowSource(config),
+        dataConverter: workerDataConverter(config),
+      },
+      config.replayCheck ?? replayCheckSettingsFromEnv({}),
+      Runtime.instance().logger,
+    );
+    const metrics = createHakubeMetrics(Runtime.instance().metricMeter, hakubeVersion());
+    const worker = await createWorker(config, connection, metrics);
+    if (metricsAddress && config.metrics)
+      visibility = await startVisibilityMetrics({
+        connection: config.connection,
+        namespace: config.namespace,
+        taskQueue: config.taskQueue,
+        codecKeys: config.codec?.ring,
+        metrics,
+        intervalMs: config.metrics.refreshMs,
+        log: (msg, meta) => Runtime.instance().logger.warn(msg, meta),
+      });
     Runtime.instance().logger.info('hakube worker started', {
       ...describeConnection(config.connection),
       namespace: config.namespace,
       taskQueue: config.taskQueue,
       workflows: config.workflowBundlePath ? 'prebuilt bundle' : 'bundled from source',
       payloadEncryption: encryptionSummary(config.codec),
+      metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off',
+      maxActivities: config.maxActivities ?? defaultMaxActivities(),
     });
-    await worker.run();
+    const health = config.healthFile
+      ? startHealthFile({
+          path: config.healthFile,
+          alive: () => workerAlive(worker, connection, 5_000),
+          onError: (err) => Runtime.instance().logger.warn('health file not written', { error: String(err) }),
+        })
+      : undefined;
+    try {
+      await worker.run();
+    } finally {
+      await health?.stop();
+    }
     Runtime.instance().logger.info('hakube worker stopped');
   } finally {
+    await visibility?.stop();
     await connection.close();
   }
 }

@@ -16,12 +16,16 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-function startWorkerProcess(address: string, taskQueue: string): WorkerProcess {
+export function startWorkerProcess(
+  address: string,
+  taskQueue: string,
+  env: NodeJS.ProcessEnv = {},
+): WorkerProcess {
   const child = spawn(
     process.execPath,
     [join(REPO_ROOT, 'bin', 'hakube.js'), 'worker', '--task-queue', taskQueue],
     {
-      env: { ...process.env, TEMPORAL_ADDRESS: address },
+      env: { ...process.env, TEMPORAL_ADDRESS: address, ...env },
     },
   );
   let output = '';
@@ -32,8 +36,12 @@ function startWorkerProcess(address: string, taskQueue: string): WorkerProcess {
 }
 
 /** Starts a worker process and waits until it polls its task queue. */
-export async function startedWorkerProcess(address: string, taskQueue: string): Promise<WorkerProcess> {
-  const w = startWorkerProcess(address, taskQueue);
+export async function startedWorkerProcess(
+  address: string,
+  taskQueue: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<WorkerProcess> {
+  const w = startWorkerProcess(address, taskQueue, env);
   try {
     await eventually(async () => w.logs().includes(WORKER_STARTED) || undefined, 60_000, 'worker start');
   } catch (err) {
