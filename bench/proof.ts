@@ -4,13 +4,14 @@
 //   node dist/bench/proof.js [--list] [--only NAME[,NAME...]] (a NAME matches itself or a prefix: fault/)
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { conformanceScenarios } from './proof/conformance';
 import { faultScenarios } from './proof/faults';
 import { measureScenarios } from './proof/measure';
 import { resultsDirFor, summaryTable, writeResult, writeSummary } from './proof/results';
 import type { ProofResult, ProofScenario } from './proof/scenario';
 
 const REPO_ROOT = join(__dirname, '..', '..');
-const all: ProofScenario[] = [...faultScenarios, ...measureScenarios];
+const all: ProofScenario[] = [...faultScenarios, ...measureScenarios, ...conformanceScenarios];
 
 function selected(args: string[]): ProofScenario[] {
   const i = args.indexOf('--only');

@@ -8,6 +8,7 @@ import { SpecInvalidError } from './spec-file';
 import { registerValidateCommand } from './commands/validate';
 import { registerServerCommands } from './commands/server';
 import { registerWorkerCommand } from './commands/worker';
+import { registerNamespaceCommands } from './commands/namespace';
 import { registerOperationCommands } from './commands/operations';
 import { registerLabCommands } from './commands/lab';
 import { registerInstallCommand } from './commands/install';
@@ -18,6 +19,7 @@ import { registerResetCommand } from './commands/reset';
 import { registerKubeconfigCommand } from './commands/kubeconfig';
 import { registerCertsCommand } from './commands/certs';
 import { registerBundleCommands } from './commands/bundle';
+import { registerConformanceCommands } from './commands/conformance';
 import { registerNodeCommands } from './commands/node';
 import { registerHostsCommands } from './commands/hosts';
 import { BundleInputError, ChecksumParseError } from '../cluster/bundle';
@@ -42,6 +44,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerValidateCommand(program, setExit);
   registerServerCommands(program);
   registerWorkerCommand(program);
+  registerNamespaceCommands(program);
   registerInstallCommand(program, setExit);
   registerOperationCommands(program, setExit);
   registerWatchCommand(program, setExit);
@@ -54,6 +57,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerHostsCommands(program, setExit);
   registerLabCommands(program);
   registerBundleCommands(program);
+  registerConformanceCommands(program, setExit);
   registerCodecServerCommand(program);
   // exitOverride is not inherited by subcommands created before it was set: apply it everywhere.
   const override = (c: Command) => {

@@ -99,8 +99,16 @@ async function readInfo(path: string | undefined): Promise<ModuleInfo> {
   return { time: info.Time, commit: info.Origin?.Hash };
 }
 
-/** Writes the throwaway module (and tidies it) unless the same one is already there. */
-async function prepareModule(tc: GoToolchain, recipe: GoRecipe, opts: GoBuildOptions, workDir: string) {
+/**
+ * Writes the throwaway module (and tidies it) unless the same one is already there; returns the
+ * primary module's proxy info. Exported for builds other than `go build` (conformance: go test -c).
+ */
+export async function prepareModule(
+  tc: GoToolchain,
+  recipe: GoRecipe,
+  opts: GoBuildOptions,
+  workDir: string,
+) {
   await mkdir(workDir, { recursive: true });
   const downloads = await downloadModules(tc, recipe, opts, workDir);
   const replaces: ReplaceDirective[] = [];

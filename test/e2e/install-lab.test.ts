@@ -4,7 +4,8 @@
 // every kubelet registered. The worker (a real `hakube worker` process) is killed with SIGKILL
 // three times during that install and started again; the install still completes, and no
 // completed step ran twice. Then the failovers the runbooks promise, a no-op re-run, and on the
-// same lab: workloads on the bundle's images (lab/workloads.ts), certificate check and rotation (lab/certs-*.ts), etcd backup and restore
+// same lab: workloads on the bundle's images (lab/workloads.ts), CI's conformance subset
+// (lab/conformance.ts), certificate check and rotation (lab/certs-*.ts), etcd backup and restore
 // (lab/etcd-*.ts), nodes joining and leaving (lab/nodes.ts), and last a reset followed by a new
 // install (lab/reset.ts).
 import { after, before, test } from 'node:test';
@@ -16,6 +17,7 @@ import { eventually, workflowHistoryJson } from '../helpers/temporal';
 import { recordHistory } from '../helpers/record-history';
 import { secretsInHistory } from '../helpers/history-scan';
 import type { OperationProgress } from '../../cluster/progress';
+import { installPlan } from '../../cluster/plan/install';
 import { registerEtcdBackupTests } from './lab/etcd-backup';
 import { registerKubeconfigTests } from './lab/kubeconfig';
 import { registerCertsCheckTests } from './lab/certs-check';
@@ -23,6 +25,7 @@ import { registerCertsRotateTests } from './lab/certs-rotate';
 import { registerEtcdRestoreTests } from './lab/etcd-restore';
 import { registerNodeTests } from './lab/nodes';
 import { registerWorkloadTests } from './lab/workloads';
+import { registerConformanceTests } from './lab/conformance';
 import { registerResetTests } from './lab/reset';
 import { registerSecurityTests } from './lab/security';
 import { kubectl, scheduledActivities, type InstalledLab } from './lab/installed-lab';
@@ -123,6 +126,17 @@ test('install survives three worker kills: etcd with TLS, the VIP, the control p
       'nodes:done',
       'addons:done',
     ],
+  );
+  // What `hakube install --dry-run` prints is what ran: the same step keys, on the same hosts.
+  const ran = (await session.client.progress(started.workflowId)).phases.flatMap((p) =>
+    p.steps.map((s) => `${s.key}@${s.host ?? ''}`),
+  );
+  assert.deepEqual(
+    ran.sort(),
+    installPlan(session.cluster)
+      .flatMap((p) => (p.steps ?? []).map((s) => `${s.key}@${s.host ?? ''}`))
+      .sort(),
+    'the dry-run plan and the steps the install ran differ',
   );
   // Lab machines give kubelet writable cgroup controllers (lab/README.md): no warning about them.
   assert.deepEqual(
@@ -260,6 +274,7 @@ test('running install again is a no-op that verifies health; no private key in t
 });
 
 registerWorkloadTests(installed);
+registerConformanceTests(installed);
 registerSecurityTests(installed);
 registerKubeconfigTests(installed);
 registerCertsCheckTests(installed);

@@ -1,0 +1,262 @@
+// The e2e test images `hakube conformance build` makes, for images the offline bundle does not
+// carry in the form the tests need. The bundle's agnhost is the Go binary alone (enough for the
+// add-ons' checks); Conformance tests exec `sh -c "curl ..."`, `nc`, `dig` inside it, as
+// upstream's image (Alpine + tools) allows. So, on one Debian userland layer (debian-rootfs.ts):
+//   agnhost            + /agnhost from the bundle's own agnhost Go build, porter's test certs
+//   nginx              entrypoint nginx -g 'daemon off;' (Debian's nginx-light)
+//   glibc-dns-testing  the userland itself (upstream: debian:bookworm-slim + dnsutils)
+//   busybox            Debian's busybox-static alone, with its applet links
+// Named e2e.hakube.local/<registry>/<name>:<e2e tag> (images-plan.ts): the names are the ids
+// e2e.test asks for, not a claim to be upstream's bytes (docs/conformance.md lists versions).
+// Archives are cached by their inputs: <cache>/conformance/images/<name>-<key>.tar (+ .digest).
+import { chmod, copyFile, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { imageTable } from '../../cluster/bundle';
+import { e2eImageRef, remappedRegistries, type E2EImageTable } from '../../cluster/conformance';
+import { run, type ProgressFn } from '../bundle/exec';
+import { exists, publishDir, sha256File, sha256Text, tempSibling } from '../bundle/files';
+import { buildGoRecipe } from '../bundle/go-module-build';
+import { findGo, goCacheDirs, runGo, type GoToolchain } from '../bundle/go-toolchain';
+import { imageGoRecipe } from '../bundle/source-recipes';
+import { hostGoArch } from './build';
+import { ensureDebianRootfs, USERLAND } from './debian-rootfs';
+
+export interface ConformanceImage {
+  /** e2e image id: Agnhost, BusyBox, ... */
+  id: string;
+  /** The name e2e.test asks for (remapped registry). */
+  ref: string;
+  archive: string;
+  digest: string;
+  /** What is in it, for the docs and the summary. */
+  what: string;
+}
+
+interface ImageDef {
+  id: string;
+  what: string;
+  layers: string[];
+  entrypoint?: string[];
+  cmd?: string[];
+}
+
+const BUILDER_FILES = ['go.mod', 'go.sum', 'main.go'];
+
+async function builderSource(): Promise<string> {
+  for (const c of [
+    join(__dirname, 'image-builder'),
+    join(__dirname, '../../../activities/conformance/image-builder'),
+  ])
+    if (await exists(join(c, 'main.go'))) return c;
+  throw new Error('conformance-image-builder source not found');
+}
+
+/** Builds (or finds in the cache) the image builder for this machine; returns path and hash. */
+async function ensureBuilder(tc: GoToolchain, cacheDir: string, onProgress?: ProgressFn) {
+  const src = await builderSource();
+  const texts = await Promise.all(BUILDER_FILES.map((f) => readFile(join(src, f), 'utf8')));
+  const hash = sha256Text(JSON.stringify({ files: texts, go: tc.version })).slice(0, 12);
+  const outDir = join(cacheDir, 'go', 'out', `conformance-image-builder-${hash}`);
+  const path = join(outDir, 'conformance-image-builder');
+  if (await exists(join(outDir, '.complete'))) return { path, hash };
+  const work = join(cacheDir, 'go', 'work', `conformance-image-builder-${hash}`);
+  await mkdir(work, { recursive: true });
+  for (const [i, f] of BUILDER_FILES.entries()) await writeFile(join(work, f), texts[i]);
+  const tmp = await tempSibling(outDir);
+  const arch = hostGoArch();
+  await runGo(
+    tc,
+    ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(tmp, 'conformance-image-builder'), '.'],
+    {
+      cacheDir,
+      arch,
+      cwd: work,
+      component: 'conformance',
+      what: 'go build conformance-image-builder',
+      onProgress,
+    },
+  );
+  await writeFile(join(tmp, '.complete'), `${tc.version}\n`);
+  await publishDir(tmp, outDir);
+  return { path, hash };
+}
+
+async function tarOf(dir: string, out: string): Promise<string> {
+  await run(
+    'tar',
+    [
+      '--create',
+      '--file',
+      out,
+      '--directory',
+      dir,
+      '--numeric-owner',
+      '--owner=0',
+      '--group=0',
+      '--sort=name',
+      '--mtime=@0',
+      '.',
+    ],
+    {
+      component: 'conformance',
+    },
+  );
+  return out;
+}
+
+/** /agnhost (the bundle's agnhost build), /agnhost-2, /uploads and porter's certificates, as upstream's Dockerfile adds them. */
+async function agnhostLayer(
+  tc: GoToolchain,
+  kubernetesVersion: string,
+  cacheDir: string,
+  work: string,
+  onProgress?: ProgressFn,
+) {
+  const recipe = imageTable(kubernetesVersion).find((r) => r.id === 'agnhost');
+  if (!recipe || recipe.source.kind !== 'go') throw new Error('no agnhost in the image table');
+  const built = await buildGoRecipe(tc, imageGoRecipe(recipe), { cacheDir, arch: hostGoArch(), onProgress });
+  const dir = join(work, 'agnhost');
+  await mkdir(join(dir, 'uploads'), { recursive: true });
+  await copyFile(built.binaries.agnhost, join(dir, 'agnhost'));
+  await chmod(join(dir, 'agnhost'), 0o755);
+  await symlink('agnhost', join(dir, 'agnhost-2'));
+  const porter = join(
+    goCacheDirs(cacheDir).modCache,
+    'k8s.io',
+    `kubernetes@${kubernetesVersion}`,
+    'test/images/agnhost/porter',
+  );
+  for (const f of ['localhost.crt', 'localhost.key']) await copyFile(join(porter, f), join(dir, f));
+  return tarOf(dir, join(work, 'agnhost.tar'));
+}
+
+/** /bin/busybox from the userland's busybox-static, a link per applet it lists, and the minimal /etc a busybox image has. */
+async function busyboxLayer(rootfs: string, work: string) {
+  const dir = join(work, 'busybox');
+  await mkdir(dir, { recursive: true });
+  // Debian is merged-/usr (/bin links to usr/bin); the busybox image keeps its classic /bin/busybox.
+  await run('tar', ['--extract', '--file', rootfs, '--directory', work, './usr/bin/busybox'], {
+    component: 'conformance',
+  });
+  const bin = join(dir, 'bin/busybox');
+  await mkdir(dirname(bin), { recursive: true });
+  await rename(join(work, 'usr/bin/busybox'), bin);
+  const applets = (await run(bin, ['--list-full'], { captureStdout: true }))
+    .split('\n')
+    .filter((l) => /^[a-z0-9/._-]+$/.test(l));
+  // Upstream's busybox image has every applet in /bin (tests run /bin/sysctl); Debian lists some
+  // under sbin/ and usr/: linked at both places.
+  const links = new Set(applets.flatMap((a) => [a, `bin/${a.slice(a.lastIndexOf('/') + 1)}`]));
+  for (const a of links) {
+    if (a === 'bin/busybox') continue;
+    await mkdir(join(dir, dirname(a)), { recursive: true });
+    await symlink('/bin/busybox', join(dir, a)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+  }
+  await mkdir(join(dir, 'etc'), { recursive: true });
+  await writeFile(
+    join(dir, 'etc/passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n',
+  );
+  await writeFile(join(dir, 'etc/group'), 'root:x:0:\nnobody:x:65534:\n');
+  for (const d of ['tmp', 'root', 'home']) await mkdir(join(dir, d), { recursive: true });
+  await chmod(join(dir, 'tmp'), 0o1777);
+  return tarOf(dir, join(work, 'busybox.tar'));
+}
+
+async function archiveFor(
+  builder: { path: string; hash: string },
+  def: ImageDef,
+  ref: string,
+  arch: string,
+  cacheDir: string,
+): Promise<{ archive: string; digest: string }> {
+  const layerSums = await Promise.all(def.layers.map((l) => sha256File(l)));
+  const spec = { name: ref, os: 'linux', arch, layers: def.layers, entrypoint: def.entrypoint, cmd: def.cmd };
+  const key = sha256Text(
+    JSON.stringify({ builder: builder.hash, spec: { ...spec, layers: layerSums } }),
+  ).slice(0, 16);
+  const archive = join(
+    cacheDir,
+    'conformance',
+    'images',
+    `${ref.slice(ref.lastIndexOf('/') + 1).replace(':', '-')}-${key}.tar`,
+  );
+  const digestFile = `${archive}.digest`;
+  if ((await exists(archive)) && (await exists(digestFile)))
+    return { archive, digest: (await readFile(digestFile, 'utf8')).trim() };
+  await mkdir(dirname(archive), { recursive: true });
+  const specPath = `${archive}.spec.json`;
+  const tmp = `${archive}.tmp-${process.pid}`;
+  await writeFile(specPath, JSON.stringify(spec));
+  try {
+    const digest = (
+      await run(builder.path, ['-spec', specPath, '-o', tmp], {
+        captureStdout: true,
+        component: 'conformance',
+      })
+    ).trim();
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest))
+      throw new Error(`conformance-image-builder printed "${digest}"`);
+    await rename(tmp, archive);
+    await writeFile(digestFile, `${digest}\n`);
+    return { archive, digest };
+  } finally {
+    await rm(tmp, { force: true });
+    await rm(specPath, { force: true });
+  }
+}
+
+export async function buildConformanceImages(opts: {
+  kubernetesVersion: string;
+  cacheDir: string;
+  table: E2EImageTable;
+  onProgress?: ProgressFn;
+}): Promise<ConformanceImage[]> {
+  const say = opts.onProgress;
+  const tc = await findGo();
+  const arch = hostGoArch();
+  const builder = await ensureBuilder(tc, opts.cacheDir, say);
+  const rootfs = await ensureDebianRootfs(opts.cacheDir, USERLAND, say);
+  const work = join(opts.cacheDir, 'tmp', `conformance-images-${process.pid}`);
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  try {
+    const defs: ImageDef[] = [
+      {
+        id: 'Agnhost',
+        what: `agnhost ${opts.kubernetesVersion} (the bundle's Go build) on Debian bookworm with curl, dig, nc, ip, iperf, socat`,
+        layers: [rootfs, await agnhostLayer(tc, opts.kubernetesVersion, opts.cacheDir, work, say)],
+        entrypoint: ['/agnhost'],
+        cmd: ['pause'],
+      },
+      {
+        id: 'Nginx',
+        what: "Debian bookworm's nginx-light",
+        layers: [rootfs],
+        entrypoint: ['nginx', '-g', 'daemon off;'],
+      },
+      { id: 'GlibcDnsTesting', what: 'Debian bookworm with dnsutils', layers: [rootfs], cmd: ['/bin/bash'] },
+      {
+        id: 'BusyBox',
+        what: "Debian bookworm's busybox-static",
+        layers: [await busyboxLayer(rootfs, work)],
+        cmd: ['sh'],
+      },
+    ];
+    const remapped = remappedRegistries(opts.table);
+    const out: ConformanceImage[] = [];
+    for (const def of defs) {
+      const image = opts.table.images.find((i) => i.id === def.id);
+      if (!image) continue; // this Kubernetes version's e2e has no such image
+      const ref = e2eImageRef(image, remapped);
+      const { archive, digest } = await archiveFor(builder, def, ref, arch, opts.cacheDir);
+      say?.(`conformance images: ${ref} ${digest.slice(0, 19)}… (${def.what})`);
+      out.push({ id: def.id, ref, archive, digest, what: def.what });
+    }
+    return out;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
