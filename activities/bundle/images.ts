@@ -85,6 +85,8 @@ export interface ImageSpec {
   os: string;
   arch: string;
   files: { source: string; path: string; mode: string }[];
+  /** Prepared uncompressed tar files, one layer each, after the files' (conformance images). */
+  layers?: string[];
   entrypoint?: string[];
   cmd?: string[];
   env?: string[];
@@ -124,7 +126,7 @@ export async function runImageBuilder(
 
 /**
  * The archive for `spec`, from the cache when the same builder already built the same
- * inputs (file contents by sha256, not paths).
+ * inputs (file and layer contents by sha256, not paths).
  */
 export async function cachedImageArchive(
   builder: ImageBuilder,
@@ -135,10 +137,10 @@ export async function cachedImageArchive(
   const inputs = await Promise.all(
     spec.files.map(async (f) => ({ ...f, source: await sha256File(f.source) })),
   );
-  const key = sha256Text(JSON.stringify({ builder: builder.hash, spec: { ...spec, files: inputs } })).slice(
-    0,
-    16,
-  );
+  const layers = spec.layers && (await Promise.all(spec.layers.map((l) => sha256File(l))));
+  const key = sha256Text(
+    JSON.stringify({ builder: builder.hash, spec: { ...spec, files: inputs, layers } }),
+  ).slice(0, 16);
   const base = imageArchivePath(spec.name).slice('images/'.length, -'.tar'.length);
   const path = join(cacheDir, 'images', `${base}-${spec.arch}-${key}.tar`);
   const digestFile = `${path}.digest`;

@@ -8,15 +8,16 @@
 //   busybox            Debian's busybox-static alone, with its applet links
 // Named e2e.hakube.local/<registry>/<name>:<e2e tag> (images-plan.ts): the names are the ids
 // e2e.test asks for, not a claim to be upstream's bytes (docs/conformance.md lists versions).
-// Archives are cached by their inputs: <cache>/conformance/images/<name>-<key>.tar (+ .digest).
-import { chmod, copyFile, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+// Archives are written by the bundle's image-builder and cached like the bundle's images, by
+// builder and inputs: <cache>/images/<name>-<tag>-<arch>-<key>.tar (+ .digest).
+import { chmod, copyFile, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { imageTable } from '../../cluster/bundle';
 import { e2eImageRef, remappedRegistries, type E2EImageTable } from '../../cluster/conformance';
 import { run, type ProgressFn } from '../bundle/exec';
-import { exists, publishDir, sha256File, sha256Text, tempSibling } from '../bundle/files';
+import { cachedImageArchive, ensureImageBuilder } from '../bundle/images';
 import { buildGoRecipe } from '../bundle/go-module-build';
-import { findGo, goCacheDirs, runGo, type GoToolchain } from '../bundle/go-toolchain';
+import { findGo, goCacheDirs, type GoToolchain } from '../bundle/go-toolchain';
 import { imageGoRecipe } from '../bundle/source-recipes';
 import { hostGoArch } from './build';
 import { ensureDebianRootfs, USERLAND } from './debian-rootfs';
@@ -38,47 +39,6 @@ interface ImageDef {
   layers: string[];
   entrypoint?: string[];
   cmd?: string[];
-}
-
-const BUILDER_FILES = ['go.mod', 'go.sum', 'main.go'];
-
-async function builderSource(): Promise<string> {
-  for (const c of [
-    join(__dirname, 'image-builder'),
-    join(__dirname, '../../../activities/conformance/image-builder'),
-  ])
-    if (await exists(join(c, 'main.go'))) return c;
-  throw new Error('conformance-image-builder source not found');
-}
-
-/** Builds (or finds in the cache) the image builder for this machine; returns path and hash. */
-async function ensureBuilder(tc: GoToolchain, cacheDir: string, onProgress?: ProgressFn) {
-  const src = await builderSource();
-  const texts = await Promise.all(BUILDER_FILES.map((f) => readFile(join(src, f), 'utf8')));
-  const hash = sha256Text(JSON.stringify({ files: texts, go: tc.version })).slice(0, 12);
-  const outDir = join(cacheDir, 'go', 'out', `conformance-image-builder-${hash}`);
-  const path = join(outDir, 'conformance-image-builder');
-  if (await exists(join(outDir, '.complete'))) return { path, hash };
-  const work = join(cacheDir, 'go', 'work', `conformance-image-builder-${hash}`);
-  await mkdir(work, { recursive: true });
-  for (const [i, f] of BUILDER_FILES.entries()) await writeFile(join(work, f), texts[i]);
-  const tmp = await tempSibling(outDir);
-  const arch = hostGoArch();
-  await runGo(
-    tc,
-    ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(tmp, 'conformance-image-builder'), '.'],
-    {
-      cacheDir,
-      arch,
-      cwd: work,
-      component: 'conformance',
-      what: 'go build conformance-image-builder',
-      onProgress,
-    },
-  );
-  await writeFile(join(tmp, '.complete'), `${tc.version}\n`);
-  await publishDir(tmp, outDir);
-  return { path, hash };
 }
 
 async function tarOf(dir: string, out: string): Promise<string> {
@@ -165,49 +125,6 @@ async function busyboxLayer(rootfs: string, work: string) {
   return tarOf(dir, join(work, 'busybox.tar'));
 }
 
-async function archiveFor(
-  builder: { path: string; hash: string },
-  def: ImageDef,
-  ref: string,
-  arch: string,
-  cacheDir: string,
-): Promise<{ archive: string; digest: string }> {
-  const layerSums = await Promise.all(def.layers.map((l) => sha256File(l)));
-  const spec = { name: ref, os: 'linux', arch, layers: def.layers, entrypoint: def.entrypoint, cmd: def.cmd };
-  const key = sha256Text(
-    JSON.stringify({ builder: builder.hash, spec: { ...spec, layers: layerSums } }),
-  ).slice(0, 16);
-  const archive = join(
-    cacheDir,
-    'conformance',
-    'images',
-    `${ref.slice(ref.lastIndexOf('/') + 1).replace(':', '-')}-${key}.tar`,
-  );
-  const digestFile = `${archive}.digest`;
-  if ((await exists(archive)) && (await exists(digestFile)))
-    return { archive, digest: (await readFile(digestFile, 'utf8')).trim() };
-  await mkdir(dirname(archive), { recursive: true });
-  const specPath = `${archive}.spec.json`;
-  const tmp = `${archive}.tmp-${process.pid}`;
-  await writeFile(specPath, JSON.stringify(spec));
-  try {
-    const digest = (
-      await run(builder.path, ['-spec', specPath, '-o', tmp], {
-        captureStdout: true,
-        component: 'conformance',
-      })
-    ).trim();
-    if (!/^sha256:[0-9a-f]{64}$/.test(digest))
-      throw new Error(`conformance-image-builder printed "${digest}"`);
-    await rename(tmp, archive);
-    await writeFile(digestFile, `${digest}\n`);
-    return { archive, digest };
-  } finally {
-    await rm(tmp, { force: true });
-    await rm(specPath, { force: true });
-  }
-}
-
 export async function buildConformanceImages(opts: {
   kubernetesVersion: string;
   cacheDir: string;
@@ -217,7 +134,8 @@ export async function buildConformanceImages(opts: {
   const say = opts.onProgress;
   const tc = await findGo();
   const arch = hostGoArch();
-  const builder = await ensureBuilder(tc, opts.cacheDir, say);
+  // The bundle's image-builder, with prepared layers instead of single files.
+  const builder = await ensureImageBuilder(tc, { cacheDir: opts.cacheDir, arch, onProgress: say });
   const rootfs = await ensureDebianRootfs(opts.cacheDir, USERLAND, say);
   const work = join(opts.cacheDir, 'tmp', `conformance-images-${process.pid}`);
   await rm(work, { recursive: true, force: true });
@@ -251,7 +169,16 @@ export async function buildConformanceImages(opts: {
       const image = opts.table.images.find((i) => i.id === def.id);
       if (!image) continue; // this Kubernetes version's e2e has no such image
       const ref = e2eImageRef(image, remapped);
-      const { archive, digest } = await archiveFor(builder, def, ref, arch, opts.cacheDir);
+      const spec = {
+        name: ref,
+        os: 'linux',
+        arch,
+        files: [],
+        layers: def.layers,
+        entrypoint: def.entrypoint,
+        cmd: def.cmd,
+      };
+      const { path: archive, digest } = await cachedImageArchive(builder, spec, opts.cacheDir, say);
       say?.(`conformance images: ${ref} ${digest.slice(0, 19)}… (${def.what})`);
       out.push({ id: def.id, ref, archive, digest, what: def.what });
     }

@@ -193,6 +193,58 @@ test('image-builder writes a reproducible OCI archive that verify accepts and ch
   );
 });
 
+test('prepared tar layers (the conformance images) go in one layer each, after the files', async (t) => {
+  const tc = await goOrSkip(t);
+  if (!tc) return;
+  const scratch = await mkdtemp(join(tmpdir(), 'hakube-images-'));
+  t.after(() => rm(scratch, { recursive: true, force: true }));
+  const builder = await ensureImageBuilder(tc, { cacheDir: hakubeCache(), arch: 'amd64' });
+  await mkdir(join(scratch, 'root', 'bin'), { recursive: true });
+  await writeFile(join(scratch, 'root', 'bin', 'sh'), Buffer.alloc(50_000, 3));
+  const userland = join(scratch, 'userland.tar');
+  execFileSync('tar', [
+    '--create',
+    '--file',
+    userland,
+    '--directory',
+    join(scratch, 'root'),
+    '--sort=name',
+    '.',
+  ]);
+  await writeFile(join(scratch, 'hello.txt'), 'hello\n');
+  const spec: ImageSpec = {
+    name: NAME,
+    os: 'linux',
+    arch: 'amd64',
+    files: [{ source: join(scratch, 'hello.txt'), path: '/etc/hello.txt', mode: '0644' }],
+    layers: [userland],
+    cmd: ['sh'],
+  };
+  const archive = join(scratch, 'image.tar');
+  const digest = await runImageBuilder(builder, spec, archive);
+  const report = await verifyImageArchive(archive, 'image.tar', { name: NAME, digest });
+  assert.equal(report.layers.length, 2, 'the file, then the prepared layer');
+  // The prepared tar is the layer as it is: its uncompressed digest is the config's last diff_id.
+  const index = JSON.parse(execFileSync('tar', ['-xOf', archive, 'index.json'], { encoding: 'utf8' })) as {
+    manifests: { digest: string }[];
+  };
+  const manifest = JSON.parse(
+    execFileSync('tar', ['-xOf', archive, `blobs/sha256/${index.manifests[0].digest.slice(7)}`], {
+      encoding: 'utf8',
+    }),
+  ) as { config: { digest: string } };
+  const config = JSON.parse(
+    execFileSync('tar', ['-xOf', archive, `blobs/sha256/${manifest.config.digest.slice(7)}`], {
+      encoding: 'utf8',
+    }),
+  ) as { rootfs: { diff_ids: string[] } };
+  assert.equal(config.rootfs.diff_ids.at(-1), `sha256:${await sha256File(userland)}`);
+  await assert.rejects(
+    runImageBuilder(builder, { ...spec, files: [], layers: [] }, join(scratch, 'empty.tar')),
+    /no files and no layers/,
+  );
+});
+
 /** ctr and containerd from HAKUBE_TEST_CONTAINERD_DIR or a built bundle in the hakube cache. */
 function findContainerd(): string | undefined {
   const dirs = [process.env.HAKUBE_TEST_CONTAINERD_DIR].filter((d): d is string => !!d);

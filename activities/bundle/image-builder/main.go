@@ -4,8 +4,9 @@
 //
 //	image-builder -spec image.json -o image.tar
 //
-// Every file of the description becomes one layer (its parent folders included). The
-// index entry carries io.containerd.image.name and org.opencontainers.image.ref.name so
+// Every file of the description becomes one layer (its parent folders included), then every
+// prepared layer (an uncompressed tar, e.g. a userland for `hakube conformance build`) one
+// layer each. The index entry carries io.containerd.image.name and org.opencontainers.image.ref.name so
 // that `ctr -n k8s.io images import` registers the image under its full name. Timestamps,
 // owners and ordering are fixed, so the same inputs give the same manifest digest. The
 // manifest digest is printed on stdout.
@@ -49,10 +50,12 @@ type File struct {
 
 // Spec describes one image.
 type Spec struct {
-	Name       string            `json:"name"`
-	OS         string            `json:"os"`
-	Arch       string            `json:"arch"`
-	Files      []File            `json:"files"`
+	Name  string `json:"name"`
+	OS    string `json:"os"`
+	Arch  string `json:"arch"`
+	Files []File `json:"files"`
+	// Layers are prepared, uncompressed tar files, one layer each, after the files' layers.
+	Layers     []string          `json:"layers,omitempty"`
 	Entrypoint []string          `json:"entrypoint,omitempty"`
 	Cmd        []string          `json:"cmd,omitempty"`
 	Env        []string          `json:"env,omitempty"`
@@ -108,8 +111,8 @@ func readSpec(p string) (*Spec, error) {
 	if s.OS == "" || s.Arch == "" {
 		return nil, errors.New("spec: os and arch are required")
 	}
-	if len(s.Files) == 0 {
-		return nil, errors.New("spec: no files")
+	if len(s.Files) == 0 && len(s.Layers) == 0 {
+		return nil, errors.New("spec: no files and no layers")
 	}
 	for _, f := range s.Files {
 		if !strings.HasPrefix(f.Path, "/") || path.Clean(f.Path) != f.Path || f.Path == "/" {
@@ -188,7 +191,7 @@ func buildImage(s *Spec, at time.Time) (v1.Image, error) {
 	}
 	img = mutate.MediaType(img, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	adds := make([]mutate.Addendum, 0, len(s.Files))
+	adds := make([]mutate.Addendum, 0, len(s.Files)+len(s.Layers))
 	for _, f := range s.Files {
 		data, err := layerTar(f, at)
 		if err != nil {
@@ -206,6 +209,20 @@ func buildImage(s *Spec, at time.Time) (v1.Image, error) {
 			History: v1.History{
 				Created:   v1.Time{Time: at},
 				CreatedBy: fmt.Sprintf("hakube image-builder %s: COPY %s (mode %s)", Version, f.Path, f.Mode),
+			},
+		})
+	}
+	for _, p := range s.Layers {
+		layer, err := tarball.LayerFromFile(p, tarball.WithMediaType(types.OCILayer), tarball.WithCompressedCaching)
+		if err != nil {
+			return nil, fmt.Errorf("layer %s: %w", p, err)
+		}
+		adds = append(adds, mutate.Addendum{
+			Layer:     layer,
+			MediaType: types.OCILayer,
+			History: v1.History{
+				Created:   v1.Time{Time: at},
+				CreatedBy: fmt.Sprintf("hakube image-builder %s: ADD %s", Version, filepath.Base(p)),
 			},
 		})
 	}
