@@ -22,6 +22,8 @@ import { createCertificateCheckActivities } from './pki/check-certificates';
 import { createRotationActivities } from './pki/rotate';
 import { createCaRotationActivities } from './pki/ca-rotation';
 import { createEncryptionRotationActivities } from './pki/encryption-rotation';
+import { createUpgradeHostActivities } from './upgrade/host-binaries';
+import { createUpgradeNodeActivities } from './upgrade/node-rollout';
 import { withTypedFailures } from './typed-failures';
 import { withLivenessHeartbeats } from './liveness';
 import { withValidatedClusters } from './validated-inputs';
@@ -58,6 +60,8 @@ export function createActivities(deps: ActivityDeps) {
         ...createRotationActivities(deps),
         ...createCaRotationActivities(deps),
         ...createEncryptionRotationActivities(deps),
+        ...createUpgradeHostActivities(deps),
+        ...createUpgradeNodeActivities(deps),
       }),
     ),
   );

@@ -7,11 +7,17 @@ import { join } from 'node:path';
 import { conformanceScenarios } from './proof/conformance';
 import { faultScenarios } from './proof/faults';
 import { measureScenarios } from './proof/measure';
+import { upgradeScenarios } from './proof/upgrade';
 import { resultsDirFor, summaryTable, writeResult, writeSummary } from './proof/results';
 import type { ProofResult, ProofScenario } from './proof/scenario';
 
 const REPO_ROOT = join(__dirname, '..', '..');
-const all: ProofScenario[] = [...faultScenarios, ...measureScenarios, ...conformanceScenarios];
+const all: ProofScenario[] = [
+  ...faultScenarios,
+  ...measureScenarios,
+  ...upgradeScenarios,
+  ...conformanceScenarios,
+];
 
 function selected(args: string[]): ProofScenario[] {
   const i = args.indexOf('--only');

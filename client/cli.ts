@@ -11,6 +11,7 @@ import { registerWorkerCommand } from './commands/worker';
 import { registerNamespaceCommands } from './commands/namespace';
 import { registerOperationCommands } from './commands/operations';
 import { registerLabCommands } from './commands/lab';
+import { registerUpgradeCommand } from './commands/upgrade';
 import { registerInstallCommand } from './commands/install';
 import { registerWatchCommand } from './commands/watch';
 import { registerBackupCommand } from './commands/backup';
@@ -53,6 +54,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerResetCommand(program, setExit);
   registerKubeconfigCommand(program);
   registerCertsCommand(program, setExit);
+  registerUpgradeCommand(program, setExit);
   registerNodeCommands(program, setExit);
   registerHostsCommands(program, setExit);
   registerLabCommands(program);

@@ -23,6 +23,7 @@ import type { CertsCheckInput } from '../workflows/check-certificates';
 import type { ResetInput } from '../workflows/reset-cluster';
 import type { AddNodesInput } from '../workflows/add-nodes';
 import type { RotateInput } from '../workflows/rotate-certificates';
+import type { UpgradeInput } from '../workflows/upgrade-cluster';
 import { temporalConnectionFromEnv, type TemporalConnection } from './temporal-connection';
 import type { RotateCaInput } from '../workflows/rotate-ca';
 import type { RotateEncryptionKeyInput } from '../workflows/rotate-encryption-key';
@@ -349,6 +350,21 @@ export class HakubeClient {
       details: `**Node** ${input.node}  \n**Approval** ${
         input.approvedBy ? `given in advance by ${input.approvedBy}` : 'required before anything changes'
       }  \nIts data is moved aside on the host, never deleted.`,
+    });
+  }
+
+  /** Starts `upgrade-<cluster>` (or attaches to the one running): it waits for approval unless approvedBy. */
+  startUpgrade(input: UpgradeInput): Promise<StartedOperation> {
+    const c = input.cluster;
+    return this.startOperation<[UpgradeInput]>({
+      workflowType: 'upgradeCluster',
+      operation: 'upgrade',
+      cluster: c.metadata.name,
+      args: [input],
+      summary: `upgrade ${c.metadata.name} to ${input.to}`,
+      details: `**Target** ${input.to} from bundle ${input.bundleDir}  \n**Approval** ${
+        input.approvedBy ? `given in advance by ${input.approvedBy}` : 'required before anything changes'
+      }  \nA verified etcd snapshot first; control-plane hosts one at a time, workers in waves of ${input.waveSize ?? 1}; a failed gate rolls the host back and waits for a decision.`,
     });
   }
 

@@ -69,6 +69,9 @@ export function approvalLines(p: OperationProgress, id?: string): string[] {
     `WAITING FOR APPROVAL: ${p.waiting.question}  (until ${p.waiting.deadline})`,
     ...p.waiting.plan.map((s) => `  plan: ${s}`),
     ...(id ? [`  run: hakube approve ${id}   or   hakube reject ${id} --reason "..."`] : []),
+    ...(id && p.waiting.choices?.includes('roll-back')
+      ? [`   or: hakube reject ${id} --roll-back --reason "..."   (also undo what it did so far)`]
+      : []),
   ];
 }
 

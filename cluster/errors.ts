@@ -18,6 +18,8 @@ export const ErrorTypes = {
   PackageMissing: 'PackageMissing',
   ConfigInvalid: 'ConfigInvalid',
   BundleInvalid: 'BundleInvalid',
+  /** A host runs another Kubernetes version than the bundle an install or join would put there (hakube upgrade changes it). */
+  VersionMismatch: 'VersionMismatch',
   /** containerd did not take a bundle image, or holds another digest under its name after the import (retried). */
   ImageImportFailed: 'ImageImportFailed',
   /** A host's disk has no room for a file hakube places (retried: freeing space lets the step go on). */
@@ -42,6 +44,12 @@ export const ErrorTypes = {
   DrainTimedOut: 'DrainTimedOut',
   JoinFailed: 'JoinFailed',
   RotationFailed: 'RotationFailed',
+  /** An upgrade refused by its preflight (skew, bundle, health) or stopped by a person after a failed gate. */
+  UpgradeFailed: 'UpgradeFailed',
+  /** A drain waits on a PodDisruptionBudget (retried: the budget clears when pods are ready elsewhere). */
+  DrainBlocked: 'DrainBlocked',
+  /** A node is not Ready, or Ready at another kubelet version than expected (a gate, retried). */
+  NodeNotAtVersion: 'NodeNotAtVersion',
   // How an operation ends when what failed carries no type of its own
   InstallFailed: 'InstallFailed',
   BackupFailed: 'BackupFailed',
@@ -68,6 +76,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorTypes.PackageMissing,
   ErrorTypes.ConfigInvalid,
   ErrorTypes.BundleInvalid,
+  ErrorTypes.VersionMismatch,
   ErrorTypes.QuorumAtRisk,
   ErrorTypes.BackupTargetRefused,
   ErrorTypes.SnapshotNotFound,
@@ -82,6 +91,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorTypes.DrainTimedOut,
   ErrorTypes.JoinFailed,
   ErrorTypes.RotationFailed,
+  ErrorTypes.UpgradeFailed,
   ErrorTypes.ApprovalRejected,
   ErrorTypes.ApprovalTimedOut,
 ];

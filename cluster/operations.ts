@@ -10,6 +10,7 @@ export const OPERATIONS = [
   'restore',
   'certs-rotate',
   'certs-check',
+  'upgrade',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 

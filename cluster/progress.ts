@@ -31,6 +31,8 @@ export interface ApprovalWait {
   plan: string[];
   since: string;
   deadline: string;
+  /** What a decision may choose beyond approve/reject (`hakube reject --roll-back` picks `roll-back`). */
+  choices?: string[];
 }
 
 export interface Decision {
@@ -40,6 +42,8 @@ export interface Decision {
   /** The Temporal client identity the decision came through (user@host and process of the CLI). */
   identity?: string;
   at: string;
+  /** The choice it picked among those offered (an upgrade's `roll-back`). */
+  choice?: string;
   /** What was decided on: the question and plan shown at the time. */
   question?: string;
   plan?: string[];

@@ -12,3 +12,4 @@ export { removeNode } from './remove-node';
 export { rotateCertificates } from './rotate-certificates';
 export { rotateCa } from './rotate-ca';
 export { rotateEncryptionKey } from './rotate-encryption-key';
+export { upgradeCluster } from './upgrade-cluster';

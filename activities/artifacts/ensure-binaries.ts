@@ -20,6 +20,12 @@ import { shq } from '../ssh/shell';
 export interface EnsureBinariesInput extends HostInput {
   /** Absolute path of the bundle folder on the worker's machine. */
   bundleDir: string;
+  /**
+   * Replace binaries of another Kubernetes version (only an upgrade, which restarts what runs them
+   * behind its gates). Without it a host running another version is refused: an install or a join
+   * would otherwise put other binaries under running services, taking effect at their next restart.
+   */
+  changeVersion?: boolean;
 }
 
 export interface EnsureBinariesResult {
@@ -34,6 +40,13 @@ export function hostPathOf(bundlePath: string): string {
   return bundlePath.startsWith('cni/')
     ? `${CNI_BIN_DIR}/${posix.basename(bundlePath)}`
     : `${BIN_DIR}/${posix.basename(bundlePath)}`;
+}
+
+export interface BundleSummary {
+  bundleDir: string;
+  kubernetesVersion: string;
+  components: { name: string; version: string; source: string }[];
+  images: number;
 }
 
 interface Upload {
@@ -100,6 +113,29 @@ async function noSpaceFailure(
   });
 }
 
+/** The Kubernetes version a host's kubelet (or apiserver) binary reports; undefined when it has none. */
+async function installedKubernetesVersion(host: Host): Promise<string | undefined> {
+  const r = await host.exec(
+    `for b in kubelet kube-apiserver; do if [ -x ${BIN_DIR}/$b ]; then ${BIN_DIR}/$b --version 2>&1 | head -n 1; break; fi; done`,
+  );
+  // Host output, parsed like user input: a plain version or nothing.
+  const m = /\bKubernetes (v\d+\.\d+\.\d+)\b/.exec(r.stdout);
+  return m?.[1];
+}
+
+async function refuseOtherVersion(host: Host, bundleVersion: string): Promise<void> {
+  const installed = await installedKubernetesVersion(host);
+  if (installed === undefined || installed === bundleVersion) return;
+  throw ApplicationFailure.create({
+    type: ErrorTypes.VersionMismatch,
+    message:
+      `${host.name} runs Kubernetes ${installed} and the bundle carries ${bundleVersion}: install and node add never ` +
+      `change a host's version. To change it, \`hakube upgrade -f FILE --to ${bundleVersion}\`; to keep it, point ` +
+      `spec.artifacts.bundleDir at a bundle of ${installed} (and spec.kubernetesVersion at ${installed})`,
+    nonRetryable: true,
+  });
+}
+
 export interface ArtifactDeps {
   hosts: HostProvider;
   metrics?: ActivityMetrics;
@@ -110,23 +146,40 @@ export interface ArtifactDeps {
 export function createArtifactActivities(deps: ArtifactDeps) {
   const metrics = deps.metrics ?? NO_METRICS;
   const verifier = deps.bundleVerifier ?? cachedBundleVerifier();
+  /** Verified (cached per worker) or refused as BundleInvalid, non-retryably. */
+  async function verified(bundleDir: string): Promise<void> {
+    try {
+      metrics.bundleVerified(await verifier.verify(bundleDir));
+    } catch (err) {
+      if (err instanceof BundleVerifyError) {
+        metrics.bundleVerified('refused');
+        throw ApplicationFailure.create({
+          type: ErrorTypes.BundleInvalid,
+          message: `bundle ${bundleDir}: ${err.message}`,
+          nonRetryable: true,
+        });
+      }
+      throw err;
+    }
+  }
   return {
+    /** A bundle on the worker's machine, verified: its Kubernetes version and components (an upgrade's target). */
+    async inspectBundle(input: { bundleDir: string }): Promise<BundleSummary> {
+      await verified(input.bundleDir);
+      const manifest = await readManifest(input.bundleDir);
+      return {
+        bundleDir: input.bundleDir,
+        kubernetesVersion: manifest.kubernetesVersion,
+        components: manifest.components.map((c) => ({ name: c.name, version: c.version, source: c.source })),
+        images: (manifest.images ?? []).length,
+      };
+    },
+
     async ensureBinaries(input: EnsureBinariesInput): Promise<EnsureBinariesResult> {
       const { spec, host } = resolveHost(deps.hosts, input);
-      try {
-        metrics.bundleVerified(await verifier.verify(input.bundleDir));
-      } catch (err) {
-        if (err instanceof BundleVerifyError) {
-          metrics.bundleVerified('refused');
-          throw ApplicationFailure.create({
-            type: ErrorTypes.BundleInvalid,
-            message: `bundle ${input.bundleDir}: ${err.message}`,
-            nonRetryable: true,
-          });
-        }
-        throw err;
-      }
+      await verified(input.bundleDir);
       const manifest = await readManifest(input.bundleDir);
+      if (!input.changeVersion) await refuseOtherVersion(host, manifest.kubernetesVersion);
       const files = uploadsFor(input.cluster, spec.roles, manifest, input.bundleDir);
       for (const dir of new Set(files.map((f) => posix.dirname(f.target))))
         await host.ensureDir(dir, { mode: 0o755 });

@@ -1,7 +1,7 @@
 // What one proof scenario is: a claim checked (or a figure measured) on real components, and the
 // record it leaves in the results folder. Scenarios run one after another (`npm run proof`).
 
-export type ProofKind = 'fault' | 'input' | 'security' | 'bench' | 'conformance';
+export type ProofKind = 'fault' | 'input' | 'security' | 'bench' | 'upgrade' | 'conformance';
 
 /** What a scenario reports; the runner adds its name, kind, claim and duration. */
 export interface ScenarioOutcome {

@@ -15,6 +15,9 @@ export async function approvalPlanLines(client: HakubeClient, id: string, what: 
         lines.push(
           `  waiting for approval until ${p.waiting.deadline}:`,
           `    hakube approve ${id}    or    hakube reject ${id} --reason "..."`,
+          ...(p.waiting.choices?.includes('roll-back')
+            ? [`    or    hakube reject ${id} --roll-back --reason "..."   (also undo what it did so far)`]
+            : []),
         );
       else lines.push('  approved in advance (--yes)');
       return lines;

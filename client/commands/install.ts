@@ -2,29 +2,15 @@
 import type { Command } from 'commander';
 import { INSTALL_PHASES, installPlan } from '../../cluster/plan/install';
 import { formatPlan } from '../../cluster/plan/phases';
-import { InputError } from '../exit-codes';
 import { withClient } from '../connect';
 import { printJson, printLines } from '../output';
 import { loadClusterOrThrow } from '../spec-file';
 import { withResolvedBundleDir } from '../bundle-dir';
 import { formatProblem } from '../../cluster/problems';
 import { watchOperation } from './watch';
+import { phaseList } from './phase-flags';
 
 const PHASE_NAMES: readonly string[] = INSTALL_PHASES.map((p) => p.name);
-
-function phaseList(value: string | undefined, flag: string): string[] | undefined {
-  if (!value) return undefined;
-  const names = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const unknown = names.filter((n) => !PHASE_NAMES.includes(n));
-  if (unknown.length)
-    throw new InputError(
-      `${flag}: unknown phase(s) ${unknown.join(', ')}; phases are ${PHASE_NAMES.join(', ')}`,
-    );
-  return names;
-}
 
 interface InstallFlags {
   file: string;
@@ -49,8 +35,8 @@ export function registerInstallCommand(program: Command, setExit: (code: number)
       const { cluster, problems } = loadClusterOrThrow(flags.file);
       for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
       const options = {
-        skipPhases: phaseList(flags.skipPhases, '--skip-phases'),
-        onlyPhases: phaseList(flags.only, '--only'),
+        skipPhases: phaseList(INSTALL_PHASES, flags.skipPhases, '--skip-phases'),
+        onlyPhases: phaseList(INSTALL_PHASES, flags.only, '--only'),
       };
       if (flags.dryRun) {
         const plan = installPlan(cluster, options);

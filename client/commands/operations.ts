@@ -21,6 +21,8 @@ export function progressLines(p: OperationProgress): string[] {
   if (p.waiting) {
     lines.push(`WAITING FOR APPROVAL: ${p.waiting.question}  (deadline ${p.waiting.deadline})`);
     lines.push(...p.waiting.plan.map((s) => `  plan: ${s}`));
+    if (p.waiting.choices?.length)
+      lines.push(`  choices beyond approve/reject: ${p.waiting.choices.join(', ')}`);
   }
   for (const phase of p.phases) {
     lines.push(`  [${phase.status}] ${phase.title}`);
@@ -31,7 +33,7 @@ export function progressLines(p: OperationProgress): string[] {
   }
   for (const d of p.decisions)
     lines.push(
-      `  ${d.approved ? 'approved' : 'rejected'} by ${d.by} at ${d.at}${d.reason ? `: ${d.reason}` : ''}`,
+      `  ${d.approved ? 'approved' : 'rejected'}${d.choice ? ` (${d.choice})` : ''} by ${d.by} at ${d.at}${d.reason ? `: ${d.reason}` : ''}`,
     );
   for (const w of p.warnings) lines.push(`  warning: ${w}`);
   return lines;
@@ -121,12 +123,21 @@ export function registerOperationCommands(program: Command, setExit: (code: numb
 
   const decide =
     (approve: boolean) =>
-    async (id: string, opts: { by?: string; reason?: string; json?: boolean }, cmd: Command) => {
+    async (
+      id: string,
+      opts: { by?: string; reason?: string; rollBack?: boolean; json?: boolean },
+      cmd: Command,
+    ) => {
       if (!approve && !opts.reason) throw new InputError('reject needs --reason');
       await withClient(cmd, async (client) => {
         let result;
         try {
-          result = await client.decide(id, { approve, by: opts.by ?? whoAmI(), reason: opts.reason });
+          result = await client.decide(id, {
+            approve,
+            by: opts.by ?? whoAmI(),
+            reason: opts.reason,
+            ...(opts.rollBack ? { choice: 'roll-back' } : {}),
+          });
         } catch (err) {
           if (err instanceof DecisionRefusedError) throw new InputError(err.message);
           // The server's "workflow execution already completed" does not say which workflow.
@@ -137,7 +148,7 @@ export function registerOperationCommands(program: Command, setExit: (code: numb
         if (opts.json) printJson(result);
         else
           printLines([
-            `${id}: ${result.outcome} by ${result.by}${result.reason ? ` (${result.reason})` : ''}`,
+            `${id}: ${result.outcome}${result.choice ? ` (${result.choice})` : ''} by ${result.by}${result.reason ? ` (${result.reason})` : ''}`,
           ]);
       });
     };
@@ -155,6 +166,10 @@ export function registerOperationCommands(program: Command, setExit: (code: numb
     .argument('<id>', 'workflow id')
     .requiredOption('--reason <text>', 'why')
     .option('--by <name>', 'who rejects (default: your user name)')
+    .option(
+      '--roll-back',
+      'where the operation offers it (an upgrade after a failed gate): also undo what it did so far',
+    )
     .option('--json', 'print JSON')
     .action(decide(false));
 

@@ -4,6 +4,7 @@ import type { Cluster, HostSpec } from '../spec';
 import { BIN_DIR, files, kubeconfigs, pki } from '../layout';
 import { apiserverPort, etcdClientUrls } from '../topology';
 import { renderUnit } from './systemd';
+import { APISERVER_MARK_DOWN_S } from './haproxy';
 
 type Flags = [string, string | number | boolean][];
 
@@ -39,6 +40,10 @@ export function apiserverFlags(c: Cluster, host: HostSpec): Flags {
     // Close watches when stopping (clients reconnect through the VIP to another apiserver):
     // otherwise open watches hold a stop, and every rolling restart, for the 60 s request timeout.
     ['shutdown-watch-termination-grace-period', '10s'],
+    // A stopping apiserver fails /readyz at once but keeps serving this long, so haproxy marks it
+    // down before its listener closes: a rolling restart (an upgrade, a rotation) then fails no
+    // request through the VIP (measured: proof scenario upgrade/rolling, docs/upgrade.md).
+    ['shutdown-delay-duration', `${APISERVER_MARK_DOWN_S}s`],
     ['etcd-servers', etcdClientUrls(c)],
     ['etcd-cafile', pki.etcdCa.cert],
     ['etcd-certfile', pki.apiserverEtcdClient.cert],

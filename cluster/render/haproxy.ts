@@ -3,11 +3,17 @@
 import type { Cluster } from '../spec';
 import { apiserverPort, controlPlaneHosts } from '../topology';
 
+/** How haproxy checks each apiserver's /readyz: every `intervalS`, down after `fall` failures. */
+export const APISERVER_CHECK = { intervalS: 3, fall: 3, rise: 2 } as const;
+
+/** Longest time haproxy may still route to an apiserver whose /readyz fails (its checks, plus one check's slack). */
+export const APISERVER_MARK_DOWN_S = APISERVER_CHECK.intervalS * (APISERVER_CHECK.fall + 1);
+
 export function renderHaproxyConfig(c: Cluster): string {
   const ep = c.spec.controlPlaneEndpoint;
   const backends = controlPlaneHosts(c).map(
     (h) =>
-      `    server ${h.name} ${h.address}:${apiserverPort(c)} check check-ssl verify none inter 3s fall 3 rise 2`,
+      `    server ${h.name} ${h.address}:${apiserverPort(c)} check check-ssl verify none inter ${APISERVER_CHECK.intervalS}s fall ${APISERVER_CHECK.fall} rise ${APISERVER_CHECK.rise}`,
   );
   return [
     '# Rendered by hakube; changes are overwritten.',

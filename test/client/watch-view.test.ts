@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OperationProgress } from '../../cluster/progress';
 import {
+  approvalLines,
   changeLines,
   countRetries,
   formatDuration,
@@ -108,6 +109,25 @@ test('an approval wait is said first, with its plan', () => {
   assert.match(lines[1], /^WAITING FOR APPROVAL: Restore etcd\?/);
   assert.equal(lines[2], '  plan: stop apiservers');
   assert.equal(isFinished(p), false);
+});
+
+test('a wait that offers roll-back says how to choose it', () => {
+  const waiting = {
+    question: 'The gate on worker-2 failed. Continue?',
+    plan: ['worker-2: node not Ready'],
+    since: T0,
+    deadline: at(3600),
+  };
+  const offered = approvalLines(
+    { ...snapshot('running'), waiting: { ...waiting, choices: ['roll-back'] } },
+    'upgrade-prod',
+  );
+  assert.equal(
+    offered.at(-1),
+    '   or: hakube reject upgrade-prod --roll-back --reason "..."   (also undo what it did so far)',
+  );
+  const plain = approvalLines({ ...snapshot('running'), waiting }, 'upgrade-prod');
+  assert.ok(!plain.some((l) => l.includes('--roll-back')));
 });
 
 test('plain lines: only what changed, each once', () => {

@@ -36,10 +36,13 @@ export class FakeHost implements Host {
   readonly applied: { kubeconfig: string; manifest: string }[] = [];
   /** How `kubectl apply` answers: refused (no apiserver yet) unless a test says otherwise. */
   kubectlExitCode = 1;
+  /** What an installed kubelet says to `--version` (the version guard of ensureBinaries); none by default. */
+  kubeletVersion?: string;
 
   /**
    * Understands only `find <dirs> -maxdepth 1 -type f -name '*.ext'` (file listings), `rm -f
-   * '<file>'...` and `kubectl --kubeconfig=F ... apply ... -f -` (recorded; see kubectlExitCode).
+   * '<file>'...`, `kubectl --kubeconfig=F ... apply ... -f -` (recorded; see kubectlExitCode) and
+   * ensureBinaries' installed-version probe (see kubeletVersion).
    */
   async exec(command: string, opts: { stdin?: string | Buffer } = {}): Promise<ExecResult> {
     this.commands.push(command);
@@ -53,6 +56,12 @@ export class FakeHost implements Host {
         stderr: refused ? 'The connection to the server 10.0.0.10:16443 was refused' : '',
       };
     }
+    if (/^for b in kubelet kube-apiserver; do /.test(command))
+      return {
+        exitCode: 0,
+        stdout: this.kubeletVersion ? `Kubernetes ${this.kubeletVersion}\n` : '',
+        stderr: '',
+      };
     const rm = /^rm -f (?:-- )?((?:'[^']*' ?)+)$/.exec(command);
     if (rm) {
       for (const [, path] of rm[1].matchAll(/'([^']*)'/g)) this.files.delete(path);

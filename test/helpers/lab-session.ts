@@ -2,13 +2,16 @@
 // lab machines (3 masters + N workers by default), the lab's offline bundle (a cache hit once
 // built), a Temporal dev server of its own, the real worker as a process (so it can be
 // SIGKILLed), a client, and SSH to the hosts. `close()` removes all of it.
+import { realpathSync } from 'node:fs';
 import { buildBundle } from '../../activities/bundle';
+import { latestBundleLink } from '../../activities/bundle/build';
 import { RemoteHost, SshPool } from '../../activities/ssh';
 import { sshTargetFor } from '../../activities/ssh-hosts';
 import { withResolvedBundleDir } from '../../client/bundle-dir';
 import type { HakubeClient } from '../../client/hakube-client';
 import { hakubeCache } from '../../client/paths';
 import { loadClusterOrThrow } from '../../client/spec-file';
+import { DEFAULT_ARCH } from '../../cluster/bundle';
 import type { Cluster } from '../../cluster/spec';
 import { hostByName } from '../../cluster/topology';
 import { labDown, labUp, type LabInfo } from '../../lab';
@@ -32,14 +35,28 @@ export interface LabSession {
   close(): Promise<void>;
 }
 
-/** The lab's offline bundle, built once and then a cache hit (the source-bundle test builds the same one). */
-export async function ensureLabBundle(log: (l: string) => void): Promise<void> {
+/**
+ * The offline bundle of `kubernetesVersion` (default the lab's), built once and then a cache hit
+ * (the source-bundle test builds the same one); returns its folder as a link-free path.
+ */
+export async function ensureLabBundle(
+  log: (l: string) => void,
+  kubernetesVersion = LAB_KUBERNETES_VERSION,
+): Promise<string> {
   await buildBundle({
-    kubernetesVersion: LAB_KUBERNETES_VERSION,
+    kubernetesVersion,
     cacheDir: hakubeCache(),
     goLowPriority: true,
     onProgress: (l) => log(`[bundle] ${l}`),
   });
+  // bundles/<k8s>-<arch> is a link that moves on: the spec names the exact bundle (client/bundle-dir.ts).
+  return realpathSync(latestBundleLink(hakubeCache(), kubernetesVersion, DEFAULT_ARCH));
+}
+
+/** The lab's spec at another version: that version's bundle instead of the lab default's. */
+function atVersion(cluster: Cluster, kubernetesVersion: string, bundleDir: string): Cluster {
+  const artifacts = { ...cluster.spec.artifacts, source: 'bundle' as const, bundleDir };
+  return { ...cluster, spec: { ...cluster.spec, kubernetesVersion, artifacts } };
 }
 
 /** Boots lab `name` from scratch (an old one of that name is removed first). */
@@ -49,9 +66,11 @@ export async function openLabSession(opts: {
   workers?: number;
   /** Default hakube-proof-<name>. */
   taskQueue?: string;
+  /** The version the session's spec installs (its bundle built first); default the lab's. */
+  kubernetesVersion?: string;
   log: (l: string) => void;
 }): Promise<LabSession> {
-  await ensureLabBundle(opts.log);
+  const bundleDir = await ensureLabBundle(opts.log, opts.kubernetesVersion);
   await labDown({ name: opts.name }).catch(() => undefined);
   const lab = await labUp({
     name: opts.name,
@@ -72,7 +91,10 @@ export async function openLabSession(opts: {
     await labDown({ name: opts.name }).catch(() => undefined);
   };
   try {
-    let cluster = withResolvedBundleDir(loadClusterOrThrow(lab.specPath).cluster);
+    const labCluster = withResolvedBundleDir(loadClusterOrThrow(lab.specPath).cluster);
+    let cluster = opts.kubernetesVersion
+      ? atVersion(labCluster, opts.kubernetesVersion, bundleDir)
+      : labCluster;
     server = await startTestServer();
     worker = await startedWorkerProcess(server.address, taskQueue);
     client = await connectClient(server.address, taskQueue);

@@ -12,17 +12,21 @@ export interface DecisionInput {
   reason?: string;
   /** The Temporal client identity the decision came through (recorded beside `by`). */
   identity?: string;
+  /** One of the choices the wait offers beyond approve/reject (an upgrade's `roll-back`). */
+  choice?: string;
 }
 
 export interface DecisionResult {
   outcome: 'approved' | 'rejected';
   by: string;
   reason?: string;
+  choice?: string;
 }
 
 export interface SignalDecision {
   by?: string;
   reason?: string;
+  choice?: string;
 }
 
 export const decideUpdate = defineUpdate<DecisionResult, [DecisionInput]>(UPDATE_DECIDE);
@@ -48,19 +52,35 @@ export class ApprovalGate {
         if (!this.mayDecide(input.by))
           throw new Error(`${input.by} is not an approver of this cluster (spec.approvals.approvers)`);
         if (!input.approve && !input.reason?.trim()) throw new Error('a rejection needs a reason');
+        if (input.choice !== undefined && !this.offers(input.choice))
+          throw new Error(
+            this.progress.waiting.choices?.length
+              ? `choose one of: ${this.progress.waiting.choices.join(', ')} (got "${input.choice}")`
+              : `this decision offers no choice beyond approve or reject (got "${input.choice}")`,
+          );
       },
     });
     // Signals cannot be refused: one arriving while nothing waits, or from someone who is not an
     // approver, is ignored (and logged by the SDK).
     setHandler(approveSignal, (s) => {
       const by = s?.by || 'signal';
-      if (this.progress.waiting && this.mayDecide(by)) this.record({ approve: true, by, reason: s?.reason });
+      if (this.progress.waiting && this.mayDecide(by) && this.offered(s?.choice))
+        this.record({ approve: true, by, reason: s?.reason, choice: s?.choice });
     });
     setHandler(rejectSignal, (s) => {
       const by = s?.by || 'signal';
-      if (this.progress.waiting && this.mayDecide(by))
-        this.record({ approve: false, by, reason: s?.reason || 'rejected by signal' });
+      if (this.progress.waiting && this.mayDecide(by) && this.offered(s?.choice))
+        this.record({ approve: false, by, reason: s?.reason || 'rejected by signal', choice: s?.choice });
     });
+  }
+
+  private offers(choice: string): boolean {
+    return this.progress.waiting?.choices?.includes(choice) ?? false;
+  }
+
+  /** A signal's choice is absent or one the wait offers. */
+  private offered(choice: string | undefined): boolean {
+    return choice === undefined || this.offers(choice);
   }
 
   private mayDecide(by: string): boolean {
@@ -74,21 +94,31 @@ export class ApprovalGate {
       reason: input.reason,
       at: workflowNow().toISOString(),
       ...(input.identity ? { identity: input.identity } : {}),
+      ...(input.choice ? { choice: input.choice } : {}),
       question: this.progress.waiting?.question,
       plan: this.progress.waiting?.plan,
     };
     this.decision = decision;
     this.progress.decisions.push(decision);
     this.progress.waiting = undefined;
-    return { outcome: input.approve ? 'approved' : 'rejected', by: input.by, reason: input.reason };
+    return {
+      outcome: input.approve ? 'approved' : 'rejected',
+      by: input.by,
+      reason: input.reason,
+      ...(input.choice ? { choice: input.choice } : {}),
+    };
   }
 
-  /** Waits for a decision at most `timeoutMs`; `autoApprovedBy` (e.g. from --yes) skips the wait. */
+  /**
+   * Waits for a decision at most `timeoutMs`; `autoApprovedBy` (e.g. from --yes) skips the wait.
+   * `choices` are what a decision may pick beyond approve/reject (offered in the progress).
+   */
   async wait(
     question: string,
     plan: string[],
     timeoutMs: number,
     autoApprovedBy?: string,
+    choices?: string[],
   ): Promise<ApprovalOutcome> {
     this.decision = undefined;
     // Approved in advance only by an approver; anyone else's --yes waits for a decision like any run.
@@ -102,6 +132,7 @@ export class ApprovalGate {
       plan,
       since: now(),
       deadline: workflowNowPlus(timeoutMs).toISOString(),
+      ...(choices?.length ? { choices } : {}),
     };
     const previousStatus = this.progress.status;
     this.progress.status = 'waiting-for-approval';

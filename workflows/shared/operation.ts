@@ -85,6 +85,23 @@ export class Operation<R extends OperationRun> {
     return this.gate?.lastDecision;
   }
 
+  /**
+   * A decision asked for inside a phase (an upgrade's wave, a failed gate): waits at most
+   * `timeoutMs` like an approval phase and returns what was decided (undefined: timed out).
+   * Needs an approval phase among the operation's phases (that is what registers the handlers).
+   */
+  async ask(
+    question: string,
+    plan: string[],
+    timeoutMs: number,
+    opts: { autoApprovedBy?: string; choices?: string[] } = {},
+  ): Promise<Decision | undefined> {
+    if (!this.gate)
+      throw new Error(`${this.name} declares no approval phase, so it cannot ask for a decision`);
+    const outcome = await this.gate.wait(question, plan, timeoutMs, opts.autoApprovedBy, opts.choices);
+    return outcome === 'timed-out' ? undefined : this.gate.lastDecision;
+  }
+
   /** Runs every phase in order; ends the progress as completed, or fails the run with its outcome. */
   async run(run: R, opts: RunOptions = {}): Promise<void> {
     try {

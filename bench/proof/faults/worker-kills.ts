@@ -65,7 +65,7 @@ const stepsDone = (p: OperationProgress) =>
  * The first activity scheduled or started at or after `since`: from the history, and from the
  * server's pending activities (a retried attempt reaches the history only when it ends).
  */
-async function resumed(
+export async function resumed(
   s: LabSession,
   workflowId: string,
   since: number,

@@ -102,6 +102,45 @@ test('a bundle whose bytes differ from its manifest is refused, non-retryable, n
   }
 });
 
+test('a host running another Kubernetes version is refused before any upload; an upgrade (changeVersion) replaces them', async () => {
+  const s = setup();
+  try {
+    const worker = s.hosts.get('worker-1') as FakeHost;
+    worker.kubeletVersion = 'v1.36.3';
+    const err = await s.acts
+      .ensureBinaries({ cluster: s.cluster, host: 'worker-1', bundleDir: s.bundleDir })
+      .then(
+        () => assert.fail('expected a refusal'),
+        (e: unknown) => e,
+      );
+    assert.ok(err instanceof ApplicationFailure);
+    assert.equal(err.type, ErrorTypes.VersionMismatch);
+    assert.equal(err.nonRetryable, true);
+    assert.match(
+      err.message,
+      /worker-1 runs Kubernetes v1\.36\.3 and the bundle carries v1\.37\.2: .*hakube upgrade -f FILE --to v1\.37\.2/,
+    );
+    assert.equal(worker.files.size, 0, 'nothing placed on the host');
+    const upgraded = await s.acts.ensureBinaries({
+      cluster: s.cluster,
+      host: 'worker-1',
+      bundleDir: s.bundleDir,
+      changeVersion: true,
+    });
+    assert.ok(upgraded.uploaded.includes('/usr/local/bin/kubelet'));
+    // The same version as the bundle's is no mismatch (a re-run of an install).
+    worker.kubeletVersion = 'v1.37.2';
+    const again = await s.acts.ensureBinaries({
+      cluster: s.cluster,
+      host: 'worker-1',
+      bundleDir: s.bundleDir,
+    });
+    assert.deepEqual(again.uploaded, []);
+  } finally {
+    s.cleanup();
+  }
+});
+
 /** worker-1 whose uploads fail as SFTP reports a full disk ("Failure"), `df` showing `freeKiB` free. */
 function failingUploads(s: ReturnType<typeof setup>, freeKiB: number): void {
   const host = s.hosts.get('worker-1') as FakeHost;
