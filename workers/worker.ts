@@ -2,6 +2,7 @@
 // bundled from source in development) and the activities wired to real dependencies.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createSshHostProvider } from '../activities/ssh-hosts';
@@ -24,6 +25,7 @@ import { installRuntimeWithMetrics } from './metrics/runtime';
 import { metricsSettingsFromEnv, type MetricsSettings } from './metrics/settings';
 import { startVisibilityMetrics } from './metrics/visibility-metrics';
 import type { WorkflowSource } from './replay-open-executions';
+import { failOrphanedAttempts, processIsAlive, workerIdentity, type ThisProcess } from './orphaned-attempts';
 import {
   replayCheckSettingsFromEnv,
   requireOpenExecutionsReplay,
@@ -148,6 +150,8 @@ export async function createWorker(
     // A stop (SIGTERM) lets running steps finish for this long; then they are cancelled, which
     // ends their remote commands and uploads (activities/ssh-hosts.ts), and they retry elsewhere.
     shutdownGraceTime: '30 seconds',
+    // Temporal's default format, set here because endOrphanedAttempts relies on it.
+    identity: workerIdentity(thisProcess()),
     maxConcurrentActivityTaskExecutions: maxActivities,
     maxConcurrentLocalActivityExecutions: maxActivities,
     interceptors: { activity: [activityMetricsInterceptor(metrics)] },
@@ -188,6 +192,7 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
       config.replayCheck ?? replayCheckSettingsFromEnv({}),
       Runtime.instance().logger,
     );
+    await endOrphanedAttempts(config, connection);
     const metrics = createHakubeMetrics(Runtime.instance().metricMeter, hakubeVersion());
     const worker = await createWorker(config, connection, metrics);
     if (metricsAddress && config.metrics)
@@ -225,6 +230,34 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   } finally {
     await visibility?.stop();
     await connection.close();
+  }
+}
+
+function thisProcess(): ThisProcess {
+  return { hostname: hostname(), pid: process.pid, isAlive: processIsAlive };
+}
+
+/**
+ * Before polling: attempts an earlier worker of this machine left running when it died are ended,
+ * so they are retried now rather than after their heartbeat or start-to-close timeout. A server
+ * that will not list executions only costs that speed-up.
+ */
+async function endOrphanedAttempts(config: WorkerConfig, connection: NativeConnection): Promise<void> {
+  const log = Runtime.instance().logger;
+  try {
+    const ended = await failOrphanedAttempts({
+      connection,
+      namespace: config.namespace,
+      taskQueue: config.taskQueue,
+      dataConverter: workerDataConverter(config),
+      self: thisProcess(),
+    });
+    for (const a of ended)
+      log.info('ended an attempt a dead worker of this machine left running; it is retried now', { ...a });
+  } catch (err) {
+    log.warn('could not look for attempts a dead worker left running; they retry after their timeout', {
+      error: String(err),
+    });
   }
 }
 
