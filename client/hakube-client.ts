@@ -346,10 +346,14 @@ export class HakubeClient {
       cluster: c.metadata.name,
       workflowId: workflowIdFor('remove', c.metadata.name, input.node),
       args: [input],
-      summary: `remove ${input.node} from ${c.metadata.name}`,
+      summary: `remove ${input.node} from ${c.metadata.name}${input.hostDown ? ' (host down)' : ''}`,
       details: `**Node** ${input.node}  \n**Approval** ${
         input.approvedBy ? `given in advance by ${input.approvedBy}` : 'required before anything changes'
-      }  \nIts data is moved aside on the host, never deleted.`,
+      }  \n${
+        input.hostDown
+          ? 'The host is down: nothing runs on it; reset it before it rejoins the network.'
+          : 'Its data is moved aside on the host, never deleted.'
+      }`,
     });
   }
 

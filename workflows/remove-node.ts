@@ -29,6 +29,8 @@ export interface RemoveNodeInput {
   approvedBy?: string;
   approvalTimeoutMs?: number;
   drainTimeoutSeconds?: number;
+  /** The host is down and stays down: nothing is run on it (cluster/plan/remove.ts). */
+  hostDown?: boolean;
 }
 
 export interface RemoveNodeResult {
@@ -51,6 +53,7 @@ interface RemoveRun extends OperationRun {
   /** A control-plane host that stays: runs kubectl and is the endpoint gate. */
   via: string;
   stamp: string;
+  hostDown?: boolean;
   result: RemoveNodeResult;
 }
 
@@ -85,7 +88,7 @@ function approval(run: RemoveRun): ApprovalRequest {
   const drain = run.input.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_S;
   return {
     question: `Remove ${run.node.name} (${run.node.roles.join('+')}) from ${run.input.cluster.metadata.name}?`,
-    plan: removalPlan(run.input.cluster, run.node, run.stamp, drain),
+    plan: removalPlan(run.input.cluster, run.node, run.stamp, drain, run.hostDown),
   };
 }
 
@@ -105,13 +108,14 @@ async function drain(run: RemoveRun): Promise<void> {
 /** The remaining load balancers drop its backend; then its own keepalived and haproxy stop (the VIP moves if it held it). */
 async function endpoint(run: RemoveRun): Promise<void> {
   await updateEndpointOn(run.t, 'endpoint', run.rest, controlPlaneHosts(run.rest));
-  await runStep(
-    run.t,
-    'endpoint',
-    { key: `endpoint/stop/${run.node.name}`, title: 'stop keepalived and haproxy', host: run.node.name },
-    acts.stopServices,
-    [{ cluster: run.input.cluster, host: run.node.name, units: ['keepalived', 'haproxy'] }],
-  );
+  if (!run.hostDown)
+    await runStep(
+      run.t,
+      'endpoint',
+      { key: `endpoint/stop/${run.node.name}`, title: 'stop keepalived and haproxy', host: run.node.name },
+      acts.stopServices,
+      [{ cluster: run.input.cluster, host: run.node.name, units: ['keepalived', 'haproxy'] }],
+    );
   await runStep(
     run.t,
     'endpoint',
@@ -156,13 +160,14 @@ async function etcd(run: RemoveRun): Promise<void> {
   );
   run.result.etcdMemberRemoved = removed.memberId;
   run.result.movedLeaderTo = removed.movedLeaderTo;
-  await runStep(
-    run.t,
-    'etcd',
-    { key: `etcd/stop/${run.node.name}`, title: 'stop etcd', host: run.node.name },
-    acts.stopServices,
-    [{ cluster: run.input.cluster, host: run.node.name, units: ['etcd'] }],
-  );
+  if (!run.hostDown)
+    await runStep(
+      run.t,
+      'etcd',
+      { key: `etcd/stop/${run.node.name}`, title: 'stop etcd', host: run.node.name },
+      acts.stopServices,
+      [{ cluster: run.input.cluster, host: run.node.name, units: ['etcd'] }],
+    );
   await runStep(
     run.t,
     'etcd',
@@ -183,6 +188,15 @@ async function host(run: RemoveRun): Promise<void> {
     acts.deleteNodeObject,
     [{ cluster: run.input.cluster, host: run.node.name, via: run.via }],
   );
+  if (run.hostDown) {
+    // Nothing reached it: its services still run if it comes back, and a removed etcd member or a
+    // keepalived that claims the VIP must not rejoin the network before it is reset.
+    run.t.progress.warnings.push(
+      `${run.node.name} was down and is not reset: keep it off the network until ` +
+        `\`hakube reset -f <a spec that still lists it> --node ${run.node.name}\` has run on it`,
+    );
+    return;
+  }
   await runStep(
     run.t,
     'host',
@@ -233,6 +247,7 @@ export async function removeNode(input: RemoveNodeInput): Promise<RemoveNodeResu
     rest,
     via: primaryControlPlane(rest)?.name ?? '',
     stamp,
+    hostDown: input.hostDown,
     result: { node: input.node, stamp, evictedPods: [] },
   };
   await op.run(run, input);

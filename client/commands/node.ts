@@ -45,6 +45,7 @@ interface RemoveFlags {
   dryRun?: boolean;
   yes?: boolean;
   drainTimeout: string;
+  hostDown?: boolean;
   approvalTimeout: string;
   wait?: boolean;
   json?: boolean;
@@ -183,6 +184,10 @@ export function registerNodeCommands(program: Command, setExit: (code: number) =
       'how long the drain may take; then the removal stops (node cordoned)',
       '5m',
     )
+    .option(
+      '--host-down',
+      'the host is down and stays down: run nothing on it (no drain, stop or reset); its etcd member goes through the others',
+    )
     .action(async (flags: RemoveFlags, cmd: Command) => {
       const { cluster } = loadClusterOrThrow(flags.file);
       const refusals = removalRefusals(cluster, flags.node);
@@ -194,8 +199,8 @@ export function registerNodeCommands(program: Command, setExit: (code: number) =
         return printDryRun(
           {
             what: `removal of ${flags.node} from ${cluster.metadata.name}`,
-            plan: planPhases(REMOVE_PHASES, { cluster, node: host }),
-            approval: removalPlan(cluster, host, DRY_RUN_STAMP, drainTimeoutSeconds),
+            plan: planPhases(REMOVE_PHASES, { cluster, node: host, hostDown: flags.hostDown }),
+            approval: removalPlan(cluster, host, DRY_RUN_STAMP, drainTimeoutSeconds, flags.hostDown),
           },
           flags.json,
         );
@@ -209,6 +214,7 @@ export function registerNodeCommands(program: Command, setExit: (code: number) =
           approvedBy,
           approvalTimeoutMs,
           drainTimeoutSeconds,
+          ...(flags.hostDown ? { hostDown: true } : {}),
         });
         await followApproval(client, started, flags, `removal of ${flags.node}`, setExit);
       });

@@ -8,7 +8,18 @@ import type { PhaseDecl } from './phases';
 export interface RemovePlanInput {
   cluster: Cluster;
   node: HostSpec;
+  /**
+   * The host is down and stays down (`--host-down`): nothing is run on it. Its pods go with its
+   * Node object, its etcd member is removed through the others, and it is reset once reachable.
+   */
+  hostDown?: boolean;
 }
+
+/** Why a phase is left out for a host that is down (its steps all run on it). */
+const DOWN_SKIPS: Partial<Record<RemovePhaseName, string>> = {
+  drain: 'the host is down: its pods are deleted with its Node',
+  'control-plane': 'the host is down: its services are not reached',
+};
 
 type RemovePhaseName =
   | 'check'
@@ -23,8 +34,8 @@ type RemovePhaseName =
 
 const skippedFor =
   (phase: RemovePhaseName) =>
-  ({ cluster, node }: RemovePlanInput) =>
-    removePhaseSkipped(cluster, node, phase);
+  ({ cluster, node, hostDown }: RemovePlanInput) =>
+    removePhaseSkipped(cluster, node, phase, hostDown);
 
 export const REMOVE_PHASES = [
   { name: 'check', title: 'Check that the removal is safe (etcd quorum)' },
@@ -52,7 +63,18 @@ export const REMOVE_PHASES = [
 
 export type RemovePhase = (typeof REMOVE_PHASES)[number]['name'];
 
-export function removePhaseSkipped(c: Cluster, host: HostSpec, phase: RemovePhaseName): string | undefined {
+export function removePhaseSkipped(
+  c: Cluster,
+  host: HostSpec,
+  phase: RemovePhaseName,
+  hostDown = false,
+): string | undefined {
+  const down = hostDown ? DOWN_SKIPS[phase] : undefined;
+  const skipped = removePhaseSkippedByRole(c, host, phase);
+  return skipped ?? down;
+}
+
+function removePhaseSkippedByRole(c: Cluster, host: HostSpec, phase: RemovePhaseName): string | undefined {
   switch (phase) {
     case 'drain':
       return runsKubelet(host) ? undefined : 'runs no kubelet';
@@ -92,7 +114,9 @@ export function removalPlan(
   node: HostSpec,
   stamp: string,
   drainTimeoutSeconds: number,
+  hostDown = false,
 ): string[] {
+  if (hostDown) return removalPlanHostDown(c, node);
   const lines: string[] = [];
   const rest = controlPlaneHosts(clusterWithout(c, node.name)).map((h) => h.name);
   if (runsKubelet(node))
@@ -113,6 +137,32 @@ export function removalPlan(
   lines.push(
     `on ${node.name}: stop and disable every hakube service, remove its units, move its data and configs aside to <path>.reset-${stamp} (nothing is deleted)`,
     `then remove ${node.name} from spec.hosts in your cluster file`,
+  );
+  return lines;
+}
+
+/** The plan for a host that is down: only the hosts that stay are changed. */
+function removalPlanHostDown(c: Cluster, node: HostSpec): string[] {
+  const lines = [`${node.name} is down: nothing is run on it (no drain, no stop, no reset)`];
+  const rest = controlPlaneHosts(clusterWithout(c, node.name)).map((h) => h.name);
+  if (joinsControlPlane(node) && c.spec.controlPlaneEndpoint.mode === 'keepalived')
+    lines.push(`haproxy and keepalived on ${rest.join(', ')} without ${node.name}, one host at a time`);
+  if (joinsEtcd(node))
+    lines.push(
+      `etcdctl member remove ${node.name} through the other members, then every remaining member healthy`,
+    );
+  if (joinsEtcd(node) || joinsControlPlane(node))
+    lines.push(
+      `on ${rest.join(', ')}, one at a time: apiserver certificate without ${node.name} in its SANs, shorter --etcd-servers, restart`,
+    );
+  if (runsKubelet(node))
+    lines.push(`kubectl delete node ${node.name} (its pods are deleted with it and rescheduled)`);
+  lines.push(
+    `then remove ${node.name} from spec.hosts in your cluster file; keep the host off the network until ` +
+      `\`hakube reset -f <a spec that still lists it> --node ${node.name}\` has run on it` +
+      (joinsControlPlane(node) && c.spec.controlPlaneEndpoint.mode === 'keepalived'
+        ? ' (its keepalived would claim the VIP)'
+        : ''),
   );
   return lines;
 }

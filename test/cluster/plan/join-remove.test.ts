@@ -113,3 +113,20 @@ test('remove: the plan a person approves names every change, in order, and where
   assert.ok(plan.some((l) => /etcdctl member remove master-5/.test(l)));
   assert.ok(plan.some((l) => /\.reset-20261123T120000Z \(nothing is deleted\)/.test(l)));
 });
+
+test('remove --host-down: nothing planned on the host; drain and its control plane left out; reset said for later', () => {
+  const c = grown();
+  const skipped = (name: string) =>
+    REMOVE_PHASES.filter((p) => removePhaseSkipped(c, hostByName(c, name), p.name, true)).map((p) => p.name);
+  assert.deepEqual(skipped('worker-2'), ['drain', 'endpoint', 'control-plane', 'etcd', 'apiservers']);
+  assert.deepEqual(skipped('master-5'), ['drain', 'control-plane']);
+  assert.match(removePhaseSkipped(c, hostByName(c, 'worker-2'), 'drain', true) ?? '', /host is down/);
+  const plan = removalPlan(c, hostByName(c, 'master-5'), '20261123T120000Z', 300, true);
+  assert.match(plan[0], /master-5 is down: nothing is run on it/);
+  assert.ok(plan.some((l) => /etcdctl member remove master-5 through the other members/.test(l)));
+  assert.ok(!plan.some((l) => /cordon|\.reset-/.test(l)), plan.join('\n'));
+  assert.match(
+    plan.at(-1) ?? '',
+    /hakube reset -f <a spec that still lists it> --node master-5.*claim the VIP/,
+  );
+});
