@@ -5,6 +5,7 @@
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { conformanceScenarios } from './proof/conformance';
+import { e2eScenarios } from './proof/e2e';
 import { faultScenarios } from './proof/faults';
 import { measureScenarios } from './proof/measure';
 import { upgradeScenarios } from './proof/upgrade';
@@ -16,6 +17,7 @@ const all: ProofScenario[] = [
   ...faultScenarios,
   ...measureScenarios,
   ...upgradeScenarios,
+  ...e2eScenarios,
   ...conformanceScenarios,
 ];
 

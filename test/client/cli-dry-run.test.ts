@@ -13,6 +13,7 @@ import {
 } from '../../cluster/plan/certificates';
 import { ADD_NODES_PHASES, JOIN_PHASES } from '../../cluster/plan/join';
 import { ROLLBACK_PHASES } from '../../cluster/plan/restore';
+import { UPGRADE_PHASES } from '../../cluster/plan/upgrade';
 
 const home = exampleSpecHome();
 
@@ -77,4 +78,44 @@ test('--dry-run --json gives the plan as data', async () => {
 test('restore --rollback --dry-run prints the phases of the rollback', async () => {
   const out = await dryRun('restore', '--rollback', 'restore-prod-eu1');
   for (const re of phaseLines(ROLLBACK_PHASES)) assert.match(out, re);
+});
+
+test('upgrade --dry-run: its phases, every host in order, the waves and the plan to approve', async () => {
+  const out = await dryRun(
+    'upgrade',
+    '--to',
+    'v1.37.2',
+    '--wave',
+    '2',
+    '--approve-waves',
+    '--window',
+    'Sat,Sun 02:00-06:00',
+  );
+  for (const re of phaseLines(UPGRADE_PHASES)) assert.match(out, re);
+  // Control-plane hosts one after another, each with its gates; then the workers' wave.
+  assert.ok(out.indexOf('control-plane/endpoint/master-1') < out.indexOf('control-plane/keep/master-2'));
+  assert.match(out, /workers\/window\/1 {2}wait for the maintenance window\n {5}workers\/approval\/1/);
+  assert.match(out, /workers in 1 wave of at most 2: worker-1\+worker-2/);
+  assert.match(out, /waves start only inside Sun,Sat 02:00-06:00 UTC/);
+  assert.match(out, /hakube reject --roll-back/);
+});
+
+test('upgrade refuses a target that is no release version, a bad window or wave, before connecting', async () => {
+  for (const [args, message] of [
+    [['--to', '1.37'], /--to: expected a release version/],
+    [['--to', 'v1.37.2', '--window', '25:00-26:00'], /--window: .*time range/],
+    [['--to', 'v1.37.2', '--wave', '0'], /--wave: expected a positive whole number/],
+    [['--to', 'v1.37.2', '--skip-phases', 'etcd'], /--skip-phases: unknown phase\(s\) etcd/],
+  ] as const) {
+    const r = await runCli(['upgrade', ...args, '-f', home.spec(), '--dry-run'], home.env());
+    assert.notEqual(r.code, 0, args.join(' '));
+    assert.match(r.stderr, message);
+  }
+});
+
+test('node remove --host-down --dry-run: drain and its control plane left out, nothing planned on the host', async () => {
+  const out = await dryRun('node', 'remove', '--node', 'master-3', '--host-down');
+  assert.match(out, /\[drain\] — skipped \(the host is down: its pods are deleted with its Node\)/);
+  assert.match(out, /\[control-plane\] — skipped \(the host is down/);
+  assert.match(out, /master-3 is down: nothing is run on it/);
 });

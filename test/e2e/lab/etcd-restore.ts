@@ -9,6 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { RESTORE_BUMP_REVISION } from '../../../cluster/backup/restore';
+import { planPhases } from '../../../cluster/plan/phases';
+import { RESTORE_PHASES } from '../../../cluster/plan/restore';
 import type { SnapshotMeta } from '../../../cluster/backup/snapshots';
 import { etcdctl, LOCAL_ETCD, parseMemberList } from '../../../cluster/etcdctl';
 import type { Cluster } from '../../../cluster/spec';
@@ -18,7 +20,14 @@ import type { RestoreResult } from '../../../workflows/etcd-restore';
 import type { RollbackResult } from '../../../workflows/etcd-restore-rollback';
 import { outcomeOf } from '../../../client/history';
 import { eventually } from '../../helpers/temporal';
-import { keysUnder, kubectl, putKeys, checkedHistory, type InstalledLab } from './installed-lab';
+import {
+  assertRanAsPlanned,
+  keysUnder,
+  kubectl,
+  putKeys,
+  checkedHistory,
+  type InstalledLab,
+} from './installed-lab';
 
 const MASTERS = ['master-1', 'master-2', 'master-3'];
 const SFTP_DIR = '/var/backups/hakube-e2e';
@@ -157,6 +166,7 @@ export function registerEtcdRestoreTests(ctx: InstalledLab): void {
     );
     await ctx.restartWorker('restore in phase restore');
     const result = await ctx.client.result<RestoreResult>(started.workflowId);
+    await assertRanAsPlanned(ctx.client, started.workflowId, planPhases(RESTORE_PHASES, {}));
 
     assert.deepEqual(await keysUnder(ctx.on('master-3'), PREFIX), FIRST);
     assert.equal(result.decision?.by, 'ops-oncall');

@@ -6,6 +6,7 @@ import { workflowHistoryJson } from '../../helpers/temporal';
 import { secretsInHistory } from '../../helpers/history-scan';
 import { recordHistory } from '../../helpers/record-history';
 import type { HakubeClient } from '../../../client/hakube-client';
+import type { PlannedPhase } from '../../../cluster/plan/phases';
 import type { RemoteHost } from '../../../activities/ssh';
 import { etcdctl, LOCAL_ETCD } from '../../../cluster/etcdctl';
 
@@ -23,6 +24,31 @@ export interface InstalledLab {
   useCluster(cluster: Cluster): void;
   /** SIGKILLs the worker process and starts a new one. */
   restartWorker(why: string): Promise<void>;
+}
+
+/**
+ * The skip reason of a lab test too long for the suite's time budget (scripts/test.sh, which CI
+ * runs): `npm run proof -- --only e2e/lab-long` runs this file with HAKUBE_E2E_LONG=1, and so
+ * may anyone who wants them.
+ */
+export function longLabTest(): string | false {
+  return process.env.HAKUBE_E2E_LONG === '1'
+    ? false
+    : 'long lab test: the suite leaves it to the proof suite (npm run proof -- --only e2e/lab-long)';
+}
+
+/** The run went as its dry run printed: each phase the plan runs is done, each it skips is skipped. */
+export async function assertRanAsPlanned(
+  client: HakubeClient,
+  workflowId: string,
+  plan: PlannedPhase[],
+): Promise<void> {
+  const p = await client.progress(workflowId);
+  assert.deepEqual(
+    p.phases.map((ph) => `${ph.name}:${ph.status}`),
+    plan.map((x) => `${x.name}:${x.skipped ? 'skipped' : 'done'}`),
+    `${workflowId} ran otherwise than its --dry-run printed`,
+  );
 }
 
 export const kubectl = (args: string) =>

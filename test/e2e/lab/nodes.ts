@@ -16,8 +16,19 @@ import type { AddNodesResult } from '../../../workflows/add-nodes';
 import type { RemoveNodeResult } from '../../../workflows/remove-node';
 import type { CertsCheckResult } from '../../../workflows/check-certificates';
 import { bootLab } from '../../helpers/lab-fixture';
+import { labStopHost } from '../../../lab';
 import { eventually } from '../../helpers/temporal';
-import { kubectl, checkedHistory, nodesRunning, readyNodes, type InstalledLab } from './installed-lab';
+import {
+  assertRanAsPlanned,
+  kubectl,
+  checkedHistory,
+  nodesRunning,
+  readyNodes,
+  type InstalledLab,
+} from './installed-lab';
+import { planPhases } from '../../../cluster/plan/phases';
+import { REMOVE_PHASES } from '../../../cluster/plan/remove';
+import { hostByName } from '../../../cluster/topology';
 
 const NEW_MASTERS = ['master-4', 'master-5'];
 const NEW_WORKERS = Array.from({ length: 10 }, (_, i) => `worker-${i + 3}`);
@@ -118,6 +129,11 @@ export function registerNodeTests(ctx: InstalledLab): void {
     await ctx.client.decide(started.workflowId, { approve: true, by: 'e2e', reason: 'shrink to 4' });
     const result = await ctx.client.result<RemoveNodeResult>(started.workflowId);
     assert.ok(result.etcdMemberRemoved);
+    await assertRanAsPlanned(
+      ctx.client,
+      started.workflowId,
+      planPhases(REMOVE_PHASES, { cluster: ctx.cluster, node: hostByName(ctx.cluster, 'master-5') }),
+    );
     // Its data is moved aside on the host, not deleted; nothing hakube runs is left running.
     const dirs = await ctx.on('master-5').run('ls -d /var/lib/etcd*');
     assert.deepEqual(dirs.stdout.trim().split('\n'), [`/var/lib/etcd.reset-${result.stamp}`]);
@@ -198,5 +214,37 @@ export function registerNodeTests(ctx: InstalledLab): void {
     assert.match(aside.stdout, new RegExp(`/etc/kubernetes\\.reset-${result.stamp}`));
     assert.doesNotMatch(aside.stdout, /^\/etc\/kubernetes$/m);
     ctx.useCluster(withoutHosts(ctx.cluster, ['worker-12']));
+  });
+
+  test('nodes: a worker that is down is removed with --host-down: nothing runs on it, its Node is deleted', async () => {
+    // Powered off, and left so: a host that comes back must be reset before it rejoins (docs/nodes.md).
+    await labStopHost(ctx.lab.name, 'worker-11');
+    await eventually(
+      async () => (await readyNodes(ctx.on('master-1'))).has('worker-11') === false || undefined,
+      120_000,
+      'worker-11 NotReady',
+    );
+    const started = await ctx.client.startRemoveNode({
+      cluster: ctx.cluster,
+      node: 'worker-11',
+      approvedBy: 'e2e',
+      hostDown: true,
+    });
+    const result = await ctx.client.result<RemoveNodeResult>(started.workflowId);
+    assert.equal(result.node, 'worker-11');
+    assert.ok(!(await nodeNames()).includes('worker-11'));
+    const plan = planPhases(REMOVE_PHASES, {
+      cluster: ctx.cluster,
+      node: hostByName(ctx.cluster, 'worker-11'),
+      hostDown: true,
+    });
+    await assertRanAsPlanned(ctx.client, started.workflowId, plan);
+    const p = await ctx.client.progress(started.workflowId);
+    assert.ok(
+      p.phases.flatMap((ph) => ph.steps).every((st) => st.host !== 'worker-11'),
+      'a step ran on worker-11',
+    );
+    assert.match(p.warnings.join('\n'), /worker-11 was down and is not reset/);
+    ctx.useCluster(withoutHosts(ctx.cluster, ['worker-11']));
   });
 }

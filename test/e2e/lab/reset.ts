@@ -8,13 +8,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { etcdctl, LOCAL_ETCD } from '../../../cluster/etcdctl';
-import { hostResetPlan } from '../../../cluster/plan/reset';
+import { hostResetPlan, RESET_PHASES } from '../../../cluster/plan/reset';
+import { planPhases } from '../../../cluster/plan/phases';
 import { KUBE_DIR, pki } from '../../../cluster/layout';
 import type { HostSpec } from '../../../cluster/spec';
 import { etcdHosts, nodeHosts } from '../../../cluster/topology';
 import type { ResetResult } from '../../../workflows/reset-cluster';
 import { eventually } from '../../helpers/temporal';
-import { keysUnder, kubectl, putKeys, checkedHistory, type InstalledLab } from './installed-lab';
+import {
+  assertRanAsPlanned,
+  keysUnder,
+  kubectl,
+  putKeys,
+  checkedHistory,
+  type InstalledLab,
+} from './installed-lab';
 
 const MARKER = '/hakube-reset/before';
 
@@ -116,6 +124,7 @@ export function registerResetTests(installed: InstalledLab): void {
       p.phases.map((ph) => `${ph.name}:${ph.status}`),
       ['plan:done', 'approval:done', 'reset:done', 'verify:done'],
     );
+    await assertRanAsPlanned(installed.client, id, planPhases(RESET_PHASES, {}));
     assert.deepEqual(
       p.decisions.map((d) => [d.approved, d.by, d.reason]),
       [[true, 'e2e-reset', 'clean re-install']],
