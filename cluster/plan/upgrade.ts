@@ -85,9 +85,9 @@ export const upgradeSteps = {
     on(`${phase}/node-ready/${host}`, `the node is Ready at ${to}`, host),
   endpointAnswers: (phase: string, host: string, via: string) =>
     on(`${phase}/endpoint/${host}`, '/readyz through the endpoint', via),
-  drain: (host: string, via: string) =>
-    on(`workers/drain/${host}`, 'cordon and drain (waits while a PodDisruptionBudget blocks)', via),
-  uncordon: (host: string, via: string) => on(`workers/uncordon/${host}`, 'uncordon', via),
+  drain: (phase: string, host: string, via: string) =>
+    on(`${phase}/drain/${host}`, 'cordon and drain (waits while a PodDisruptionBudget blocks)', via),
+  uncordon: (phase: string, host: string, via: string) => on(`${phase}/uncordon/${host}`, 'uncordon', via),
   waveWindow: (wave: number) => ({ key: `workers/window/${wave}`, title: 'wait for the maintenance window' }),
   waveApproval: (wave: number) => ({
     key: `workers/approval/${wave}`,
@@ -114,7 +114,9 @@ export function controlPlaneHostSteps(c: Cluster, host: HostSpec, to: string, st
         upgradeSteps.etcdQuorum(phase, h),
       ]
     : [];
+  const via = primaryControlPlane(c).name;
   return [
+    upgradeSteps.drain(phase, h, via),
     upgradeSteps.keep(phase, h, stamp),
     upgradeSteps.binaries(phase, h),
     upgradeSteps.images(phase, h),
@@ -125,7 +127,8 @@ export function controlPlaneHostSteps(c: Cluster, host: HostSpec, to: string, st
     upgradeSteps.leaders(phase, h),
     upgradeSteps.restartNode(phase, h),
     upgradeSteps.nodeReady(phase, h, to),
-    upgradeSteps.endpointAnswers(phase, h, primaryControlPlane(c).name),
+    upgradeSteps.uncordon(phase, h, via),
+    upgradeSteps.endpointAnswers(phase, h, via),
   ];
 }
 
@@ -134,13 +137,13 @@ export function workerHostSteps(host: HostSpec, to: string, stamp: string, via: 
   const phase = 'workers';
   const h = host.name;
   return [
-    upgradeSteps.drain(h, via),
+    upgradeSteps.drain(phase, h, via),
     upgradeSteps.keep(phase, h, stamp),
     upgradeSteps.binaries(phase, h),
     upgradeSteps.images(phase, h),
     upgradeSteps.restartNode(phase, h),
     upgradeSteps.nodeReady(phase, h, to),
-    upgradeSteps.uncordon(h, via),
+    upgradeSteps.uncordon(phase, h, via),
   ];
 }
 
@@ -224,9 +227,9 @@ export function upgradePlan(
   return [
     `upgrade ${p.cluster.metadata.name}${p.from ? ` from ${p.from}` : ''} to ${p.to}`,
     `1. a verified etcd snapshot at the backup target (restore it with \`hakube restore\` if all else fails)`,
-    `2. control-plane hosts one at a time: ${cp.join(', ') || 'none'}; on each: current binaries kept as upgrade-${p.stamp}, ` +
+    `2. control-plane hosts one at a time: ${cp.join(', ') || 'none'}; on each: drained, current binaries kept as upgrade-${p.stamp}, ` +
       'new ones uploaded, etcd leadership moved off, etcd, kube-apiserver, controller-manager, scheduler, kubelet, kube-proxy ' +
-      'restarted in that order, each behind its gate (members healthy, its /readyz, leases renewed, node Ready, /readyz through the endpoint)',
+      'restarted in that order, each behind its gate (members healthy, its /readyz, leases renewed, node Ready), then uncordoned and /readyz through the endpoint',
     `3. workers in ${waves.length} wave${waves.length === 1 ? '' : 's'} of at most ${p.waveSize}: ${
       waves.map((w) => w.map((h) => h.name).join('+')).join(', ') || 'none'
     }; each drained (PodDisruptionBudgets honoured: a blocked drain waits), upgraded, Ready at ${p.to}, uncordoned` +

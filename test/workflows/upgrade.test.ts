@@ -326,7 +326,9 @@ test(
       .filter((x) => x.startsWith('restorePreviousBinaries'))
       .map((x) => x.split(' ')[1]);
     assert.deepEqual(restored, ['master-3', 'master-2', 'master-1']);
-    assert.ok(!s.calls.some((x) => x.startsWith('drainForUpgrade')), 'no worker touched');
+    assert.ok(!s.calls.some((x) => /^drainForUpgrade worker-/.test(x)), 'no worker touched');
+    // The control-plane hosts were drained, and are uncordoned again by their rollback.
+    for (const h of ['master-1', 'master-2', 'master-3']) assert.ok(s.calls.includes(`uncordonNode ${h}`), h);
     for (const h of ['master-1', 'master-2', 'master-3']) assert.equal(s.onDisk.get(h), FROM, h);
   },
 );
@@ -404,8 +406,9 @@ test(
   async () => {
     const s = cluster6({ onDisk: (h) => (h.startsWith('master') ? TO : FROM) });
     const worker = await standInWorker(env, TASK_QUEUE, s.activities);
-    // A window opening three hours from now (UTC), one hour long.
-    const opens = new Date(Date.now() + 3 * 3600_000);
+    // A window opening three hours from now (UTC), one hour long: the server's now, which earlier
+    // tests' skipped timers moved ahead of this process's clock.
+    const opens = new Date((await env.currentTimeMs()) + 3 * 3600_000);
     const hhmm = (d: Date) =>
       `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
     const window = `${hhmm(opens)}-${hhmm(new Date(opens.getTime() + 3600_000))}`;

@@ -1,9 +1,10 @@
 // One host's upgrade and its way back (workflows/upgrade-cluster.ts runs these host by host).
-// A control-plane host: its binaries kept, the new ones uploaded, then etcd (leadership moved
+// A control-plane host: drained, its binaries kept, the new ones uploaded, then etcd (leadership moved
 // off first), kube-apiserver, controller-manager and scheduler, containerd, kubelet, kube-proxy
 // restarted in that order, each behind its gate. A worker: drained first (PodDisruptionBudgets
 // honoured), then the node components, Ready at the target, uncordoned. The steps are the
 // descriptors the plan prints (cluster/plan/upgrade.ts).
+import { patched } from '@temporalio/workflow';
 import { upgradeSteps } from '../../cluster/plan/upgrade';
 import type { UpgradedUnit } from '../../cluster/upgrade/probe';
 import type { Cluster, HostSpec } from '../../cluster/spec';
@@ -87,12 +88,62 @@ async function restartReplaced(
   progress.restarted.push(...r.restarted);
 }
 
+/**
+ * Cordon and drain `host` through kubectl on `via`. A drain blocked by a budget fails retryably
+ * every attempt (DRAIN_ATTEMPT_SECONDS) and is retried for as long as it takes, or until
+ * --drain-timeout.
+ */
+async function drainHost(
+  c: HostUpgradeContext,
+  phase: string,
+  host: string,
+  via: string,
+  progress: HostProgress,
+) {
+  progress.cordoned = true;
+  await runStep(
+    c.t,
+    phase,
+    upgradeSteps.drain(phase, host, via),
+    acts.drainForUpgrade,
+    [{ cluster: c.cluster, host, via }],
+    {
+      startToCloseTimeout: '5 minutes',
+      ...(c.drainTimeoutMs ? { scheduleToCloseTimeout: c.drainTimeoutMs } : {}),
+      retry: { ...REMOTE_STEP_OPTIONS.retry, initialInterval: '5 seconds', maximumInterval: '30 seconds' },
+    },
+  );
+}
+
+async function uncordonHost(
+  c: HostUpgradeContext,
+  phase: string,
+  host: string,
+  via: string,
+  progress: HostProgress,
+) {
+  await runStep(c.t, phase, upgradeSteps.uncordon(phase, host, via), acts.uncordonNode, [
+    { cluster: c.cluster, host, via },
+  ]);
+  progress.cordoned = false;
+}
+
+/**
+ * Control-plane hosts are drained like workers: they are nodes, and where they are schedulable
+ * (the lab's are), a kubelet restarting on a new minor may restart their pods' containers.
+ * Upgrades recorded before this drained only workers (replayed as they ran).
+ */
+const DRAINS_CONTROL_PLANE = 'upgrade-drains-control-plane-hosts';
+
 export async function upgradeControlPlaneHost(c: HostUpgradeContext, host: HostSpec, progress: HostProgress) {
   const phase = 'control-plane';
   const { t, cluster } = c;
   const h = host.name;
   const on = { cluster, host: h };
   const gate = gateOptions(c.healthTimeoutMs);
+  const via = primaryControlPlane(cluster).name;
+  const drains = patched(DRAINS_CONTROL_PLANE);
+  if (drains) await drainHost(c, phase, h, via, progress);
   await replaceBinaries(c, phase, h, progress);
   if (host.roles.includes('etcd')) {
     await moveEtcdLeadershipOff(t, phase, cluster, h, c.healthTimeoutMs);
@@ -140,7 +191,7 @@ export async function upgradeControlPlaneHost(c: HostUpgradeContext, host: HostS
     [{ ...on, via: h, version: c.to }],
     gate,
   );
-  const via = primaryControlPlane(cluster).name;
+  if (drains) await uncordonHost(c, phase, h, via, progress);
   await runStep(
     t,
     phase,
@@ -160,14 +211,7 @@ export async function upgradeWorkerHost(
   const phase = 'workers';
   const { t, cluster } = c;
   const h = host.name;
-  progress.cordoned = true;
-  // A drain blocked by a budget fails retryably every attempt (DRAIN_ATTEMPT_SECONDS) and is
-  // retried for as long as it takes, or until --drain-timeout.
-  await runStep(t, phase, upgradeSteps.drain(h, via), acts.drainForUpgrade, [{ cluster, host: h, via }], {
-    startToCloseTimeout: '5 minutes',
-    ...(c.drainTimeoutMs ? { scheduleToCloseTimeout: c.drainTimeoutMs } : {}),
-    retry: { ...REMOTE_STEP_OPTIONS.retry, initialInterval: '5 seconds', maximumInterval: '30 seconds' },
-  });
+  await drainHost(c, phase, h, via, progress);
   await replaceBinaries(c, phase, h, progress);
   await restartReplaced(c, phase, upgradeSteps.restartNode(phase, h), h, NODE_UNITS, progress);
   await runStep(
@@ -178,8 +222,7 @@ export async function upgradeWorkerHost(
     [{ cluster, host: h, via, version: c.to }],
     gateOptions(c.healthTimeoutMs),
   );
-  await runStep(t, phase, upgradeSteps.uncordon(h, via), acts.uncordonNode, [{ cluster, host: h, via }]);
-  progress.cordoned = false;
+  await uncordonHost(c, phase, h, via, progress);
 }
 
 /**
