@@ -16,6 +16,9 @@ import { ensureService, type ServiceResult } from '../host/ensure-service';
 
 export const ApiserverNotReady = 'ApiserverNotReady';
 
+/** Longer than a leader's renew interval (2 s, kube-controller-manager and kube-scheduler's default retry period). */
+const LEASE_RENEW_WAIT_MS = 3_000;
+
 export interface LeaderStatus {
   controllerManager?: string;
   scheduler?: string;
@@ -86,11 +89,14 @@ export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
     /**
      * Who holds the controller-manager and scheduler leases, counting only a lease renewed within
      * its duration (a stopped leader's lease stays behind until it expires). With `require`, a
-     * gate: fails (retried) until both are held.
+     * gate: fails (retried) until both are held by a live leader, one that renews the lease. A
+     * leader that was just stopped leaves a lease that looks current for up to its duration (15 s)
+     * while nothing runs the controllers (no EndpointSlice updates: a pod evicted then keeps
+     * receiving traffic); its renewals stopping is what tells it apart.
      */
     async leaderStatus(input: HostInput & { require?: boolean }): Promise<LeaderStatus> {
       const { host } = resolveHost(deps.hosts, input);
-      const holder = async (lease: string) => {
+      const read = async (lease: string) => {
         const r = await host.exec(
           kubectl(
             `-n kube-system get lease ${lease} -o jsonpath='{.spec.holderIdentity} {.spec.renewTime} {.spec.leaseDurationSeconds}'`,
@@ -98,17 +104,29 @@ export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
         );
         const [who, renewed, duration, nowS] = r.stdout.trim().split(/\s+/);
         const age = Number(nowS) - Date.parse(renewed ?? '') / 1000;
-        return r.exitCode === 0 && who && age <= Number(duration) + 2 ? who : undefined;
+        const current = r.exitCode === 0 && who && age <= Number(duration) + 2 ? who : undefined;
+        return { holder: current, renewed: renewed ?? '' };
       };
-      const status = {
-        controllerManager: await holder('kube-controller-manager'),
-        scheduler: await holder('kube-scheduler'),
-      };
-      if (input.require && (!status.controllerManager || !status.scheduler)) {
+      const first = { cm: await read('kube-controller-manager'), sched: await read('kube-scheduler') };
+      const status = { controllerManager: first.cm.holder, scheduler: first.sched.holder };
+      if (!input.require) return status;
+      if (!status.controllerManager || !status.scheduler)
         throw ApplicationFailure.create({
           type: ApiserverNotReady,
           message: `no current leader for ${!status.controllerManager ? 'kube-controller-manager' : 'kube-scheduler'} yet`,
         });
+      // Leaders renew every 2 s (retry period): one that does not within 3 s is gone.
+      await new Promise((r) => setTimeout(r, LEASE_RENEW_WAIT_MS));
+      for (const [lease, before] of [
+        ['kube-controller-manager', first.cm],
+        ['kube-scheduler', first.sched],
+      ] as const) {
+        const after = await read(lease);
+        if (!after.holder || after.renewed === before.renewed)
+          throw ApplicationFailure.create({
+            type: ApiserverNotReady,
+            message: `the ${lease} lease of ${before.holder} was not renewed within ${LEASE_RENEW_WAIT_MS / 1000} s: its leader is gone and no other has taken over yet`,
+          });
       }
       return status;
     },
