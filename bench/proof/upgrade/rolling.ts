@@ -330,7 +330,7 @@ export const rolling: ProofScenario = {
   name: 'upgrade/rolling',
   kind: 'upgrade',
   claim: `hakube upgrade ${FROM} → ${TO} on 3 masters + 2 workers with a PDB-guarded NodePort workload, the worker process SIGKILLed twice: it completes with every node Ready at ${TO} and each apiserver serving it, a snapshot taken first, API requests through the VIP (GET /version) ≥ 99 % served (/readyz through the VIP reported beside); a worker whose new kubelet cannot start is rolled back (Ready on ${FROM}, uncordoned) and the upgrade waits for a decision; a re-run upgrades only that worker, a third run changes nothing`,
-  minutes: 40,
+  minutes: 11,
   async run(ctx) {
     const s = await openLabSession({
       name: process.env.PROOF_UPGRADE_LAB ?? 'up1',
