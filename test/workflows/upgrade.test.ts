@@ -433,3 +433,35 @@ test(
     );
   },
 );
+
+test(
+  'a drain a PodDisruptionBudget blocks (DrainBlocked) is tried again until it goes through, instead of failing the upgrade',
+  { skip: noTestServer(), timeout: 120_000 },
+  async () => {
+    const s = cluster6({ onDisk: (h) => (h.startsWith('master') ? TO : FROM) });
+    const attempts: number[] = [];
+    s.activities.drainForUpgrade = async (i: { host: string }) => {
+      if (i.host !== 'worker-1') return { node: i.host, evicted: [] };
+      const info = Context.current().info;
+      attempts.push(info.attempt);
+      if (info.attempt < 4)
+        throw ApplicationFailure.create({
+          type: 'DrainBlocked',
+          message:
+            'drain of worker-1 waits: shop/web-1 cannot be evicted yet (PodDisruptionBudget shop/web: 0 disruptions allowed, 2/2 healthy)',
+        });
+      return { node: i.host, evicted: ['web-1'] };
+    };
+    const worker = await standInWorker(env, TASK_QUEUE, s.activities);
+    const result = await worker.runUntil(async () => {
+      const h = await env.client.workflow.start('upgradeCluster', {
+        taskQueue: TASK_QUEUE,
+        workflowId: 'upgrade-drain-blocked',
+        args: [input({ skipPhases: ['snapshot'] })],
+      });
+      return resultOf(h);
+    });
+    assert.deepEqual(attempts, [1, 2, 3, 4]);
+    assert.equal(result.hosts.find((x) => x.host === 'worker-1')?.outcome, 'upgraded');
+  },
+);

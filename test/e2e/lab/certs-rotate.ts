@@ -20,7 +20,9 @@ import type { CertsCheckResult } from '../../../workflows/check-certificates';
 import type { RotateResult } from '../../../workflows/rotate-certificates';
 import type { RotateCaResult } from '../../../workflows/rotate-ca';
 import { eventually } from '../../helpers/temporal';
-import { checkedHistory, longLabTest, type InstalledLab } from './installed-lab';
+import { assertRanAsPlanned, checkedHistory, longLabTest, type InstalledLab } from './installed-lab';
+import { planPhases } from '../../../cluster/plan/phases';
+import { ROTATE_PHASES } from '../../../cluster/plan/certificates';
 
 /** The election timeout of hakube's etcd members (cluster/render/etcd.ts). */
 const ELECTION_TIMEOUT_MS = 2500;
@@ -113,6 +115,7 @@ export function registerCertsRotateTests(ctx: InstalledLab): void {
       const started = await ctx.client.startCertsRotate({ cluster, approvedBy: 'e2e' });
       result = await ctx.client.result<RotateResult>(started.workflowId);
       checkedHistory(ctx, started.workflowId, 'rotate-certificates-lab.json');
+      await assertRanAsPlanned(ctx.client, started.workflowId, planPhases(ROTATE_PHASES, {}));
     });
     const m1 = ctx.on('master-1');
     assert.ok(result);
