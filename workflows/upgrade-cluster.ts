@@ -6,9 +6,7 @@
 // `hakube approve` continues with the next hosts, `hakube reject` stops, `hakube reject
 // --roll-back` also puts back the hosts done so far. Hosts already at the target are left alone,
 // so a re-run after success changes nothing.
-import { ApplicationFailure, executeChild, isCancellation, sleep } from '@temporalio/workflow';
-import type { BundleSummary } from '../activities/artifacts/ensure-binaries';
-import type { MemberStatus } from '../cluster/backup/snapshots';
+import { ApplicationFailure, executeChild, sleep } from '@temporalio/workflow';
 import { restoreStamp } from '../cluster/backup/restore';
 import { ErrorTypes } from '../cluster/errors';
 import {
@@ -20,93 +18,29 @@ import {
   upgradeWaves,
   workerHosts,
   type UpgradePhaseName,
-  type UpgradePlanInput,
 } from '../cluster/plan/upgrade';
-import type { CertReportRow } from '../cluster/pki/cert-report';
-import type { Decision } from '../cluster/progress';
-import type { Cluster, HostSpec } from '../cluster/spec';
-import { etcdHosts, nodeHosts, primaryControlPlane } from '../cluster/topology';
-import { evaluateUpgradePreflight } from '../cluster/upgrade/preflight';
-import type { ProbeResult } from '../cluster/upgrade/probe';
+import type { Cluster } from '../cluster/spec';
+import { nodeHosts, primaryControlPlane } from '../cluster/topology';
 import { KUBERNETES_BINARIES } from '../cluster/upgrade/skew';
 import { describeWindow, msUntilWindow, parseWindow } from '../cluster/upgrade/window';
 import { etcdBackup, type BackupResult } from './etcd-backup';
 import { acts, runStep } from './shared/activities';
 import { workflowNow } from './shared/clock';
 import { onEachHost } from './shared/hosts';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, Operation, withBodies } from './shared/operation';
+import { upgradeControlPlaneHost, upgradeWorkerHost } from './steps/host-upgrade';
+import { decideAfterFailure, pendingHosts, upgradeHost } from './upgrade/host-outcomes';
+import { preflight } from './upgrade/preflight';
 import {
-  DEFAULT_APPROVAL_TIMEOUT_MS,
-  Operation,
-  undo,
-  withBodies,
-  type OperationRun,
-} from './shared/operation';
-import { failureText } from './shared/outcome';
-import {
-  rollBackHost,
-  upgradeControlPlaneHost,
-  upgradeWorkerHost,
-  type HostProgress,
-  type HostUpgradeContext,
-} from './steps/host-upgrade';
+  DEFAULT_UPGRADE_HEALTH_TIMEOUT_MS,
+  retry3,
+  type UpgradeInput,
+  type UpgradeResult,
+  type UpgradeRun,
+} from './upgrade/run';
 
-export const DEFAULT_UPGRADE_HEALTH_TIMEOUT_MS = 5 * 60_000;
-/** How long a failed gate waits for a person before the upgrade stops where it is. */
-export const DEFAULT_DECISION_TIMEOUT_MS = 7 * 24 * 60 * 60_000;
-
-export interface UpgradeInput {
-  /** The cluster as installed (its spec names the bundle it runs). */
-  cluster: Cluster;
-  /** The version to reach and the bundle folder (on the worker's machine) that carries it. */
-  to: string;
-  bundleDir: string;
-  approvedBy?: string;
-  approvalTimeoutMs?: number;
-  /** Workers upgraded at once (default 1). */
-  waveSize?: number;
-  /** Each worker wave waits for approval. */
-  approveWaves?: boolean;
-  /** Worker waves start only inside this window (`[Sat,Sun ]HH:MM-HH:MM`, UTC). */
-  window?: string;
-  /** How long each host's gates may take before it is rolled back. */
-  healthTimeoutMs?: number;
-  /** How long a drain may wait on PodDisruptionBudgets; unbounded when absent. */
-  drainTimeoutMs?: number;
-  /** How long a failed gate waits for a decision. */
-  decisionTimeoutMs?: number;
-  onlyPhases?: string[];
-  skipPhases?: string[];
-}
-
-export interface HostUpgrade {
-  host: string;
-  role: 'control-plane' | 'worker';
-  outcome: 'upgraded' | 'current' | 'rolled-back' | 'not-started';
-  restarted: string[];
-  error?: string;
-}
-
-export interface UpgradeResult {
-  to: string;
-  from?: string;
-  stamp: string;
-  snapshot?: { id: string; storedAt: string; workflowId: string };
-  hosts: HostUpgrade[];
-  decisions: Decision[];
-}
-
-interface UpgradeRun extends OperationRun, UpgradePlanInput {
-  input: UpgradeInput;
-  /** The cluster at the target version and bundle: what every step after preflight is given. */
-  cluster: Cluster;
-  stamp: string;
-  ctx: HostUpgradeContext;
-  versions: ProbeResult[];
-  from?: string;
-  snapshot?: UpgradeResult['snapshot'];
-  hosts: HostUpgrade[];
-  ask: Operation<UpgradeRun>['ask'];
-}
+export type { HostUpgrade, UpgradeInput, UpgradeResult } from './upgrade/run';
+export { DEFAULT_DECISION_TIMEOUT_MS, DEFAULT_UPGRADE_HEALTH_TIMEOUT_MS } from './upgrade/run';
 
 /** The spec at the target: its version and bundle are what ensureBinaries and the renderers read. */
 function atTarget(input: UpgradeInput): Cluster {
@@ -120,91 +54,6 @@ function atTarget(input: UpgradeInput): Cluster {
     },
   };
 }
-
-const retry3 = { retry: { maximumAttempts: 3, initialInterval: '2 seconds' } };
-
-async function preflight(run: UpgradeRun): Promise<void> {
-  const { t, cluster } = run;
-  const phase = 'preflight';
-  run.versions = await onEachHost(cluster.spec.hosts, (h) =>
-    runStep(
-      t,
-      phase,
-      upgradeSteps.versions(h.name),
-      acts.readHostVersions,
-      [{ cluster, host: h.name }],
-      retry3,
-    ),
-  );
-  const bundle: BundleSummary = await runStep(
-    t,
-    phase,
-    upgradeSteps.bundle(),
-    acts.inspectBundle,
-    [{ bundleDir: run.input.bundleDir }],
-    { startToCloseTimeout: '1 hour' },
-  );
-  const first = primaryControlPlane(cluster).name;
-  const etcdVia = etcdHosts(cluster)[0]?.name ?? first;
-  const etcd: MemberStatus[] = await runStep(
-    t,
-    phase,
-    upgradeSteps.etcd(etcdVia),
-    acts.etcdMemberStatus,
-    [{ cluster, host: etcdVia }],
-    retry3,
-  );
-  await runStep(
-    t,
-    phase,
-    upgradeSteps.endpoint(first),
-    acts.checkApiserverReady,
-    [{ cluster, host: first }],
-    retry3,
-  );
-  const certificates: CertReportRow[] = (
-    await onEachHost(cluster.spec.hosts, (h) =>
-      runStep(
-        t,
-        phase,
-        upgradeSteps.certificates(h.name),
-        acts.checkHostCertificates,
-        [{ cluster, host: h.name }],
-        retry3,
-      ),
-    )
-  ).flat();
-  await t.step(phase, upgradeSteps.evaluate(), async () => {
-    const report = evaluateUpgradePreflight({
-      cluster,
-      to: run.to,
-      versions: run.versions,
-      bundle,
-      etcd,
-      certificates,
-      snapshotWanted:
-        !(run.input.skipPhases ?? []).includes('snapshot') &&
-        (!run.input.onlyPhases?.length || run.input.onlyPhases.includes('snapshot')),
-    });
-    t.progress.warnings.push(...report.warnings);
-    run.from = report.from;
-    run.current = report.current;
-    for (const h of report.current) {
-      const host = nodeHosts(cluster).find((x) => x.name === h);
-      if (host) run.hosts.push({ host: h, role: roleOf(host), outcome: 'current', restarted: [] });
-    }
-    if (report.errors.length)
-      throw ApplicationFailure.create({
-        type: ErrorTypes.PreflightFailed,
-        message: `upgrade preflight found ${report.errors.length} problem(s):\n${report.errors.join('\n')}`,
-        details: [report],
-        nonRetryable: true,
-      });
-  });
-}
-
-const roleOf = (h: HostSpec): HostUpgrade['role'] =>
-  h.roles.includes('control-plane') ? 'control-plane' : 'worker';
 
 function approval(run: UpgradeRun) {
   return {
@@ -227,82 +76,6 @@ async function snapshot(run: UpgradeRun): Promise<void> {
     storedAt: (result as BackupResult).storedAt,
     workflowId,
   };
-}
-
-const pendingHosts = (run: UpgradeRun, hosts: HostSpec[]) =>
-  hosts.filter((h) => !run.current?.includes(h.name));
-
-/** Runs one host's upgrade; a failure rolls it back (not cancellable) and asks what to do next. */
-async function upgradeHost(
-  run: UpgradeRun,
-  phase: string,
-  host: HostSpec,
-  body: (progress: HostProgress) => Promise<void>,
-): Promise<{ host: HostSpec; error?: unknown }> {
-  const progress: HostProgress = { binariesReplaced: false, cordoned: false, restarted: [] };
-  const record: HostUpgrade = {
-    host: host.name,
-    role: roleOf(host),
-    outcome: 'not-started',
-    restarted: progress.restarted,
-  };
-  run.hosts.push(record);
-  try {
-    await body(progress);
-    record.outcome = 'upgraded';
-    return { host };
-  } catch (err) {
-    record.error = failureText(err);
-    await undo(() => rollBackHost(run.ctx, phase, host, primaryControlPlane(run.cluster).name, progress));
-    record.outcome = progress.binariesReplaced ? 'rolled-back' : 'not-started';
-    if (isCancellation(err)) throw err;
-    return { host, error: err };
-  }
-}
-
-/** After failed gates: continue (approve), stop (reject), or stop and put the done hosts back (reject --roll-back). */
-async function decideAfterFailure(
-  run: UpgradeRun,
-  phase: string,
-  failed: { host: HostSpec; error?: unknown }[],
-) {
-  const names = failed.map((f) => f.host.name).join(', ');
-  const question = `The gate on ${names} failed and ${failed.length === 1 ? 'it runs' : 'they run'} the previous binaries again. Continue with the next hosts?`;
-  const done = run.hosts.filter((h) => h.outcome === 'upgraded').map((h) => h.host);
-  const plan = [
-    ...failed.map((f) => `${f.host.name}: ${failureText(f.error)}`),
-    `upgraded so far: ${done.join(', ') || 'none'}`,
-    'hakube approve: continue with the next hosts (these stay on the previous version)',
-    'hakube reject --reason ...: stop here',
-    'hakube reject --roll-back --reason ...: put the hosts upgraded so far back on their previous binaries, then stop',
-  ];
-  const decision = await run.t.step(phase, upgradeSteps.decision(phase, failed[0].host.name), () =>
-    run.ask(question, plan, run.input.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS, {
-      choices: ['roll-back'],
-    }),
-  );
-  if (decision?.approved) return;
-  if (decision?.choice === 'roll-back') await undo(() => rollBackDone(run, phase));
-  const rolledBack = decision?.choice === 'roll-back' ? `; rolled back: ${done.join(', ') || 'none'}` : '';
-  throw ApplicationFailure.create({
-    type: ErrorTypes.UpgradeFailed,
-    message: decision
-      ? `stopped by ${decision.by} after the gate on ${names} failed: ${decision.reason ?? ''}${rolledBack}`
-      : `nobody decided within ${Math.round((run.input.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS) / 60_000)} minutes after the gate on ${names} failed; stopped where it was`,
-    nonRetryable: true,
-  });
-}
-
-/** The hosts upgraded so far, back on their previous binaries: workers first, then the control plane (skew). */
-async function rollBackDone(run: UpgradeRun, phase: string): Promise<void> {
-  const via = primaryControlPlane(run.cluster).name;
-  const done = run.hosts.filter((h) => h.outcome === 'upgraded').reverse();
-  for (const record of done) {
-    const host = run.cluster.spec.hosts.find((h) => h.name === record.host);
-    if (!host) continue;
-    await rollBackHost(run.ctx, phase, host, via, { binariesReplaced: true, cordoned: false, restarted: [] });
-    record.outcome = 'rolled-back';
-  }
 }
 
 async function controlPlane(run: UpgradeRun): Promise<void> {
