@@ -16,6 +16,7 @@ import { NO_METRICS, type ActivityMetrics } from '../metrics';
 import { cachedBundleVerifier, type BundleVerifier } from './bundle-verification-cache';
 import type { Host } from '../ssh';
 import { shq } from '../ssh/shell';
+import { binaryVersionsScript, parseHostProbe } from '../../cluster/upgrade/probe';
 
 export interface EnsureBinariesInput extends HostInput {
   /** Absolute path of the bundle folder on the worker's machine. */
@@ -115,12 +116,14 @@ async function noSpaceFailure(
 
 /** The Kubernetes version a host's kubelet (or apiserver) binary reports; undefined when it has none. */
 async function installedKubernetesVersion(host: Host): Promise<string | undefined> {
-  const r = await host.exec(
-    `for b in kubelet kube-apiserver; do if [ -x ${BIN_DIR}/$b ]; then ${BIN_DIR}/$b --version 2>&1 | head -n 1; break; fi; done`,
-  );
-  // Host output, parsed like user input: a plain version or nothing.
-  const m = /\bKubernetes (v\d+\.\d+\.\d+)\b/.exec(r.stdout);
-  return m?.[1];
+  const r = await host.exec(binaryVersionsScript(['kubelet', 'kube-apiserver']));
+  // Host output, parsed like user input (cluster/upgrade/probe.ts): one that is no version counts as none.
+  try {
+    const { versions } = parseHostProbe(host.name, r.stdout);
+    return versions.kubelet ?? versions['kube-apiserver'];
+  } catch {
+    return undefined;
+  }
 }
 
 async function refuseOtherVersion(host: Host, bundleVersion: string): Promise<void> {

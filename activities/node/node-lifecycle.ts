@@ -12,6 +12,14 @@ export interface DrainInput extends HostInput {
   timeoutSeconds: number;
 }
 
+/** The pods `kubectl drain` reports as evicted (`pod/NAME evicted`). */
+export function evictedPods(drainStdout: string): string[] {
+  return drainStdout
+    .split('\n')
+    .map((l) => /^pod\/(\S+) evicted/.exec(l.trim())?.[1])
+    .filter((p): p is string => p !== undefined);
+}
+
 export function createNodeLifecycleActivities(deps: { hosts: HostProvider }) {
   return {
     /** Cordons and drains the node; a node that never registered has nothing to drain. */
@@ -36,11 +44,7 @@ export function createNodeLifecycleActivities(deps: { hosts: HostProvider }) {
           nonRetryable: timedOut,
         });
       }
-      const evicted = r.stdout
-        .split('\n')
-        .map((l) => /^pod\/(\S+) evicted/.exec(l.trim())?.[1])
-        .filter((p): p is string => p !== undefined);
-      return { node: input.host, registered: true, evicted };
+      return { node: input.host, registered: true, evicted: evictedPods(r.stdout) };
     },
 
     async deleteNodeObject(input: HostInput & { via: string }): Promise<{ node: string; deleted: boolean }> {

@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ErrorTypes } from '../../cluster/errors';
 import { blockingBudgets, parseEvictionBlocks, type PdbList } from '../../cluster/upgrade/drain';
 import { kubectl } from '../controlplane/control-plane';
+import { evictedPods } from '../node/node-lifecycle';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { shq } from '../ssh/shell';
 
@@ -37,10 +38,7 @@ export function createUpgradeNodeActivities(deps: { hosts: HostProvider }) {
       if (r.exitCode === 0)
         return {
           node: input.host,
-          evicted: r.stdout
-            .split('\n')
-            .map((l) => /^pod\/(\S+) evicted/.exec(l.trim())?.[1])
-            .filter((p): p is string => p !== undefined),
+          evicted: evictedPods(r.stdout),
         };
       const blocked = parseEvictionBlocks(r.stderr);
       if (blocked.length === 0)

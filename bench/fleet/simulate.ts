@@ -14,33 +14,7 @@ import { validateClusterSpec } from '../../cluster/validate';
 import type { Cluster } from '../../cluster/spec';
 import { DEFAULT_BUNDLE_PATH } from '../../workers/worker';
 import { startTimeSkipping } from '../../test/helpers/time-skipping';
-
-const ACTIVITIES = [
-  'prepareOs',
-  'ensureBinaries',
-  'ensureAuthorities',
-  'ensureHostCertificates',
-  'ensureEtcdMember',
-  'checkEtcdHealth',
-  'ensureHaproxy',
-  'ensureKeepalived',
-  'checkEndpoint',
-  'ensureApiserver',
-  'checkApiserverReady',
-  'ensureControllers',
-  'ensureBootstrapRbac',
-  'ensureContainerd',
-  'ensureKubelet',
-  'ensureKubeProxy',
-  'checkNodeRegistered',
-  'applyAddons',
-  'ensureHostsFile',
-];
-const RESULTS: Record<string, unknown> = {
-  prepareOs: { warnings: [] },
-  applyAddons: { warnings: [] },
-  checkNodeRegistered: { ready: 'True' },
-};
+import { INSTALL_ACTIVITIES, INSTALL_RESULTS } from '../../test/helpers/install-stand-ins';
 
 /** 3 control-plane + etcd hosts and `workers` workers, with addresses in 10.x. */
 export function fleetCluster(workers: number): Cluster {
@@ -111,7 +85,9 @@ export interface FleetFigures {
 export async function simulateInstall(env: TestWorkflowEnvironment, workers: number): Promise<FleetFigures> {
   const cluster = fleetCluster(workers);
   const taskQueue = `fleet-${workers}`;
-  const activities = Object.fromEntries(ACTIVITIES.map((n) => [n, async () => RESULTS[n] ?? {}]));
+  const activities = Object.fromEntries(
+    INSTALL_ACTIVITIES.map((n) => [n, async () => INSTALL_RESULTS[n] ?? {}]),
+  );
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,

@@ -34,17 +34,22 @@ function versionCommand(bin: string): string {
  * Only fixed names reach the shell; `apiserverPort` is a number from the validated spec.
  */
 export function hostProbeScript(caPath: string, apiserverPort: number | undefined): string {
-  const lines: string[] = [];
-  for (const bin of PROBED_BINARIES)
-    lines.push(
-      `if [ -x ${BIN_DIR}/${bin} ]; then printf 'B ${bin} %s\\n' "$(${versionCommand(bin)} | head -n 1)"; fi`,
-    );
-  lines.push(runningUnitsScript());
+  const lines = [binaryVersionsScript(PROBED_BINARIES), runningUnitsScript()];
   if (apiserverPort !== undefined && Number.isInteger(apiserverPort))
     lines.push(
       `printf 'A %s\\n' "$(curl -s --max-time 5 --cacert ${caPath} https://127.0.0.1:${apiserverPort}/version | tr -d '\\n ')"`,
     );
   return lines.join('\n');
+}
+
+/** Only the `B` lines, for `binaries` (names from PROBED_BINARIES): what each one present says its version is. */
+export function binaryVersionsScript(binaries: readonly (typeof PROBED_BINARIES)[number][]): string {
+  return binaries
+    .map(
+      (bin) =>
+        `if [ -x ${BIN_DIR}/${bin} ]; then printf 'B ${bin} %s\\n' "$(${versionCommand(bin)} | head -n 1)"; fi`,
+    )
+    .join('\n');
 }
 
 /** Only the `U` lines: which units run which executable (a restart step's check). */

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { BIN_DIR } from '../../cluster/layout';
 import type {
   DownloadResult,
   EnsureFileOptions,
@@ -56,10 +57,10 @@ export class FakeHost implements Host {
         stderr: refused ? 'The connection to the server 10.0.0.10:16443 was refused' : '',
       };
     }
-    if (/^for b in kubelet kube-apiserver; do /.test(command))
+    if (command.startsWith(`if [ -x ${BIN_DIR}/kubelet ]; then printf 'B kubelet`))
       return {
         exitCode: 0,
-        stdout: this.kubeletVersion ? `Kubernetes ${this.kubeletVersion}\n` : '',
+        stdout: this.kubeletVersion ? `B kubelet Kubernetes ${this.kubeletVersion}\n` : '',
         stderr: '',
       };
     const rm = /^rm -f (?:-- )?((?:'[^']*' ?)+)$/.exec(command);

@@ -19,6 +19,7 @@ import type { OperationProgress } from '../../cluster/progress';
 import type { CertReportRow } from '../../cluster/pki/cert-report';
 import type { ResetInspection } from '../../cluster/plan/reset';
 import { healthy } from '../helpers/host-facts';
+import { INSTALL_ACTIVITIES, INSTALL_RESULTS } from '../helpers/install-stand-ins';
 import { pkiCluster } from '../helpers/pki-cluster';
 import {
   noTestServer,
@@ -92,26 +93,7 @@ test(
     const worker = await standInWorker(
       env,
       TASK_QUEUE,
-      standIns(
-        calls,
-        [
-          ...[
-            'prepareOs',
-            'ensureBinaries',
-            'ensureAuthorities',
-            'ensureHostCertificates',
-            'ensureEtcdMember',
-          ],
-          ...['checkEtcdHealth', 'ensureHaproxy', 'ensureKeepalived', 'checkEndpoint', 'ensureApiserver'],
-          ...['checkApiserverReady', 'ensureControllers', 'ensureBootstrapRbac', 'ensureContainerd'],
-          ...['ensureKubelet', 'ensureKubeProxy', 'checkNodeRegistered', 'applyAddons'],
-        ],
-        {
-          prepareOs: { warnings: [] },
-          applyAddons: { warnings: [] },
-          checkNodeRegistered: { ready: 'True' },
-        },
-      ),
+      standIns(calls, [...INSTALL_ACTIVITIES], INSTALL_RESULTS),
     );
     // Preflight evaluates real facts, which stand-ins cannot give: the run and the plan leave it out alike.
     const selection = { skipPhases: ['preflight'] };
