@@ -17,7 +17,7 @@ export interface RootfsRecipe {
   setup: readonly string[];
 }
 
-/** agnhost's `apk add` list, in Debian's names; nginx and busybox for the images of those names. */
+/** agnhost's `apk add` list, in Debian's names; nginx, busybox and a static bash (the busybox image's sh) for the images of those names. */
 export const ROOTFS_PACKAGES = [
   'bash',
   'curl',
@@ -30,6 +30,7 @@ export const ROOTFS_PACKAGES = [
   'util-linux',
   'nginx-light',
   'busybox-static',
+  'bash-static',
 ];
 
 /** Removed before packing: caches, docs and device nodes (the runtime provides /dev). */

@@ -5,7 +5,7 @@
 //   agnhost            + /agnhost from the bundle's own agnhost Go build, porter's test certs
 //   nginx              entrypoint nginx -g 'daemon off;' (Debian's nginx-light)
 //   glibc-dns-testing  the userland itself (upstream: debian:bookworm-slim + dnsutils)
-//   busybox            Debian's busybox-static alone, with its applet links
+//   busybox            Debian's busybox-static alone, with its applet links; sh is a static bash
 // Named e2e.hakube.local/<registry>/<name>:<e2e tag> (images-plan.ts): the names are the ids
 // e2e.test asks for, not a claim to be upstream's bytes (docs/conformance.md lists versions).
 // Archives are written by the bundle's image-builder and cached like the bundle's images, by
@@ -95,20 +95,29 @@ async function busyboxLayer(rootfs: string, work: string) {
   const dir = join(work, 'busybox');
   await mkdir(dir, { recursive: true });
   // Debian is merged-/usr (/bin links to usr/bin); the busybox image keeps its classic /bin/busybox.
-  await run('tar', ['--extract', '--file', rootfs, '--directory', work, './usr/bin/busybox'], {
-    component: 'conformance',
-  });
+  await run(
+    'tar',
+    ['--extract', '--file', rootfs, '--directory', work, './usr/bin/busybox', './usr/bin/bash-static'],
+    { component: 'conformance' },
+  );
   const bin = join(dir, 'bin/busybox');
   await mkdir(dirname(bin), { recursive: true });
   await rename(join(work, 'usr/bin/busybox'), bin);
+  // Conformance tests pass variables such as `data-1` and read them back with `sh -c env`.
+  // Busybox's ash (Debian's 1.35, and 1.37) drops names that are not shell identifiers from the
+  // environment it passes on; bash keeps them, also as `sh`. So sh is a static bash here.
+  await rename(join(work, 'usr/bin/bash-static'), join(dir, 'bin/bash'));
   const applets = (await run(bin, ['--list-full'], { captureStdout: true }))
     .split('\n')
     .filter((l) => /^[a-z0-9/._-]+$/.test(l));
   // Upstream's busybox image has every applet in /bin (tests run /bin/sysctl); Debian lists some
   // under sbin/ and usr/: linked at both places.
   const links = new Set(applets.flatMap((a) => [a, `bin/${a.slice(a.lastIndexOf('/') + 1)}`]));
+  links.delete('bin/busybox');
+  links.delete('bin/bash');
+  links.delete('bin/sh');
+  await symlink('bash', join(dir, 'bin/sh'));
   for (const a of links) {
-    if (a === 'bin/busybox') continue;
     await mkdir(join(dir, dirname(a)), { recursive: true });
     await symlink('/bin/busybox', join(dir, a)).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err;
@@ -158,7 +167,7 @@ export async function buildConformanceImages(opts: {
       { id: 'GlibcDnsTesting', what: 'Debian bookworm with dnsutils', layers: [rootfs], cmd: ['/bin/bash'] },
       {
         id: 'BusyBox',
-        what: "Debian bookworm's busybox-static",
+        what: "Debian bookworm's busybox-static, with a static bash as sh",
         layers: [await busyboxLayer(rootfs, work)],
         cmd: ['sh'],
       },

@@ -59,7 +59,11 @@ export const INSTALL_PHASES = [
     name: 'control-plane',
     title: 'Control plane',
     steps: ({ cluster }) => [
-      ...names(controlPlaneHosts(cluster)).map(steps.apiserver),
+      // The first apiserver alone, behind its own /readyz, then the others together (the
+      // workflow's startControlPlane says why).
+      ...names(controlPlaneHosts(cluster)).flatMap((h, i) =>
+        i === 0 ? [steps.apiserver(h), steps.ownReadyz(h)] : [steps.apiserver(h)],
+      ),
       steps.readyzThroughEndpoint(primaryControlPlane(cluster).name),
       ...names(controlPlaneHosts(cluster)).map(steps.controllers),
       steps.bootstrapRbac(primaryControlPlane(cluster).name),

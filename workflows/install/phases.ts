@@ -1,6 +1,8 @@
 // The install phases in runbook order, one short function each. Every step is one activity on
 // one host, under the key and title its plan declares (cluster/plan/steps.ts).
+import { patched } from '@temporalio/workflow';
 import { steps } from '../../cluster/plan/steps';
+import type { HostSpec } from '../../cluster/spec';
 import { controlPlaneHosts, etcdHosts, nodeHosts, primaryControlPlane } from '../../cluster/topology';
 import { acts, runStep, WAIT_GATE } from '../shared/activities';
 import { onEachHost, oneHostAtATime } from '../shared/hosts';
@@ -73,12 +75,33 @@ export async function ensureApiEndpoint(run: InstallRun): Promise<void> {
   );
 }
 
+/** Recorded in runs that start the first apiserver alone (histories before it start all together). */
+export const FIRST_APISERVER_ALONE = 'install-starts-first-apiserver-alone';
+
 export async function startControlPlane(run: InstallRun): Promise<void> {
   const cps = controlPlaneHosts(run.cluster);
   const primary = primaryControlPlane(run.cluster).name;
-  await onEachHost(cps, (h) =>
-    runStep(run.t, 'control-plane', steps.apiserver(h.name), acts.ensureApiserver, [on(run, h.name)]),
-  );
+  const ensureApiserver = (h: HostSpec) =>
+    runStep(run.t, 'control-plane', steps.apiserver(h.name), acts.ensureApiserver, [on(run, h.name)]);
+  if (patched(FIRST_APISERVER_ALONE)) {
+    // A re-run whose apiserver unit changed (a new flag in a newer hakube) restarts each
+    // apiserver it touches: all at once, the endpoint would stop answering. The first one
+    // restarts alone and answers its own /readyz before the others restart, so one apiserver
+    // serves throughout. On a fresh install this costs one apiserver's start-up.
+    const [first, ...rest] = cps;
+    await ensureApiserver(first);
+    await runStep(
+      run.t,
+      'control-plane',
+      steps.ownReadyz(first.name),
+      acts.checkApiserverReady,
+      [{ ...on(run, first.name), local: true }],
+      WAIT_GATE,
+    );
+    await onEachHost(rest, ensureApiserver);
+  } else {
+    await onEachHost(cps, ensureApiserver);
+  }
   await runStep(
     run.t,
     'control-plane',
