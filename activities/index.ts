@@ -24,6 +24,7 @@ import { createCaRotationActivities } from './pki/ca-rotation';
 import { createEncryptionRotationActivities } from './pki/encryption-rotation';
 import { createUpgradeHostActivities } from './upgrade/host-binaries';
 import { createUpgradeNodeActivities } from './upgrade/node-rollout';
+import { createDoctorActivities } from './doctor/diagnose';
 import { withTypedFailures } from './typed-failures';
 import { withLivenessHeartbeats } from './liveness';
 import { withValidatedClusters } from './validated-inputs';
@@ -62,6 +63,7 @@ export function createActivities(deps: ActivityDeps) {
         ...createEncryptionRotationActivities(deps),
         ...createUpgradeHostActivities(deps),
         ...createUpgradeNodeActivities(deps),
+        ...createDoctorActivities(deps),
       }),
     ),
   );

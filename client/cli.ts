@@ -19,6 +19,7 @@ import { registerRestoreCommand } from './commands/restore';
 import { registerResetCommand } from './commands/reset';
 import { registerKubeconfigCommand } from './commands/kubeconfig';
 import { registerCertsCommand } from './commands/certs';
+import { registerDoctorCommand } from './commands/doctor';
 import { registerBundleCommands } from './commands/bundle';
 import { registerConformanceCommands } from './commands/conformance';
 import { registerNodeCommands } from './commands/node';
@@ -54,6 +55,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerResetCommand(program, setExit);
   registerKubeconfigCommand(program);
   registerCertsCommand(program, setExit);
+  registerDoctorCommand(program, setExit);
   registerUpgradeCommand(program, setExit);
   registerNodeCommands(program, setExit);
   registerHostsCommands(program, setExit);

@@ -20,6 +20,7 @@ import type { BackupInput } from '../workflows/etcd-backup';
 import type { RestoreInput } from '../workflows/etcd-restore';
 import type { RollbackInput } from '../workflows/etcd-restore-rollback';
 import type { CertsCheckInput } from '../workflows/check-certificates';
+import type { DoctorInput } from '../workflows/doctor';
 import type { ResetInput } from '../workflows/reset-cluster';
 import type { AddNodesInput } from '../workflows/add-nodes';
 import type { RotateInput } from '../workflows/rotate-certificates';
@@ -274,6 +275,20 @@ export class HakubeClient {
       args: [input],
       summary: `certificate check of ${c.metadata.name}: ${c.spec.hosts.length} hosts`,
       details: `Every certificate on every host against the certificate table and the cluster CAs; renew before ${c.spec.certificates.renewBeforeDays} days.`,
+    });
+  }
+
+  /** Starts `doctor-<cluster>` (or attaches to the one running): read-only, no approval. */
+  startDoctor(input: DoctorInput): Promise<StartedOperation> {
+    const c = input.cluster;
+    return this.startOperation<[DoctorInput]>({
+      workflowType: 'doctor',
+      operation: 'doctor',
+      cluster: c.metadata.name,
+      args: [input],
+      summary: `doctor of ${c.metadata.name}: ${c.spec.hosts.length} hosts`,
+      details:
+        'A read-only diagnosis: units, disks, clocks, etcd, apiservers, the VIP, nodes and certificates; each finding with its evidence and fix.',
     });
   }
 

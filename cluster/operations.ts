@@ -11,6 +11,7 @@ export const OPERATIONS = [
   'certs-rotate',
   'certs-check',
   'upgrade',
+  'doctor',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 

@@ -13,3 +13,4 @@ export { rotateCertificates } from './rotate-certificates';
 export { rotateCa } from './rotate-ca';
 export { rotateEncryptionKey } from './rotate-encryption-key';
 export { upgradeCluster } from './upgrade-cluster';
+export { doctor } from './doctor';

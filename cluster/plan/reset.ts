@@ -359,3 +359,8 @@ export function resetPlanLines(
   lines.push(...notes, `kept: ${RESET_KEEPS.join('; ')}`);
   return lines;
 }
+
+/** The units hakube runs on a host of these roles (what doctor expects active). */
+export function hakubeUnitsOn(c: Cluster, h: HostSpec): string[] {
+  return UNITS.filter((u) => u.on(c, h)).map((u) => u.unit);
+}

@@ -28,6 +28,7 @@ import { registerWorkloadTests } from './lab/workloads';
 import { registerConformanceTests } from './lab/conformance';
 import { registerResetTests } from './lab/reset';
 import { registerSecurityTests } from './lab/security';
+import { registerDoctorTests } from './lab/doctor';
 import { kubectl, scheduledActivities, type InstalledLab } from './lab/installed-lab';
 
 const LAB = 't-install';
@@ -278,6 +279,7 @@ registerConformanceTests(installed);
 registerSecurityTests(installed);
 registerKubeconfigTests(installed);
 registerCertsCheckTests(installed);
+registerDoctorTests(installed);
 registerCertsRotateTests(installed);
 registerEtcdBackupTests(installed);
 registerEtcdRestoreTests(installed);
