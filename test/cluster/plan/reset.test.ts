@@ -94,7 +94,7 @@ test('a control-plane + etcd host behind a keepalived VIP: node agents first, th
     '/etc/systemd/system/etcd.service',
   ]);
   assert.equal(plan.removePods, true);
-  assert.deepEqual(plan.podNetworkLinks, ['cni0', 'flannel.1', 'vxlan.calico']);
+  assert.deepEqual(plan.network?.links, ['cni0', 'flannel.1', 'vxlan.calico', 'kube-ipvs0', 'nodelocaldns']);
   assert.deepEqual(
     plan.moves.map((m) => [m.path, m.aside]),
     [
@@ -136,7 +136,7 @@ test('etcd-only hosts, and control-plane hosts behind an external load balancer 
     ['etcd'],
   );
   assert.equal(etcd.removePods, false);
-  assert.deepEqual(etcd.podNetworkLinks, []);
+  assert.equal(etcd.network, undefined);
   assert.deepEqual(
     etcd.moves.map((m) => m.path),
     ['/data/etcd', '/etc/kubernetes', '/etc/etcd', '/var/lib/hakube/restore'],
