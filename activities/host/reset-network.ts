@@ -54,7 +54,7 @@ export function networkInspectionScript(plan: NetworkResetPlan): string {
     'ip -o -4 address show',
   ];
   if (plan.ipvs)
-    lines.push(`if command -v ipvsadm >/dev/null 2>&1; then echo '${SECTION_MARK}ipvs'; ipvsadm -Sn; fi`);
+    lines.push(`if command -v ipvsadm >/dev/null 2>&1; then echo '${SECTION_MARK}ipvs'; ipvsadm -S -n; fi`);
   lines.push('true');
   return lines.join('\n');
 }

@@ -118,7 +118,7 @@ export function parseAddresses(text: string): { link: string; cidr: string }[] {
   return out;
 }
 
-/** IPv4 virtual servers from `ipvsadm -Sn` (`-A -t 10.96.0.1:443 -s rr`); real servers are not needed. */
+/** IPv4 virtual servers from `ipvsadm -S -n` (`-A -t 10.96.0.1:443 -s rr`); real servers are not needed. */
 export function parseIpvsSave(text: string): VirtualServer[] {
   const flags: Record<string, IpvsProtocol> = { '-t': 'tcp', '-u': 'udp', '--sctp-service': 'sctp' };
   const out: VirtualServer[] = [];

@@ -322,3 +322,42 @@ test('the plan a person approves: the stamp, per host what stops, goes and moves
     'worker-1: move aside /etc/kubernetes, /var/lib/kubelet, /etc/cni/net.d, /etc/containerd, /etc/crictl.yaml',
   );
 });
+
+test("a node's network state is in its plan lines and, when left after the reset, among the leftovers", () => {
+  const c = pkiCluster();
+  const network = {
+    iptablesTools: ['iptables-nft'],
+    iptables: [
+      {
+        tool: 'iptables-nft' as const,
+        table: 'nat',
+        chains: ['KUBE-SERVICES'],
+        jumps: ['-A PREROUTING -j KUBE-SERVICES'],
+      },
+    ],
+    links: ['cni0'],
+    notes: [],
+  };
+  const worker: ResetInspection = {
+    host: 'worker-1',
+    units: [],
+    unitFiles: [],
+    foreignUnitFiles: [],
+    present: [],
+    asideTaken: [],
+    mountPoints: [],
+    mountsBelow: [],
+    network,
+  };
+  const lines = resetPlanLines(c, resetHosts(c, ['worker-1']), STAMP, [worker]);
+  assert.deepEqual(lines.slice(3, 5), [
+    "worker-1: delete the cluster's iptables chains (iptables-nft nat: KUBE-SERVICES) and the 1 rule(s) of other chains that jump to them",
+    'worker-1: delete interfaces cni0',
+  ]);
+  assert.match(lines.at(-2) ?? '', /^kept on the network: the host's own iptables rules and chains/);
+  assert.deepEqual(resetLeftovers(planOf(c, 'worker-1'), worker), [
+    'worker-1: iptables-nft nat chains KUBE-SERVICES are still there',
+    'worker-1: iptables-nft nat rule -A PREROUTING -j KUBE-SERVICES is still there',
+    'worker-1: interface cni0 is still there',
+  ]);
+});

@@ -31,7 +31,7 @@ export async function assertNetworkStateGone(host: Host, serviceCIDR: string): P
     LEFT_LINKS.includes(l),
   );
   assert.deepEqual(links, [], `${host.name}: interfaces left`);
-  const ipvs = await host.exec('command -v ipvsadm >/dev/null 2>&1 && ipvsadm -Sn');
+  const ipvs = await host.exec('command -v ipvsadm >/dev/null 2>&1 && ipvsadm -S -n');
   if (ipvs.exitCode === 0) {
     const left = kubeProxyServers(parseIpvsSave(ipvs.stdout), serviceCIDR, []);
     assert.deepEqual(left, [], `${host.name}: IPVS virtual servers of the service CIDR left`);
