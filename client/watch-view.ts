@@ -7,6 +7,7 @@ import {
   type StepProgress,
 } from '../cluster/progress';
 import type { PendingStep } from './hakube-client';
+import { groupWarnings, operationHosts, settledWarningLines, type WarningCursor } from './warning-groups';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const MARK: Record<string, string> = { done: '✔', failed: '✖', skipped: '–', pending: '·' };
@@ -103,7 +104,12 @@ export function renderWatch(
   return lines;
 }
 
-/** Plain lines for what changed between two snapshots (a log, when output is not a terminal). */
+/**
+ * Plain lines for what changed between two snapshots (a log, when output is not a terminal).
+ * With a cursor, warnings wait for their phase to end and come grouped (warning-groups.ts);
+ * without one, the new warnings of this snapshot are grouped and printed at once. An operation's
+ * end (completed, failed, …) is the last line, after the phases and steps that ended with it.
+ */
 export function changeLines(
   before: OperationProgress | undefined,
   after: OperationProgress,
@@ -111,11 +117,15 @@ export function changeLines(
   pendingAfter: PendingStep[],
   now: Date,
   id?: string,
+  warnings?: WarningCursor,
 ): string[] {
   const out: string[] = [];
   const stamp = now.toISOString().slice(11, 19);
   const say = (text: string) => out.push(`${stamp} ${text}`);
-  if (!before || before.status !== after.status) say(`${after.operation} ${after.cluster}: ${after.status}`);
+  const statusChanged = !before || before.status !== after.status;
+  const statusLine = `${after.operation} ${after.cluster}: ${after.status}`;
+  const finished = isFinished(after);
+  if (statusChanged && !finished) say(statusLine);
   if (after.waiting && !before?.waiting) for (const line of approvalLines(after, id)) say(line);
   for (const ph of after.phases) {
     const old = before?.phases.find((x) => x.name === ph.name);
@@ -135,13 +145,17 @@ export function changeLines(
   }
   const detailsBefore = new Set(detailLines(pendingBefore));
   for (const line of detailLines(pendingAfter)) if (!detailsBefore.has(line)) say(line);
-  const newWarnings = after.warnings.slice(before?.warnings.length ?? 0);
-  for (const w of newWarnings) say(`  warning: ${w}`);
+  const warningLines = warnings
+    ? settledWarningLines(before, after, finished, warnings)
+    : groupWarnings(after.warnings.slice(before?.warnings.length ?? 0), operationHosts(after));
+  for (const w of warningLines) say(`  warning: ${w}`);
+  if (statusChanged && finished) say(statusLine);
   return out;
 }
 
-export const isFinished = (p: OperationProgress) =>
-  p.status !== 'running' && p.status !== 'waiting-for-approval';
+export function isFinished(p: OperationProgress): boolean {
+  return p.status !== 'running' && p.status !== 'waiting-for-approval';
+}
 
 /** The end of a watch: how long each phase took, the retries seen, the warnings, the error. */
 export function summaryLines(p: OperationProgress, retries: Map<string, number>, now: Date): string[] {
@@ -162,7 +176,7 @@ export function summaryLines(p: OperationProgress, retries: Map<string, number>,
   );
   for (const d of p.decisions)
     lines.push(`  ${d.approved ? 'approved' : 'rejected'} by ${d.by}${d.reason ? `: ${d.reason}` : ''}`);
-  for (const w of p.warnings) lines.push(`  warning: ${w}`);
+  for (const w of groupWarnings(p.warnings, operationHosts(p))) lines.push(`  warning: ${w}`);
   if (p.error) lines.push(`  error: ${p.error}`);
   return lines;
 }

@@ -1,5 +1,6 @@
 // Reset of one host as an idempotent ensure (cluster/plan/reset.ts says what): stop hakube's
 // units in order (pods removed and containerd-shims ended before containerd goes), disable them,
+// remove the cluster's network state (iptables chains, interfaces, IPVS servers: reset-network.ts),
 // remove hakube's own unit files, unmount what is mounted below the paths to move, and rename
 // each path to `<path>.reset-<stamp>` unless that name is taken. Nothing is deleted; a retry
 // after a crash finds what is done (the stamp is the workflow's, so the names are the same).
@@ -24,6 +25,7 @@ import type { Host } from '../ssh';
 import { shq } from '../ssh/shell';
 import { readMemberList } from '../etcd/read-cluster';
 import { stopUnit, unitState } from './ensure-service';
+import { inspectNetwork, resetNetwork, type NetworkResetDone } from './reset-network';
 
 export interface ResetHostInput extends HostInput {
   /** The reset's stamp (from the workflow's start): the suffix of every path moved aside. */
@@ -50,6 +52,8 @@ export interface ResetHostResult {
   unmounted: string[];
   /** Pod network interfaces deleted (by this attempt). */
   deletedLinks?: string[];
+  /** The cluster's iptables chains, interfaces and IPVS servers removed (by this attempt). */
+  network?: NetworkResetDone;
   /** Every path of the plan now at its `.reset-<stamp>` name (by this attempt or an earlier one). */
   moved: MovedPath[];
   notes: string[];
@@ -99,7 +103,8 @@ export function moveAsideCommand(m: ResetMove): string {
 async function inspect(host: Host, plan: HostResetPlan): Promise<ResetInspection> {
   const facts = await host.run(inspectionScript(plan), { timeoutMs: 60_000 });
   const mountinfo = await host.run('cat /proc/self/mountinfo');
-  return parseInspection(plan, facts.stdout, mountinfo.stdout);
+  const seen = parseInspection(plan, facts.stdout, mountinfo.stdout);
+  return plan.network ? { ...seen, network: await inspectNetwork(host, plan.network) } : seen;
 }
 
 async function mountPoints(host: Host): Promise<string[]> {
@@ -185,14 +190,16 @@ class HostReset {
     this.result.shims = n;
   }
 
-  /** Deletes the pod network's interfaces that exist (after the pods and containerd are gone). */
-  async deletePodNetworkLinks(): Promise<void> {
-    for (const link of this.plan.podNetworkLinks) {
-      if ((await this.host.exec(`ip link show dev ${shq(link)} >/dev/null 2>&1`)).exitCode !== 0) continue;
-      this.say(`ip link delete ${link}`);
-      await this.host.run(`ip link delete dev ${shq(link)}`);
-      (this.result.deletedLinks ??= []).push(link);
-    }
+  /**
+   * Removes the cluster's iptables chains, interfaces, IPVS servers and loopback address, after
+   * kube-proxy, the pods (flannel, calico) and containerd are gone: nothing writes them again.
+   */
+  async removeNetworkState(): Promise<void> {
+    if (!this.plan.network) return;
+    const done = await resetNetwork(this.host, this.plan.network, (line) => this.say(line));
+    this.result.network = done;
+    if (done.deletedLinks.length) this.result.deletedLinks = [...done.deletedLinks];
+    this.result.notes.push(...done.notes);
   }
 
   async removeUnits(): Promise<void> {
@@ -263,7 +270,7 @@ export function createResetActivities(deps: { hosts: HostProvider }) {
       if (blockers.length) throw resetFailed(blockers.join('; '));
       const reset = new HostReset(host, plan);
       await reset.stopUnits();
-      await reset.deletePodNetworkLinks();
+      await reset.removeNetworkState();
       await reset.removeUnits();
       await reset.unmountBelow();
       await reset.moveAside();

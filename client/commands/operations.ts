@@ -9,6 +9,7 @@ import { withClient } from '../connect';
 import { printJson, printLines, table } from '../output';
 import { DecisionRefusedError, type HakubeClient } from '../hakube-client';
 import { retryingLines } from '../watch-view';
+import { groupWarnings, operationHosts } from '../warning-groups';
 import { finishedOperations, historyRows } from '../history';
 import { namespaceRetentionMs } from '../namespace/grpc';
 import { retentionNote } from '../namespace/retention';
@@ -35,7 +36,7 @@ export function progressLines(p: OperationProgress): string[] {
     lines.push(
       `  ${d.approved ? 'approved' : 'rejected'}${d.choice ? ` (${d.choice})` : ''} by ${d.by} at ${d.at}${d.reason ? `: ${d.reason}` : ''}`,
     );
-  for (const w of p.warnings) lines.push(`  warning: ${w}`);
+  for (const w of groupWarnings(p.warnings, operationHosts(p))) lines.push(`  warning: ${w}`);
   return lines;
 }
 

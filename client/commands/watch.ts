@@ -6,6 +6,7 @@ import type { OperationProgress } from '../../cluster/progress';
 import { withClient } from '../connect';
 import type { HakubeClient, PendingStep } from '../hakube-client';
 import { changeLines, countRetries, isFinished, renderWatch, summaryLines } from '../watch-view';
+import type { WarningCursor } from '../warning-groups';
 import { waitForOutcome } from './operations';
 
 const POLL_MS = 1000;
@@ -18,12 +19,17 @@ export interface WatchOptions {
   plain?: boolean;
 }
 
+/**
+ * The execution is read before the progress: once it says closed, the progress read after it is
+ * the final one, so the last phase's end is printed before the operation's (read the other way
+ * round, a workflow closing in between left the last phase running in the last snapshot).
+ */
 async function snapshot(
   client: HakubeClient,
   id: string,
 ): Promise<[OperationProgress, PendingStep[], boolean]> {
-  const p = await client.progress(id);
   const execution = await client.execution(id);
+  const p = await client.progress(id);
   return [p, execution.pending, execution.closed];
 }
 
@@ -38,6 +44,7 @@ export async function watchOperation(
   let before: OperationProgress | undefined;
   let pendingBefore: PendingStep[] = [];
   let drawn = 0;
+  const warnings: WarningCursor = { shown: 0 };
   for (let frame = 0; ; frame++) {
     const [p, pending, closed] = await snapshot(client, id);
     const now = new Date();
@@ -52,7 +59,7 @@ export async function watchOperation(
       process.stdout.write(`${drawn ? `\x1b[${drawn}F\x1b[J` : ''}${lines.join('\n')}\n`);
       drawn = lines.length;
     } else {
-      for (const line of changeLines(before, p, pendingBefore, pending, now, id))
+      for (const line of changeLines(before, p, pendingBefore, pending, now, id, warnings))
         process.stdout.write(`${line}\n`);
     }
     countRetries(retries, pending);

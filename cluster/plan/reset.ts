@@ -5,6 +5,13 @@ import { HOST_RESTORE_DIR, restoreStamp } from '../backup/restore';
 import { BIN_DIR, CNI_BIN_DIR, files, KUBE_DIR, unitPath } from '../layout';
 import type { Cluster, HostSpec } from '../spec';
 import { etcdHosts } from '../topology';
+import {
+  networkLeftovers,
+  networkPlanLines,
+  networkResetPlan,
+  type NetworkInspection,
+  type NetworkResetPlan,
+} from './reset-network';
 
 /** A reset's time stamp (the workflow's start), in the names of the paths it moves aside. */
 /** The phases of `hakube reset`. */
@@ -82,6 +89,12 @@ export const RESET_KEEPS = [
   'logs, and backups at the backup target',
 ];
 
+/** What a reset leaves of the host's network (docs/reset.md says why). */
+export const NETWORK_KEEPS = [
+  "the host's own iptables rules and chains (only the cluster's KUBE-, CNI-, FLANNEL- or cali- chains and the rules that jump to them go)",
+  'ipsets, routes of other interfaces, and IPVS servers outside the service CIDR and NodePorts',
+];
+
 export interface ResetUnit {
   unit: string;
   packaged: boolean;
@@ -104,14 +117,13 @@ export interface HostResetPlan {
   /** Pod sandboxes to stop and remove, containerd-shims to end (hosts that run containerd). */
   removePods: boolean;
   /**
-   * The pod network's interfaces, deleted once the pods are gone: a bridge left holding the old
-   * cluster's gateway address makes the next install's CNI refuse the node's new pod subnet.
+   * The cluster's network state on a node (iptables chains, interfaces, IPVS servers), removed
+   * once the pods and kube-proxy are gone: a bridge left holding the old cluster's gateway
+   * address makes the next install's CNI refuse the node's new pod subnet, and stale KUBE-
+   * chains send Service traffic to the old cluster's endpoints. Hosts without containerd: none.
    */
-  podNetworkLinks: string[];
+  network?: NetworkResetPlan;
 }
-
-/** Interfaces the CNIs hakube installs create on a node (flannel's bridge and VXLAN device, calico's VXLAN device). */
-export const POD_NETWORK_LINKS = ['cni0', 'flannel.1', 'vxlan.calico'];
 
 /** Folders a spec's path (the etcd data dir) may be, but which a reset must never move away. */
 const SYSTEM_DIRS = new Set([
@@ -159,7 +171,7 @@ export function hostResetPlan(cluster: Cluster, host: HostSpec, stamp: string): 
     unitFiles: units.filter((u) => !u.packaged).map((u) => unitPath(u.unit)),
     moves,
     removePods: units.some((u) => u.unit === 'containerd'),
-    podNetworkLinks: units.some((u) => u.unit === 'containerd') ? [...POD_NETWORK_LINKS] : [],
+    ...(units.some((u) => u.unit === 'containerd') ? { network: networkResetPlan(cluster) } : {}),
   };
 }
 
@@ -212,6 +224,8 @@ export interface ResetInspection {
   mountPoints: string[];
   /** Mounts below paths to move (kubelet's volumes, say), unmounted before the move. */
   mountsBelow: string[];
+  /** The cluster's network state found (hosts with a network plan; absent in older recorded runs). */
+  network?: NetworkInspection;
 }
 
 const ACTIVE_STATES = new Set(['active', 'activating', 'deactivating', 'reloading', 'refreshing']);
@@ -272,6 +286,7 @@ export function resetLeftovers(plan: HostResetPlan, seen: ResetInspection): stri
   }
   for (const f of seen.unitFiles) left.push(`${f} is still there`);
   for (const p of seen.present) left.push(`${p} is still there`);
+  if (seen.network) left.push(...networkLeftovers(seen.network));
   return left.map((l) => `${plan.host}: ${l}`);
 }
 
@@ -330,6 +345,8 @@ function hostLines(h: HostSpec, plan: HostResetPlan, seen?: ResetInspection): st
   }
   if (done.length) lines.push(`${name}: already moved aside: ${done.map((m) => m.path).join(', ')}`);
   if (!moving.length && !done.length) lines.push(`${name}: nothing to move aside`);
+  // Only with an inspection that looked (older recorded runs had none): their plan reads as it did.
+  if (seen?.network) lines.push(...networkPlanLines(name, seen.network));
   return lines;
 }
 
@@ -356,6 +373,7 @@ export function resetPlanLines(
     );
   }
   if (others.length) lines.push(`not reset (keep running): ${others.join(', ')}`);
+  if (inspections.some((i) => i.network)) lines.push(`kept on the network: ${NETWORK_KEEPS.join('; ')}`);
   lines.push(...notes, `kept: ${RESET_KEEPS.join('; ')}`);
   return lines;
 }

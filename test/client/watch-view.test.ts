@@ -217,3 +217,53 @@ test('the summary: total and per-phase time, retries seen, decisions and warning
   ]);
   assert.ok(summaryLines(snapshot('running'), new Map(), new Date(at(45))).includes('  retries: none'));
 });
+
+test("an operation's end is its last line: after the last phase's end and its warnings", () => {
+  const running = snapshot('done');
+  const completed: OperationProgress = {
+    ...running,
+    status: 'completed',
+    phase: undefined,
+    warnings: ['m1: [swap] swap is on', 'm2: [swap] swap is on', 'm3: [swap] swap is on'],
+  };
+  completed.phases = running.phases.map((ph) =>
+    ph.name === 'etcd' ? { ...ph, status: 'done', endedAt: at(40) } : ph,
+  );
+  const lines = changeLines(running, completed, [], [], new Date(at(41)), undefined, { shown: 0 });
+  assert.deepEqual(lines, [
+    '10:00:41 phase etcd: done (28s)',
+    '10:00:41   warning: [swap] swap is on (all 3 hosts)',
+    '10:00:41 install prod: completed',
+  ]);
+});
+
+test('in a log, warnings of hosts reporting one by one wait for their phase to end and come as one line', () => {
+  const cursor = { shown: 0 };
+  const first = { ...snapshot('running'), warnings: ['m1: [os] no chrony'] };
+  const second = { ...snapshot('running'), warnings: ['m1: [os] no chrony', 'm2: [os] no chrony'] };
+  assert.deepEqual(
+    changeLines(undefined, first, [], [], new Date(at(30)), undefined, cursor).filter((l) =>
+      l.includes('warning'),
+    ),
+    [
+      // The first snapshot of a watch starts the etcd phase: what was reported until then is shown.
+      '10:00:30   warning: [os] no chrony (m1)',
+    ],
+  );
+  assert.deepEqual(changeLines(first, second, [], [], new Date(at(31)), undefined, cursor), []);
+  const ended = { ...second, phase: 'nodes', warnings: [...second.warnings, 'm3: [os] no chrony'] };
+  ended.phases = second.phases.map((ph) =>
+    ph.name === 'etcd'
+      ? { ...ph, status: 'done' as const, endedAt: at(40) }
+      : ph.name === 'nodes'
+        ? { ...ph, status: 'running' as const, startedAt: at(40) }
+        : ph,
+  );
+  assert.deepEqual(
+    changeLines(second, ended, [], [], new Date(at(41)), undefined, cursor).filter((l) =>
+      l.includes('warning'),
+    ),
+    ['10:00:41   warning: [os] no chrony (m2, m3)'],
+  );
+  assert.equal(cursor.shown, 3);
+});

@@ -81,7 +81,6 @@ test('the inspection reports units, unit files (ours or not) and paths; parseIns
     unitFiles: [ours, theirs, join(dir, 'etcd.service')],
     moves: [data, conf, move('absent')],
     removePods: false,
-    podNetworkLinks: [],
   };
   const seen = parseInspection(plan, sh(inspectionScript(plan)), '');
   assert.deepEqual(seen.units, [

@@ -94,7 +94,7 @@ test('a control-plane + etcd host behind a keepalived VIP: node agents first, th
     '/etc/systemd/system/etcd.service',
   ]);
   assert.equal(plan.removePods, true);
-  assert.deepEqual(plan.podNetworkLinks, ['cni0', 'flannel.1', 'vxlan.calico']);
+  assert.deepEqual(plan.network?.links, ['cni0', 'flannel.1', 'vxlan.calico', 'kube-ipvs0', 'nodelocaldns']);
   assert.deepEqual(
     plan.moves.map((m) => [m.path, m.aside]),
     [
@@ -136,7 +136,7 @@ test('etcd-only hosts, and control-plane hosts behind an external load balancer 
     ['etcd'],
   );
   assert.equal(etcd.removePods, false);
-  assert.deepEqual(etcd.podNetworkLinks, []);
+  assert.equal(etcd.network, undefined);
   assert.deepEqual(
     etcd.moves.map((m) => m.path),
     ['/data/etcd', '/etc/kubernetes', '/etc/etcd', '/var/lib/hakube/restore'],
@@ -321,4 +321,43 @@ test('the plan a person approves: the stamp, per host what stops, goes and moves
     blind[3],
     'worker-1: move aside /etc/kubernetes, /var/lib/kubelet, /etc/cni/net.d, /etc/containerd, /etc/crictl.yaml',
   );
+});
+
+test("a node's network state is in its plan lines and, when left after the reset, among the leftovers", () => {
+  const c = pkiCluster();
+  const network = {
+    iptablesTools: ['iptables-nft'],
+    iptables: [
+      {
+        tool: 'iptables-nft' as const,
+        table: 'nat',
+        chains: ['KUBE-SERVICES'],
+        jumps: ['-A PREROUTING -j KUBE-SERVICES'],
+      },
+    ],
+    links: ['cni0'],
+    notes: [],
+  };
+  const worker: ResetInspection = {
+    host: 'worker-1',
+    units: [],
+    unitFiles: [],
+    foreignUnitFiles: [],
+    present: [],
+    asideTaken: [],
+    mountPoints: [],
+    mountsBelow: [],
+    network,
+  };
+  const lines = resetPlanLines(c, resetHosts(c, ['worker-1']), STAMP, [worker]);
+  assert.deepEqual(lines.slice(3, 5), [
+    "worker-1: delete the cluster's iptables chains (iptables-nft nat: KUBE-SERVICES) and the 1 rule(s) of other chains that jump to them",
+    'worker-1: delete interfaces cni0',
+  ]);
+  assert.match(lines.at(-2) ?? '', /^kept on the network: the host's own iptables rules and chains/);
+  assert.deepEqual(resetLeftovers(planOf(c, 'worker-1'), worker), [
+    'worker-1: iptables-nft nat chains KUBE-SERVICES are still there',
+    'worker-1: iptables-nft nat rule -A PREROUTING -j KUBE-SERVICES is still there',
+    'worker-1: interface cni0 is still there',
+  ]);
 });

@@ -2,7 +2,8 @@
 // plan and changes nothing until approved (by the decide update); the worker is killed while
 // hosts are being reset and the reset still completes: on every host no hakube unit runs or is
 // installed, and the etcd data, /etc/kubernetes and /var/lib/kubelet are at `.reset-<stamp>`
-// only. A new install then starts clean: none of the old keys, a new CA and with it a new etcd
+// only; on every node no KUBE-/FLANNEL-/CNI- chain, no pod network or IPVS interface is left
+// while a rule of the host's own firewall added before survives. A new install then starts clean: none of the old keys, a new CA and with it a new etcd
 // cluster id, /readyz through the VIP.
 // Registered last: it takes the lab's cluster down and builds a new one.
 import { test } from 'node:test';
@@ -23,6 +24,7 @@ import {
   checkedHistory,
   type InstalledLab,
 } from './installed-lab';
+import { addKeptFirewallRule, assertNetworkStateGone } from './reset-network-check';
 
 const MARKER = '/hakube-reset/before';
 
@@ -68,6 +70,7 @@ export function registerResetTests(installed: InstalledLab): void {
 
   test('reset: the plan waits for approval, and nothing changes meanwhile', async () => {
     await putKeys(installed.on(firstEtcd()), [MARKER]);
+    for (const h of nodeHosts(installed.cluster)) await addKeptFirewallRule(installed.on(h.name));
     before = await etcdIdentity();
     caBefore = await sha256(firstEtcd(), pki.etcdCa.cert);
     const started = await installed.client.startReset({ cluster: installed.cluster });
@@ -87,6 +90,14 @@ export function registerResetTests(installed: InstalledLab): void {
       const expected = [KUBE_DIR, ...movedByRole(h)];
       for (const path of expected) assert.ok(moves.includes(path), `${h.name}: ${path} in ${moves}`);
       if (nodes.includes(h.name)) assert.match(stop, /: stop kubelet \(active\), /, h.name);
+      // kube-proxy and the CNI ran there: the plan names their chains.
+      if (nodes.includes(h.name))
+        assert.ok(
+          rest.some(
+            (l) => l.startsWith(`${h.name}: delete the cluster's iptables chains (`) && l.includes('KUBE-'),
+          ),
+          `${h.name}: the cluster's chains in the plan`,
+        );
     }
     assert.match(rest.at(-1) ?? '', /^kept: binaries in \/usr\/local\/bin/);
     // Nothing is touched while it waits.
@@ -158,6 +169,9 @@ export function registerResetTests(installed: InstalledLab): void {
       }
       // The binaries stay, so a new install does not upload them again.
       assert.equal((await on.exec('test -x /usr/local/bin/kubelet && echo kept')).stdout.trim(), 'kept');
+      // The cluster's chains, interfaces and IPVS servers are gone; the host's own rule stays.
+      if (nodeHosts(installed.cluster).some((n) => n.name === h.name))
+        await assertNetworkStateGone(on, installed.cluster.spec.network.serviceCIDR);
     }
     const kept = await installed
       .on(firstEtcd())
