@@ -3,6 +3,7 @@
 // CONFORMANCE_REGISTRY, which exist only as tags of the bundle's images in each node's containerd.
 // Nothing answers at that name, so an image the bundle lacks cannot be pulled by accident, and
 // no upstream name is claimed for an image built here.
+import { NEEDS_REGISTRY } from './test-images';
 import { e2eImageRef, type E2EImage, type E2EImageTable } from './e2e-images';
 
 export const CONFORMANCE_REGISTRY = 'e2e.hakube.local';
@@ -112,6 +113,7 @@ export function bundleAliases(
 
 /** Upstream reference of an e2e image id (for messages: "lacks registry.k8s.io/e2e-test-images/busybox:1.37.0-2"). */
 export function upstreamRefOf(table: E2EImageTable, id: string): string {
+  if (id === NEEDS_REGISTRY) return 'a registry serving its image (it pulls with imagePullPolicy: Always)';
   const image = table.images.find((i) => i.id === id);
   return image ? e2eImageRef(image, table.registries) : id;
 }

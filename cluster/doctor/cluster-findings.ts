@@ -3,7 +3,7 @@
 import type { EndpointHealth } from '../etcdctl';
 import type { CertReportRow } from '../pki/cert-report';
 import type { Cluster } from '../spec';
-import { controlPlaneHosts, etcdHosts, nodeHosts, vipParts } from '../topology';
+import { apiserverPort, controlPlaneHosts, etcdHosts, nodeHosts, vipParts } from '../topology';
 import { excerpt, type Evidence, type Finding } from './finding';
 import type { HostProbe } from './probe';
 
@@ -211,7 +211,7 @@ export function etcdClusterFindings(cluster: Cluster, view: ClusterView, specFil
     }));
 }
 
-export function clusterReadFindings(view: ClusterView): Finding[] {
+export function clusterReadFindings(cluster: Cluster, view: ClusterView): Finding[] {
   if (!view.nodesError) return [];
   return [
     {
@@ -219,7 +219,7 @@ export function clusterReadFindings(view: ClusterView): Finding[] {
       severity: 'critical',
       message: `the API did not answer from ${view.via}: Node objects could not be read`,
       evidence: [ev(view.via, 'kubectl get nodes', view.nodesError, view.at)],
-      fix: `see the apiserver findings; curl -k 'https://127.0.0.1:PORT/readyz?verbose' on a control-plane host`,
+      fix: `see the apiserver findings; curl -k 'https://127.0.0.1:${apiserverPort(cluster)}/readyz?verbose' on a control-plane host`,
     },
   ];
 }

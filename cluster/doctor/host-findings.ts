@@ -2,6 +2,7 @@
 import { etcdctl, LOCAL_ETCD } from '../etcdctl';
 import type { Cluster, HostSpec } from '../spec';
 import { hakubeUnitsOn } from '../plan/reset';
+import { apiserverPort } from '../topology';
 import { excerpt, type Evidence, type Finding } from './finding';
 import { LOG_WINDOW, type DiskUse, type HostProbe } from './probe';
 
@@ -166,6 +167,7 @@ function controlPlaneFindings(x: HostContext, p: HostProbe): Finding[] {
   const cp = p.controlPlane;
   if (!cp) return [];
   const h = x.host.name;
+  const port = apiserverPort(x.cluster);
   const out: Finding[] = [];
   const running = p.units.find((u) => u.unit === 'kube-apiserver')?.active === 'active';
   if (running && cp.readyz !== 'ok')
@@ -177,11 +179,11 @@ function controlPlaneFindings(x: HostContext, p: HostProbe): Finding[] {
       evidence: [
         on(
           x,
-          'curl --cacert /etc/kubernetes/pki/ca.crt https://127.0.0.1:6443/readyz',
+          `curl --cacert /etc/kubernetes/pki/ca.crt https://127.0.0.1:${port}/readyz`,
           cp.readyz || 'no answer',
         ),
       ],
-      fix: `curl -k 'https://127.0.0.1:6443/readyz?verbose' on ${h} names the failing check; journalctl -u kube-apiserver -n 100`,
+      fix: `curl -k 'https://127.0.0.1:${port}/readyz?verbose' on ${h} names the failing check; journalctl -u kube-apiserver -n 100`,
     });
   if (cp.servedCert && cp.diskCert && cp.servedCert !== cp.diskCert)
     out.push({
@@ -190,7 +192,7 @@ function controlPlaneFindings(x: HostContext, p: HostProbe): Finding[] {
       host: h,
       message: `${h}: kube-apiserver presents another serving certificate than the one on disk (renewed but not restarted)`,
       evidence: [
-        on(x, "curl -w '%{certs}' https://127.0.0.1:6443", `${cp.servedCert.slice(27, 87)}…`),
+        on(x, `curl -w '%{certs}' https://127.0.0.1:${port}`, `${cp.servedCert.slice(27, 87)}…`),
         on(x, 'cat /etc/kubernetes/pki/apiserver.crt', `${cp.diskCert.slice(27, 87)}…`),
       ],
       fix: `hakube certs rotate -f ${x.specFile} (restarts apiservers one at a time behind their gates), or systemctl restart kube-apiserver on ${h}`,
@@ -202,7 +204,9 @@ function controlPlaneFindings(x: HostContext, p: HostProbe): Finding[] {
         severity: 'warning',
         host: backend,
         message: `${backend}: its apiserver fails haproxy's check from ${h} (/readyz answered ${status === '000' ? 'nothing' : status})`,
-        evidence: [on(x, `curl -k https://${backend}:6443/readyz (as haproxy checks it)`, `HTTP ${status}`)],
+        evidence: [
+          on(x, `curl -k https://${backend}:${port}/readyz (as haproxy checks it)`, `HTTP ${status}`),
+        ],
         fix: `see the apiserver on ${backend}: systemctl status kube-apiserver; journalctl -u kube-apiserver -n 100`,
       });
   return out;

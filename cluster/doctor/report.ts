@@ -51,7 +51,7 @@ export function doctorReport(i: DoctorInputs): DoctorReport {
     ...vipFindings(i.cluster, i.looks),
     ...(i.view
       ? [
-          ...clusterReadFindings(i.view),
+          ...clusterReadFindings(i.cluster, i.view),
           ...nodeFindings(i.cluster, i.view, i.specFile),
           ...etcdClusterFindings(i.cluster, i.view, i.specFile),
         ]
