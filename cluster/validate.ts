@@ -32,8 +32,7 @@ export function validateClusterSpec(doc: unknown): ValidationResult {
   const parsed = clusterSpecSchema.safeParse(doc);
   const problems = parsed.success ? [] : parsed.error.issues.flatMap(issueToProblems);
   problems.push(...semanticProblems(doc));
-  // The hooks are checked against what the renderers produce: they need the parsed spec.
-  if (parsed.success) problems.push(...hookProblems(parsed.data));
+  problems.push(...hookProblems(doc, parsed.success ? parsed.data : undefined));
   const unique = dedupe(problems);
   return {
     cluster: parsed.success && !unique.some((p) => p.severity === 'error') ? parsed.data : undefined,
@@ -50,7 +49,8 @@ export function validateClusterSpec(doc: unknown): ValidationResult {
 export function specShapeProblems(doc: unknown): Problem[] {
   const parsed = clusterSpecSchema.safeParse(doc);
   return dedupe([
-    ...(parsed.success ? hookProblems(parsed.data) : parsed.error.issues.flatMap(issueToProblems)),
+    ...(parsed.success ? [] : parsed.error.issues.flatMap(issueToProblems)),
+    ...hookProblems(doc, parsed.success ? parsed.data : undefined),
     ...controlCharacterProblems(doc),
   ]);
 }
@@ -60,7 +60,14 @@ function issueToProblems(issue: z.core.$ZodIssue): Problem[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => error([...path, k], 'unknown field'));
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  // A record's key refused by its own rule: that rule's message, at the key's path.
+  if (issue.code === 'invalid_key') return [error(path, issue.issues[0]?.message ?? issue.message)];
+  // zod reports no input: its default message stands for a missing field; a field's own message is kept.
+  if (
+    issue.code === 'invalid_type' &&
+    issue.input === undefined &&
+    issue.message.startsWith('Invalid input')
+  ) {
     return [error(path, 'is required')];
   }
   return [error(path, issue.message)];
