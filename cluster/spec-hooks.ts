@@ -37,17 +37,16 @@ const apiserver = kubeComponent.extend({
   certSANs: z.array(z.string().regex(HOST_OR_ADDRESS, 'must be an IPv4 address or a DNS name')).optional(),
 });
 
-const kubelet = kubeComponent.extend({
-  // A partial KubeletConfiguration merged over hakube's (validate-hooks.ts refuses managed fields).
-  config: z.record(z.string(), z.unknown()).optional(),
-});
+// A partial KubeletConfiguration / KubeProxyConfiguration merged over hakube's (validate-hooks.ts
+// refuses the fields hakube manages).
+const configFile = kubeComponent.extend({ config: z.record(z.string(), z.unknown()).optional() });
 
 export const components = z.strictObject({
   apiserver: apiserver.optional(),
   controllerManager: kubeComponent.optional(),
   scheduler: kubeComponent.optional(),
-  kubelet: kubelet.optional(),
-  kubeProxy: kubeComponent.optional(),
+  kubelet: configFile.optional(),
+  kubeProxy: configFile.optional(),
   // etcd's feature gates are its own (not Kubernetes'): spec.featureGates never reaches it, and
   // `feature-gates` stays available in its extraArgs.
   etcd: z.strictObject({ extraArgs: extraArgs.optional() }).optional(),

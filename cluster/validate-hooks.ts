@@ -9,6 +9,7 @@ import { error, type PathSegment, type Problem } from './problems';
 import { COMPONENTS, type Component } from './render/hooks';
 import { managedFlags } from './render/managed-flags';
 import { kubeletConfigFields } from './render/kubelet-config';
+import { kubeProxyConfigFields } from './render/node';
 import { managedFields } from './render/config-fields';
 import { overrideRefusedReason } from './render/refuse';
 import { ADMISSION_CONFIGURATION, AUDIT_POLICY, userDocumentProblem } from './render/user-documents';
@@ -52,7 +53,7 @@ export function hookProblems(doc: unknown, parsed?: Cluster): Problem[] {
   const c = renderable(doc, parsed);
   return [
     ...(c ? extraArgProblems(c, components) : []),
-    ...(c ? kubeletConfigProblems(c, components) : []),
+    ...(c ? configFileProblems(c, components) : []),
     ...documentProblems(components),
   ];
 }
@@ -78,12 +79,19 @@ function extraArgProblems(c: Cluster, components: Obj): Problem[] {
   });
 }
 
-function kubeletConfigProblems(c: Cluster, components: Obj): Problem[] {
-  const config = obj(obj(components.kubelet).config);
-  const managed = managedFields(kubeletConfigFields(c, { version: 2, controllersWritable: true }));
-  return Object.keys(config).flatMap((key) => {
-    const field = managed.get(key);
-    return field ? [error(at('kubelet', 'config', key), overrideRefusedReason(key, field.from))] : [];
+/** Managed fields named in spec.components.kubelet.config or spec.components.kubeProxy.config. */
+function configFileProblems(c: Cluster, components: Obj): Problem[] {
+  const host = c.spec.hosts[0];
+  const tables = [
+    ['kubelet', kubeletConfigFields(c, { version: 2, controllersWritable: true })],
+    ['kubeProxy', kubeProxyConfigFields(c, host)],
+  ] as const;
+  return tables.flatMap(([component, fields]) => {
+    const managed = managedFields(fields);
+    return Object.keys(obj(obj(components[component]).config)).flatMap((key) => {
+      const field = managed.get(key);
+      return field ? [error(at(component, 'config', key), overrideRefusedReason(key, field.from))] : [];
+    });
   });
 }
 

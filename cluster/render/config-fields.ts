@@ -2,6 +2,7 @@
 // lists it: each top-level field with its value and, for the ones hakube manages, where the value
 // comes from and the command-line flags that would override it. The rendered file and the list
 // of fields a user may not change both come from this one table.
+import { overrideRefused } from './refuse';
 
 export interface ConfigField {
   key: string;
@@ -56,4 +57,24 @@ export function managedFieldFlags(
           `${f.from} (${kind}.${f.key})`,
         ]),
   );
+}
+
+/**
+ * The file's object: hakube's fields, the user's partial configuration (`userField` in the spec)
+ * merged over the ones hakube leaves open, then the feature gates. A managed field in the user's
+ * part is refused (validation reports it first: validate-hooks.ts).
+ */
+export function mergedConfigObject(
+  fields: readonly ConfigField[],
+  user: PlainObject | undefined,
+  userField: string,
+  featureGates: Record<string, boolean>,
+): PlainObject {
+  const managed = managedFields(fields);
+  for (const key of Object.keys(user ?? {})) {
+    const field = managed.get(key);
+    if (field) throw overrideRefused(`${userField}.${key}`, key, field.from);
+  }
+  const merged = deepMerge(configObject(fields), user ?? {});
+  return Object.keys(featureGates).length > 0 ? { ...merged, featureGates } : merged;
 }

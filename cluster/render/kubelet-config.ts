@@ -7,9 +7,8 @@ import type { Cluster } from '../spec';
 import { pki } from '../layout';
 import { podDnsAddress } from '../topology';
 import { TLS_CIPHER_SUITES } from './control-plane';
-import { configObject, deepMerge, type ConfigField } from './config-fields';
+import { mergedConfigObject, type ConfigField } from './config-fields';
 import { effectiveFeatureGates } from './hooks';
-import { overrideRefused } from './refuse';
 
 export const CONTAINERD_SOCKET = 'unix:///run/containerd/containerd.sock';
 
@@ -155,19 +154,12 @@ export function renderKubeletConfig(
   c: Cluster,
   cgroups: CgroupFacts = { version: 2, controllersWritable: true },
 ): string {
-  const own = configObject(kubeletConfigFields(c, cgroups));
-  // Managed fields in the user's part are refused by validation (validate-hooks.ts) and by
-  // checkedKubeletConfig below, so the merge only touches fields hakube leaves open.
-  const merged = deepMerge(own, checkedKubeletConfig(c, cgroups));
-  const gates = effectiveFeatureGates(c, 'kubelet');
-  return stringify(Object.keys(gates).length > 0 ? { ...merged, featureGates: gates } : merged);
-}
-
-/** The user's partial configuration, refused when it names a field hakube manages. */
-function checkedKubeletConfig(c: Cluster, cgroups: CgroupFacts): Record<string, unknown> {
-  const user = c.spec.components?.kubelet?.config ?? {};
-  const managed = kubeletConfigFields(c, cgroups).filter((f) => f.from !== undefined);
-  for (const f of managed)
-    if (f.key in user) throw overrideRefused(`spec.components.kubelet.config.${f.key}`, f.key, f.from);
-  return user;
+  return stringify(
+    mergedConfigObject(
+      kubeletConfigFields(c, cgroups),
+      c.spec.components?.kubelet?.config,
+      'spec.components.kubelet.config',
+      effectiveFeatureGates(c, 'kubelet'),
+    ),
+  );
 }

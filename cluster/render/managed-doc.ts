@@ -4,6 +4,7 @@ import type { Cluster } from '../spec';
 import { COMPONENTS } from './hooks';
 import { managedFlags } from './managed-flags';
 import { kubeletConfigFields } from './kubelet-config';
+import { kubeProxyConfigFields } from './node';
 import { managedFields } from './config-fields';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
@@ -21,9 +22,15 @@ export function managedSettingsMarkdown(c: Cluster): string {
       );
     lines.push('');
   }
-  lines.push('**KubeletConfiguration** (`spec.components.kubelet.config` cannot name these):', '');
-  lines.push('| field | hakube sets it |', '| --- | --- |');
-  for (const [key, f] of managedFields(kubeletConfigFields(c, { version: 2, controllersWritable: true })))
-    lines.push(`| \`${key}\` | ${cell(f.from)} |`);
-  return `${lines.join('\n')}\n\n`;
+  const files = [
+    ['KubeletConfiguration', 'kubelet', kubeletConfigFields(c, { version: 2, controllersWritable: true })],
+    ['KubeProxyConfiguration', 'kubeProxy', kubeProxyConfigFields(c, c.spec.hosts[0])],
+  ] as const;
+  for (const [kind, component, fields] of files) {
+    lines.push(`**${kind}** (\`spec.components.${component}.config\` cannot name these):`, '');
+    lines.push('| field | hakube sets it |', '| --- | --- |');
+    for (const [key, f] of managedFields(fields)) lines.push(`| \`${key}\` | ${cell(f.from)} |`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
 }

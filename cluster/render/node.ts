@@ -5,7 +5,7 @@ import type { Cluster, HostSpec } from '../spec';
 import { BIN_DIR, CNI_BIN_DIR, files, kubeconfigs } from '../layout';
 import { renderUnit } from './systemd';
 import type { Flag } from './flags';
-import { configObject, managedFieldFlags, type ConfigField } from './config-fields';
+import { managedFieldFlags, mergedConfigObject, type ConfigField } from './config-fields';
 import { checkedExtraArgs, effectiveFeatureGates } from './hooks';
 import { CONTAINERD_SOCKET, kubeletConfigFields } from './kubelet-config';
 import { proxyEnvironment } from './proxy-env';
@@ -125,9 +125,11 @@ export function renderKubeletUnit(c: Cluster, host: HostSpec): string {
   });
 }
 
-/** What the renderer writes into KubeProxyConfiguration; every field is hakube's. */
+/**
+ * What the renderer writes into KubeProxyConfiguration; `from` marks the fields hakube manages
+ * (the others spec.components.kubeProxy.config may change).
+ */
 export function kubeProxyConfigFields(c: Cluster, host: HostSpec): ConfigField[] {
-  const own = "as hakube's kube-proxy setting";
   return [
     { key: 'apiVersion', value: 'kubeproxy.config.k8s.io/v1alpha1', from: 'as the file format' },
     { key: 'kind', value: 'KubeProxyConfiguration', from: 'as the file format' },
@@ -137,10 +139,10 @@ export function kubeProxyConfigFields(c: Cluster, host: HostSpec): ConfigField[]
       from: "to hakube's kube-proxy credential",
       flags: ['kubeconfig'],
     },
-    { key: 'bindAddress', value: '0.0.0.0', from: own, flags: ['bind-address'] },
+    { key: 'bindAddress', value: '0.0.0.0' },
     // Metrics on loopback only: they describe every Service of the cluster to whoever asks.
-    { key: 'metricsBindAddress', value: '127.0.0.1:10249', from: own, flags: ['metrics-bind-address'] },
-    { key: 'healthzBindAddress', value: '0.0.0.0:10256', from: own, flags: ['healthz-bind-address'] },
+    { key: 'metricsBindAddress', value: '127.0.0.1:10249' },
+    { key: 'healthzBindAddress', value: '0.0.0.0:10256' },
     {
       key: 'hostnameOverride',
       value: host.name,
@@ -159,21 +161,27 @@ export function kubeProxyConfigFields(c: Cluster, host: HostSpec): ConfigField[]
       from: 'from spec.network.proxyMode',
       flags: ['proxy-mode'],
     },
-    {
-      key: 'ipvs',
-      value: { scheduler: 'rr', strictARP: true },
-      from: own,
-      flags: ['ipvs-scheduler', 'ipvs-strict-arp'],
-    },
+    { key: 'ipvs', value: { scheduler: 'rr', strictARP: true } },
     // 0 keeps kube-proxy from writing conntrack sysctls (not writable inside containers such as the lab's).
-    { key: 'conntrack', value: { maxPerCore: 0 }, from: own, flags: ['conntrack-max-per-core'] },
+    { key: 'conntrack', value: { maxPerCore: 0 } },
+    {
+      key: 'featureGates',
+      value: undefined,
+      from: 'from spec.featureGates and spec.components.kubeProxy.featureGates',
+      flags: ['feature-gates'],
+    },
   ];
 }
 
 export function renderKubeProxyConfig(c: Cluster, host: HostSpec): string {
-  const config = configObject(kubeProxyConfigFields(c, host));
-  const gates = effectiveFeatureGates(c, 'kubeProxy');
-  return stringify(Object.keys(gates).length > 0 ? { ...config, featureGates: gates } : config);
+  return stringify(
+    mergedConfigObject(
+      kubeProxyConfigFields(c, host),
+      c.spec.components?.kubeProxy?.config,
+      'spec.components.kubeProxy.config',
+      effectiveFeatureGates(c, 'kubeProxy'),
+    ),
+  );
 }
 
 export function kubeProxyFlags(): Flag[] {

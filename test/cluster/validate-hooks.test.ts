@@ -252,3 +252,24 @@ test('unknown component or field under components is refused (strict schema)', (
   hasError(errors, 'spec.components.kubeApiserver', 'unknown field');
   hasError(errors, 'spec.components.apiserver.extraFlags', 'unknown field');
 });
+
+test('kube-proxy config: managed fields refused naming the spec field; others accepted', () => {
+  const errors = errorsOf(
+    validateWith({
+      components: {
+        kubeProxy: {
+          config: {
+            mode: 'iptables',
+            clientConnection: { kubeconfig: '/x' },
+            featureGates: { A: true },
+            ipvs: { scheduler: 'lc' },
+          },
+        },
+      },
+    }),
+  );
+  hasError(errors, 'spec.components.kubeProxy.config.mode', 'hakube sets mode from spec.network.proxyMode');
+  hasError(errors, 'spec.components.kubeProxy.config.clientConnection', 'credential');
+  hasError(errors, 'spec.components.kubeProxy.config.featureGates', 'spec.featureGates');
+  assert.ok(!errors.some((e) => e.includes('ipvs')), errors.join('\n'));
+});

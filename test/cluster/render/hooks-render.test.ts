@@ -121,9 +121,12 @@ test('extra SANs reach the apiserver certificate: names as DNS names, addresses 
   assert.equal('extraSans' in plain, false);
 });
 
-test('kube-proxy: feature gates in its configuration file, the user flags after --config', () => {
-  const cfg = parse(renderKubeProxyConfig(c, w1)) as { featureGates: Record<string, boolean> };
+test('kube-proxy: its config merged, feature gates in its configuration file, the user flags after --config', () => {
+  const cfg = parse(renderKubeProxyConfig(c, w1)) as Record<string, unknown>;
   assert.deepEqual(cfg.featureGates, { InPlacePodVerticalScaling: true, SidecarContainers: true });
+  assert.equal(cfg.metricsBindAddress, '0.0.0.0:10249');
+  assert.deepEqual(cfg.ipvs, { scheduler: 'lc', strictARP: true });
+  assert.equal(cfg.mode, 'ipvs');
   assert.match(
     renderKubeProxyUnit(c, w1),
     /--config=\/etc\/kubernetes\/kube-proxy-config\.yaml \\\n {2}--v=2\n/,
