@@ -62,6 +62,8 @@ export const files = {
   /** The next key of a rotation in progress (first control-plane host only, 0600; removed at its end). */
   encryptionKeyStaged: `${KUBE_DIR}/encryption-key.staged`,
   auditPolicy: `${KUBE_DIR}/audit-policy.yaml`,
+  /** kube-apiserver's AdmissionConfiguration, when spec.components.apiserver.admissionConfiguration is set. */
+  admissionConfig: `${KUBE_DIR}/admission-config.yaml`,
 } as const;
 
 export function unitPath(name: string): string {

@@ -1,6 +1,10 @@
 // The cluster spec (apiVersion hakube.io/v1alpha1, kind Cluster): its schema and types.
 // Shape checks live here; cross-field checks (overlaps, quorum, subnets) live in validate.ts.
 import { z } from 'zod';
+import { HOST_OR_ADDRESS, isPlainHttpUrl } from './spec-shared';
+import { components, featureGates, proxy } from './spec-hooks';
+
+export { HOST_OR_ADDRESS, isPlainHttpUrl };
 
 export const API_VERSION = 'hakube.io/v1alpha1';
 // Kept equal to the offline bundle's default (cluster/bundle/versions.ts; see docs/bundle.md).
@@ -37,8 +41,6 @@ const hostPath = z
 const localPath = nonEmpty.regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters');
 /** A POSIX user name (useradd's rule). */
 const userName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a user name: a-z, 0-9, _ and -');
-/** An IPv4 address or a DNS name. */
-export const HOST_OR_ADDRESS = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
 const hostOrAddress = z.string().regex(HOST_OR_ADDRESS, 'must be an IPv4 address or a DNS name');
 /** A Linux interface name (at most 15 characters, no slash or blank). */
 const interfaceName = z
@@ -57,20 +59,6 @@ const labelValue = z
   .string()
   .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'must be a Kubernetes label value');
 
-/**
- * An http(s) URL as `URL` parses it, of printable characters without quotes, blanks or
- * backslashes (it is written into TOML and YAML strings, never into a shell command), and
- * without credentials (a URL reaches workflow history and host files).
- */
-export function isPlainHttpUrl(text: string): boolean {
-  if (!/^https?:\/\/[A-Za-z0-9._~:/?#@!$&()*+,;=%-]+$/.test(text)) return false;
-  try {
-    const u = new URL(text);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password && !!u.hostname;
-  } catch {
-    return false;
-  }
-}
 // Shape only; validate.ts checks the numbers (octets, prefix, host bits).
 const ipv4 = z.string().regex(/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/, 'must be an IPv4 address');
 const ipv4Cidr = z.string().regex(/^[0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}$/, 'must be an IPv4 CIDR');
@@ -298,6 +286,11 @@ export const clusterSpecSchema = z.strictObject({
       metricsServer: { enabled: true },
       readyTimeout: '5m',
     }),
+    // Configuration hooks (spec-hooks.ts, docs/configuration.md): no defaults, so a spec without
+    // them parses to the same object as before they existed.
+    featureGates: featureGates.optional(),
+    components: components.optional(),
+    proxy: proxy.optional(),
   }),
 });
 
@@ -307,3 +300,5 @@ export type ClusterSpec = Cluster['spec'];
 export type HostSpec = ClusterSpec['hosts'][number];
 export type SshSpec = ClusterSpec['ssh'];
 export type ControlPlaneEndpoint = ClusterSpec['controlPlaneEndpoint'];
+export type ComponentsSpec = NonNullable<ClusterSpec['components']>;
+export type ProxySpec = NonNullable<ClusterSpec['proxy']>;

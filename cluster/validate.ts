@@ -3,7 +3,7 @@
 // Pure: file-system checks (SSH keys) are added by the caller that reads the file.
 import type { z } from 'zod';
 import { clusterSpecSchema, type Cluster } from './spec';
-import { error, warning, type PathSegment, type Problem } from './problems';
+import { error, formatPath, warning, type PathSegment, type Problem } from './problems';
 import {
   cidrContains,
   cidrsOverlap,
@@ -20,6 +20,7 @@ import {
 import { cronProblem } from './cron';
 import { parseDuration } from './duration';
 import { MAX_ADDON_READY_TIMEOUT_MS } from './manifests/addons';
+import { hookProblems } from './validate-hooks';
 
 export interface ValidationResult {
   cluster?: Cluster;
@@ -31,6 +32,7 @@ export function validateClusterSpec(doc: unknown): ValidationResult {
   const parsed = clusterSpecSchema.safeParse(doc);
   const problems = parsed.success ? [] : parsed.error.issues.flatMap(issueToProblems);
   problems.push(...semanticProblems(doc));
+  problems.push(...hookProblems(doc, parsed.success ? parsed.data : undefined));
   const unique = dedupe(problems);
   return {
     cluster: parsed.success && !unique.some((p) => p.severity === 'error') ? parsed.data : undefined,
@@ -48,6 +50,7 @@ export function specShapeProblems(doc: unknown): Problem[] {
   const parsed = clusterSpecSchema.safeParse(doc);
   return dedupe([
     ...(parsed.success ? [] : parsed.error.issues.flatMap(issueToProblems)),
+    ...hookProblems(doc, parsed.success ? parsed.data : undefined),
     ...controlCharacterProblems(doc),
   ]);
 }
@@ -57,7 +60,14 @@ function issueToProblems(issue: z.core.$ZodIssue): Problem[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => error([...path, k], 'unknown field'));
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  // A record's key refused by its own rule: that rule's message, at the key's path.
+  if (issue.code === 'invalid_key') return [error(path, issue.issues[0]?.message ?? issue.message)];
+  // zod reports no input: its default message stands for a missing field; a field's own message is kept.
+  if (
+    issue.code === 'invalid_type' &&
+    issue.input === undefined &&
+    issue.message.startsWith('Invalid input')
+  ) {
     return [error(path, 'is required')];
   }
   return [error(path, issue.message)];
@@ -104,6 +114,12 @@ function rawHosts(spec: Obj): RawHost[] {
   });
 }
 
+/** Spec fields holding a whole file (written as a file of its own, see render/user-documents.ts). */
+const WHOLE_FILE_FIELDS = new Set([
+  'spec.components.apiserver.auditPolicy',
+  'spec.components.apiserver.admissionConfiguration',
+]);
+
 /**
  * Control characters (a newline above all) in any string or key of the document: each field's
  * own rule may be looser, but a newline is what turns a value into an extra line of a unit or a
@@ -112,10 +128,17 @@ function rawHosts(spec: Obj): RawHost[] {
 function controlCharacterProblems(value: unknown, path: PathSegment[] = []): Problem[] {
   // eslint-disable-next-line no-control-regex
   const control = /[\u0000-\u001f\u007f]/;
-  if (typeof value === 'string')
+  if (typeof value === 'string') {
+    // Whole YAML files of their own (never a line of a unit): lines and tabs are their content.
+    if (WHOLE_FILE_FIELDS.has(formatPath(path)))
+      // eslint-disable-next-line no-control-regex
+      return /[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)
+        ? [error(path, 'must not contain control characters other than newline and tab')]
+        : [];
     return control.test(value)
       ? [error(path, 'must not contain control characters (newline, tab, ...)')]
       : [];
+  }
   if (Array.isArray(value)) return value.flatMap((v, i) => controlCharacterProblems(v, [...path, i]));
   if (value !== null && typeof value === 'object')
     return Object.entries(value as Obj).flatMap(([k, v]) =>

@@ -2,7 +2,7 @@
 // bootstrap RBAC, and leader-election status for controller-manager and scheduler.
 import { ApplicationFailure } from '@temporalio/common';
 import { BIN_DIR, files, kubeconfigs, pki } from '../../cluster/layout';
-import { renderAuditPolicy } from '../../cluster/render/audit-policy';
+import { admissionConfigFile, auditPolicyFile } from '../../cluster/render/user-documents';
 import { shq } from '../ssh/shell';
 import {
   renderApiserverUnit,
@@ -36,10 +36,17 @@ export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
     async ensureApiserver(input: HostInput): Promise<ServiceResult> {
       const { spec, host } = resolveHost(deps.hosts, input);
       await host.ensureDir('/var/log/kubernetes', { mode: 0o700 });
+      // spec.components.apiserver: the user's audit policy (else hakube's) and AdmissionConfiguration.
+      const admission = admissionConfigFile(input.cluster);
       return ensureService(host, {
         unit: 'kube-apiserver',
         unitContent: renderApiserverUnit(input.cluster, spec),
-        files: [{ path: files.auditPolicy, content: renderAuditPolicy(), mode: 0o600 }],
+        files: [
+          { path: files.auditPolicy, content: auditPolicyFile(input.cluster), mode: 0o600 },
+          ...(admission === undefined
+            ? []
+            : [{ path: files.admissionConfig, content: admission, mode: 0o600 }]),
+        ],
       });
     },
 
@@ -50,7 +57,10 @@ export function createControlPlaneActivities(deps: { hosts: HostProvider }) {
           unit: 'kube-controller-manager',
           unitContent: renderControllerManagerUnit(input.cluster),
         }),
-        await ensureService(host, { unit: 'kube-scheduler', unitContent: renderSchedulerUnit() }),
+        await ensureService(host, {
+          unit: 'kube-scheduler',
+          unitContent: renderSchedulerUnit(input.cluster),
+        }),
       ];
     },
 

@@ -69,7 +69,7 @@ export function createNodeActivities(deps: { hosts: HostProvider }) {
         : [];
       const service = await ensureService(host, {
         unit: 'containerd',
-        unitContent: renderContainerdUnit(),
+        unitContent: renderContainerdUnit(input.cluster),
         files: [
           { path: files.containerdConfig, content: renderContainerdConfig(input.cluster) },
           { path: files.crictlConfig, content: renderCrictlConfig() },
@@ -129,7 +129,7 @@ export function createNodeActivities(deps: { hosts: HostProvider }) {
       const { spec, host } = resolveHost(deps.hosts, input);
       return ensureService(host, {
         unit: 'kube-proxy',
-        unitContent: renderKubeProxyUnit(),
+        unitContent: renderKubeProxyUnit(input.cluster, spec),
         files: [{ path: files.kubeProxyConfig, content: renderKubeProxyConfig(input.cluster, spec) }],
       });
     },

@@ -21,6 +21,8 @@ export interface PkiClusterInput {
   apiserverPort: number;
   serviceCIDR: string;
   clusterDomain: string;
+  /** More names and addresses for kube-apiserver's certificate (spec.components.apiserver.certSANs). */
+  extraSans?: readonly string[];
   keyAlgorithm?: PkiKeyAlgorithm;
   caValidityDays?: number;
   leafValidityDays?: number;
@@ -37,6 +39,7 @@ export const PKI_DEFAULTS = {
 /** The table's input from a validated cluster spec. */
 export function pkiInputFromCluster(c: Cluster): PkiClusterInput {
   const endpoint = apiEndpoint(c);
+  const certSANs = c.spec.components?.apiserver?.certSANs;
   return {
     clusterName: c.metadata.name,
     hosts: c.spec.hosts.map((h) => ({ name: h.name, address: h.address, roles: h.roles })),
@@ -44,6 +47,8 @@ export function pkiInputFromCluster(c: Cluster): PkiClusterInput {
     apiserverPort: c.spec.controlPlaneEndpoint.apiserverPort,
     serviceCIDR: c.spec.network.serviceCIDR,
     clusterDomain: c.spec.network.clusterDomain,
+    // Only when set: the input of a spec without it stays the object it always was.
+    ...(certSANs?.length ? { extraSans: certSANs } : {}),
     ...c.spec.certificates,
   };
 }

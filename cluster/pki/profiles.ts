@@ -121,6 +121,7 @@ export function apiserverSans(input: PkiClusterInput): { dnsNames: string[]; ipA
   if (!cidr) throw new Error(`invalid serviceCIDR ${input.serviceCIDR}`);
   const cps = input.hosts.filter(isControlPlane);
   const endpoint = input.controlPlaneEndpoint.address;
+  const extra = input.extraSans ?? [];
   return {
     dnsNames: unique([
       'kubernetes',
@@ -130,12 +131,14 @@ export function apiserverSans(input: PkiClusterInput): { dnsNames: string[]; ipA
       'localhost',
       ...cps.map((h) => h.name),
       ...(isIPv4(endpoint) ? [] : [endpoint]),
+      ...extra.filter((n) => !isIPv4(n)),
     ]),
     ipAddresses: unique([
       firstServiceIP(cidr),
       '127.0.0.1',
       ...cps.map((h) => h.address),
       ...(isIPv4(endpoint) ? [endpoint] : []),
+      ...extra.filter(isIPv4),
     ]),
   };
 }

@@ -7,6 +7,8 @@ import type { Cluster, HostSpec } from '../spec';
 import { BIN_DIR, files, pki } from '../layout';
 import { etcdInitialCluster, etcdHosts } from '../topology';
 import { renderUnit } from './systemd';
+import type { Flag } from './flags';
+import { checkedExtraArgs } from './hooks';
 
 export interface EtcdMemberOptions {
   state: 'new' | 'existing';
@@ -16,15 +18,15 @@ export interface EtcdMemberOptions {
   clusterToken?: string;
 }
 
-export function etcdFlags(c: Cluster, host: HostSpec): [string, string | number | boolean][] {
+export function etcdFlags(c: Cluster, host: HostSpec): Flag[] {
   const ip = host.address;
   return [
-    ['name', host.name],
-    ['data-dir', c.spec.etcd.dataDir],
-    ['listen-client-urls', `https://${ip}:2379,https://127.0.0.1:2379`],
-    ['advertise-client-urls', `https://${ip}:2379`],
-    ['listen-peer-urls', `https://${ip}:2380`],
-    ['initial-advertise-peer-urls', `https://${ip}:2380`],
+    ['name', host.name, 'from spec.hosts[].name'],
+    ['data-dir', c.spec.etcd.dataDir, 'from spec.etcd.dataDir'],
+    ['listen-client-urls', `https://${ip}:2379,https://127.0.0.1:2379`, 'from spec.hosts[].address'],
+    ['advertise-client-urls', `https://${ip}:2379`, 'from spec.hosts[].address'],
+    ['listen-peer-urls', `https://${ip}:2380`, 'from spec.hosts[].address'],
+    ['initial-advertise-peer-urls', `https://${ip}:2380`, 'from spec.hosts[].address'],
     ['cert-file', pki.etcdServer.cert],
     ['key-file', pki.etcdServer.key],
     ['trusted-ca-file', pki.etcdCa.cert],
@@ -42,6 +44,25 @@ export function etcdFlags(c: Cluster, host: HostSpec): [string, string | number 
   ];
 }
 
+/**
+ * The flags the bootstrap environment file sets (ETCD_INITIAL_CLUSTER is --initial-cluster): read
+ * back from the rendered file, so the list cannot drift from it.
+ */
+export function etcdBootstrapFlags(c: Cluster): Flag[] {
+  return renderEtcdBootstrapEnv(c, { state: 'new' })
+    .split('\n')
+    .flatMap((line) => {
+      const m = /^ETCD_([A-Z_]+)=(.*)$/.exec(line);
+      if (!m) return [];
+      const flag: Flag = [
+        m[1].toLowerCase().replace(/_/g, '-'),
+        m[2],
+        `in ${files.etcdEnv} from the etcd hosts before the member first starts`,
+      ];
+      return [flag];
+    });
+}
+
 /** The environment file with the bootstrap settings, read by etcd only when its data dir is empty. */
 export function renderEtcdBootstrapEnv(c: Cluster, opts: EtcdMemberOptions): string {
   return [
@@ -54,6 +75,7 @@ export function renderEtcdBootstrapEnv(c: Cluster, opts: EtcdMemberOptions): str
 }
 
 export function renderEtcdUnit(c: Cluster, host: HostSpec): string {
+  const flags = etcdFlags(c, host);
   return renderUnit({
     description: `etcd member ${host.name} (hakube)`,
     documentation: 'https://etcd.io/docs/',
@@ -62,7 +84,8 @@ export function renderEtcdUnit(c: Cluster, host: HostSpec): string {
     type: 'notify',
     execStart: `${BIN_DIR}/etcd`,
     environmentFile: files.etcdEnv,
-    flags: etcdFlags(c, host),
+    flags,
+    extraArgs: checkedExtraArgs(c, 'etcd', [...flags, ...etcdBootstrapFlags(c)]),
     limitNoFile: 65536,
   });
 }

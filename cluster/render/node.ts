@@ -1,18 +1,21 @@
 // Node components: containerd (systemd cgroups, sandbox image, registry mirrors), kubelet with
 // TLS bootstrap and certificate rotation, kube-proxy in the spec's mode, crictl.
 import { stringify } from 'yaml';
-import type { CgroupFacts } from '../facts';
 import type { Cluster, HostSpec } from '../spec';
-import { BIN_DIR, CNI_BIN_DIR, files, kubeconfigs, pki } from '../layout';
-import { podDnsAddress } from '../topology';
+import { BIN_DIR, CNI_BIN_DIR, files, kubeconfigs } from '../layout';
 import { renderUnit } from './systemd';
-import { TLS_CIPHER_SUITES } from './control-plane';
+import type { Flag } from './flags';
+import { managedFieldFlags, mergedConfigObject, type ConfigField } from './config-fields';
+import { checkedExtraArgs, effectiveFeatureGates } from './hooks';
+import { CONTAINERD_SOCKET, kubeletConfigFields } from './kubelet-config';
+import { proxyEnvironment } from './proxy-env';
 import { REGISTRY_HOST, isPlainHttpUrl } from '../spec';
 import { unsafeValue } from './refuse';
 import { CNI_CONF_DIR, CNI_CONF_TEMPLATE, usesCniTemplate } from './cni';
 
+export { renderKubeletConfig } from './kubelet-config';
+
 export const SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
-const CONTAINERD_SOCKET = 'unix:///run/containerd/containerd.sock';
 
 export function renderContainerdConfig(c: Cluster): string {
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
@@ -79,45 +82,6 @@ export function renderCrictlConfig(): string {
   });
 }
 
-/** What the host's cgroups allow (cluster/facts.ts); the default is a normal cgroup v2 server. */
-export function renderKubeletConfig(
-  c: Cluster,
-  cgroups: CgroupFacts = { version: 2, controllersWritable: true },
-): string {
-  return stringify({
-    apiVersion: 'kubelet.config.k8s.io/v1beta1',
-    kind: 'KubeletConfiguration',
-    authentication: {
-      anonymous: { enabled: false },
-      webhook: { enabled: true, cacheTTL: '2m0s' },
-      x509: { clientCAFile: pki.ca.cert },
-    },
-    authorization: { mode: 'Webhook' },
-    cgroupDriver: 'systemd',
-    clusterDNS: [podDnsAddress(c)],
-    clusterDomain: c.spec.network.clusterDomain,
-    containerRuntimeEndpoint: CONTAINERD_SOCKET,
-    // Client certs renew themselves; serving certs come from CSRs the approver signs.
-    rotateCertificates: true,
-    serverTLSBootstrap: true,
-    failSwapOn: true,
-    protectKernelDefaults: false,
-    readOnlyPort: 0,
-    evictionHard: { 'memory.available': '200Mi', 'nodefs.available': '10%', 'imagefs.available': '15%' },
-    maxPods: 110,
-    resolvConf: '/etc/resolv.conf',
-    tlsMinVersion: 'VersionTLS12',
-    tlsCipherSuites: TLS_CIPHER_SUITES.split(','),
-    // A fork bomb in one pod cannot take the node's PIDs (CIS 4.2.13).
-    podPidsLimit: 4096,
-    // kubelet >= 1.35 refuses cgroup v1 unless told otherwise (preflight warns).
-    ...(cgroups.version === 1 ? { failCgroupV1: false } : {}),
-    // No writable memory/cpu controllers (read-only in a container, or missing): no kubepods
-    // hierarchy can be made (preflight warns).
-    ...(cgroups.controllersWritable ? {} : { cgroupsPerQOS: false, enforceNodeAllocatable: [] }),
-  });
-}
-
 /**
  * The node-local DNS cache's address on the loopback (cluster/manifests/node-local-dns.ts): set
  * before kubelet starts, since kubelet hands it to pods. Refuses anything but an IPv4 address.
@@ -130,6 +94,23 @@ function nodeLocalDnsAddressLine(c: Cluster): string[] {
   return [`ExecStartPre=/usr/sbin/ip address replace ${local}/32 dev lo`];
 }
 
+export function kubeletFlags(host: HostSpec): Flag[] {
+  return [
+    ['config', files.kubeletConfig],
+    ['bootstrap-kubeconfig', kubeconfigs.bootstrapKubelet],
+    ['kubeconfig', kubeconfigs.kubelet],
+    ['cert-dir', '/var/lib/kubelet/pki'],
+    ['hostname-override', host.name, 'from spec.hosts[].name'],
+    ['node-ip', host.address, 'from spec.hosts[].address'],
+  ];
+}
+
+/** kubelet's flags and the flags that would override the managed fields of its config file. */
+export function kubeletManagedFlags(c: Cluster, host: HostSpec): (Flag | [string, undefined, string])[] {
+  const fields = kubeletConfigFields(c, { version: 2, controllersWritable: true });
+  return [...kubeletFlags(host), ...managedFieldFlags(fields, 'KubeletConfiguration')];
+}
+
 export function renderKubeletUnit(c: Cluster, host: HostSpec): string {
   return renderUnit({
     description: 'Kubernetes kubelet (hakube)',
@@ -137,54 +118,104 @@ export function renderKubeletUnit(c: Cluster, host: HostSpec): string {
     after: ['containerd.service'],
     requires: ['containerd.service'],
     execStart: `${BIN_DIR}/kubelet`,
-    flags: [
-      ['config', files.kubeletConfig],
-      ['bootstrap-kubeconfig', kubeconfigs.bootstrapKubelet],
-      ['kubeconfig', kubeconfigs.kubelet],
-      ['cert-dir', '/var/lib/kubelet/pki'],
-      ['hostname-override', host.name],
-      ['node-ip', host.address],
-    ],
+    flags: kubeletFlags(host),
+    extraArgs: checkedExtraArgs(c, 'kubelet', kubeletManagedFlags(c, host)),
     extraService: nodeLocalDnsAddressLine(c),
     restartSec: 10,
   });
 }
 
-export function renderKubeProxyConfig(c: Cluster, host: HostSpec): string {
-  return stringify({
-    apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
-    kind: 'KubeProxyConfiguration',
-    clientConnection: { kubeconfig: kubeconfigs.kubeProxy },
-    bindAddress: '0.0.0.0',
+/**
+ * What the renderer writes into KubeProxyConfiguration; `from` marks the fields hakube manages
+ * (the others spec.components.kubeProxy.config may change).
+ */
+export function kubeProxyConfigFields(c: Cluster, host: HostSpec): ConfigField[] {
+  return [
+    { key: 'apiVersion', value: 'kubeproxy.config.k8s.io/v1alpha1', from: 'as the file format' },
+    { key: 'kind', value: 'KubeProxyConfiguration', from: 'as the file format' },
+    {
+      key: 'clientConnection',
+      value: { kubeconfig: kubeconfigs.kubeProxy },
+      from: "to hakube's kube-proxy credential",
+      flags: ['kubeconfig'],
+    },
+    { key: 'bindAddress', value: '0.0.0.0' },
     // Metrics on loopback only: they describe every Service of the cluster to whoever asks.
-    metricsBindAddress: '127.0.0.1:10249',
-    healthzBindAddress: '0.0.0.0:10256',
-    hostnameOverride: host.name,
-    clusterCIDR: c.spec.network.podCIDR,
-    mode: c.spec.network.proxyMode,
-    ipvs: { scheduler: 'rr', strictARP: true },
+    { key: 'metricsBindAddress', value: '127.0.0.1:10249' },
+    { key: 'healthzBindAddress', value: '0.0.0.0:10256' },
+    {
+      key: 'hostnameOverride',
+      value: host.name,
+      from: 'from spec.hosts[].name',
+      flags: ['hostname-override'],
+    },
+    {
+      key: 'clusterCIDR',
+      value: c.spec.network.podCIDR,
+      from: 'from spec.network.podCIDR',
+      flags: ['cluster-cidr'],
+    },
+    {
+      key: 'mode',
+      value: c.spec.network.proxyMode,
+      from: 'from spec.network.proxyMode',
+      flags: ['proxy-mode'],
+    },
+    { key: 'ipvs', value: { scheduler: 'rr', strictARP: true } },
     // 0 keeps kube-proxy from writing conntrack sysctls (not writable inside containers such as the lab's).
-    conntrack: { maxPerCore: 0 },
-  });
+    { key: 'conntrack', value: { maxPerCore: 0 } },
+    {
+      key: 'featureGates',
+      value: undefined,
+      from: 'from spec.featureGates and spec.components.kubeProxy.featureGates',
+      flags: ['feature-gates'],
+    },
+  ];
 }
 
-export function renderKubeProxyUnit(): string {
+export function renderKubeProxyConfig(c: Cluster, host: HostSpec): string {
+  return stringify(
+    mergedConfigObject(
+      kubeProxyConfigFields(c, host),
+      c.spec.components?.kubeProxy?.config,
+      'spec.components.kubeProxy.config',
+      effectiveFeatureGates(c, 'kubeProxy'),
+    ),
+  );
+}
+
+export function kubeProxyFlags(): Flag[] {
+  return [['config', files.kubeProxyConfig]];
+}
+
+/** kube-proxy's flags and the flags that would override the fields of its config file. */
+export function kubeProxyManagedFlags(c: Cluster, host: HostSpec): (Flag | [string, undefined, string])[] {
+  return [
+    ...kubeProxyFlags(),
+    ...managedFieldFlags(kubeProxyConfigFields(c, host), 'KubeProxyConfiguration'),
+  ];
+}
+
+export function renderKubeProxyUnit(c: Cluster, host: HostSpec): string {
   return renderUnit({
     description: 'Kubernetes kube-proxy (hakube)',
     documentation: 'https://kubernetes.io/docs/reference/command-line-tools-reference/kube-proxy/',
     after: ['network-online.target'],
     wants: ['network-online.target'],
     execStart: `${BIN_DIR}/kube-proxy`,
-    flags: [['config', files.kubeProxyConfig]],
+    flags: kubeProxyFlags(),
+    extraArgs: checkedExtraArgs(c, 'kubeProxy', kubeProxyManagedFlags(c, host)),
   });
 }
 
-export function renderContainerdUnit(): string {
+export function renderContainerdUnit(c: Cluster): string {
   return renderUnit({
     description: 'containerd container runtime (hakube)',
     documentation: 'https://containerd.io',
     after: ['network.target', 'local-fs.target'],
     execStart: `${BIN_DIR}/containerd`,
+    // spec.proxy: image pulls through the proxy (NO_PROXY always holds the cluster's own networks).
+    environment: proxyEnvironment(c),
     extraService: [
       'ExecStartPre=-/sbin/modprobe overlay',
       'Delegate=yes',

@@ -22,3 +22,17 @@ export function configWord(field: string, value: string): string {
     throw unsafeValue(field, value, 'only letters, digits and . _ @ + = , : / * - are allowed');
   return value;
 }
+
+/** Why a user setting naming something hakube sets is refused: the same words in validation and renderers. */
+export function overrideRefusedReason(what: string, from: string | undefined): string {
+  return `hakube sets ${what} ${from ?? '(a fixed setting: docs/configuration.md)'}; it cannot be overridden`;
+}
+
+/** A user setting that would override one hakube manages (validation reports it first). */
+export function overrideRefused(field: string, what: string, from: string | undefined): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ErrorTypes.ConfigInvalid,
+    message: `${field}: ${overrideRefusedReason(what, from)}`,
+    nonRetryable: true,
+  });
+}

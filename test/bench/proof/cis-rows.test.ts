@@ -20,12 +20,13 @@ import {
   controllerManagerFlags,
   schedulerFlags,
 } from '../../../cluster/render/control-plane';
+import type { Flag } from '../../../cluster/render/flags';
 import { etcdFlags } from '../../../cluster/render/etcd';
 import { renderEncryptionConfig } from '../../../cluster/render/encryption';
 import { renderKubeletConfig, renderKubeProxyConfig } from '../../../cluster/render/node';
 import { pkiCluster } from '../../helpers/pki-cluster';
 
-const asCmdline = (bin: string, flags: [string, string | number | boolean][]) =>
+const asCmdline = (bin: string, flags: Flag[]) =>
   [bin, ...flags.map(([k, v]) => `--${k}=${String(v)}`)].join('\0');
 
 function renderedFacts(): HostFacts {

@@ -63,7 +63,7 @@ test('rendered files match their snapshots', () => {
     'check-apiserver-lb.sh': renderKeepalivedCheckScript(c),
     'kube-apiserver.service': renderApiserverUnit(c, m1),
     'kube-controller-manager.service': renderControllerManagerUnit(c),
-    'kube-scheduler.service': renderSchedulerUnit(),
+    'kube-scheduler.service': renderSchedulerUnit(c),
     'containerd-config.toml': renderContainerdConfig(c),
     'containerd-config-flannel.toml': renderContainerdConfig({
       ...c,
@@ -75,7 +75,7 @@ test('rendered files match their snapshots', () => {
     'kubelet-config.yaml': renderKubeletConfig(c),
     'kubelet.service': renderKubeletUnit(c, w1),
     'kube-proxy-config.yaml': renderKubeProxyConfig(c, w1),
-    'kube-proxy.service': renderKubeProxyUnit(),
+    'kube-proxy.service': renderKubeProxyUnit(c, w1),
     'sysctl.conf': renderSysctlConf(),
     'modules-load.conf': renderModulesLoadConf(c),
     'limits.conf': renderLimitsConf(),
