@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskGo, topLevelDecls, importsOf } from '../../../cluster/conformance/go-source';
 import { parseListedConformanceTests, TestImageReader } from '../../../cluster/conformance';
+import { NEEDS_REGISTRY } from '../../../cluster/conformance/test-images';
 
 const APPS = `package apps
 
@@ -119,4 +120,31 @@ test('--list-tests output: only [Conformance] tests, with their file and line', 
       name: '[sig-node] Pods x [Conformance] [NodeConformance]',
     },
   ]);
+});
+
+test('a test that pulls with imagePullPolicy: Always needs a registry, named like a missing image', () => {
+  const src = `package auth
+
+import (
+	"context"
+
+	v1 "k8s.io/api/core/v1"
+	imageutils "k8s.io/kubernetes/test/utils/image"
+)
+
+var _ = SIGDescribe("Projected", func() {
+	framework.ConformanceIt("pulls always", func(ctx context.Context) {
+		_ = v1.Container{Image: imageutils.GetE2EImage(imageutils.Agnhost), ImagePullPolicy: v1.PullAlways}
+	})
+	framework.ConformanceIt("pulls if not present", func(ctx context.Context) {
+		// v1.PullAlways in a comment does not count
+		_ = v1.Container{Image: imageutils.GetE2EImage(imageutils.Agnhost), ImagePullPolicy: v1.PullIfNotPresent}
+	})
+})
+`;
+  const r = new TestImageReader(new Map([['test/e2e/auth/projected.go', src]]), ids);
+  const at = (title: string) => src.split('\n').findIndex((l) => l.includes(`"${title}"`)) + 1;
+  const file = 'test/e2e/auth/projected.go';
+  assert.deepEqual(r.imagesOf({ file, line: at('pulls always') }), ['Agnhost', NEEDS_REGISTRY]);
+  assert.deepEqual(r.imagesOf({ file, line: at('pulls if not present') }), ['Agnhost']);
 });
