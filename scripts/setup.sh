@@ -16,6 +16,7 @@ APT_PACKAGES=(
   docker-compose                                                     # `docker-compose config` checks docker-compose.yml (no engine needed)
   chromium-headless-shell fonts-dejavu-core                          # the Web UI test's browser (driven by playwright-core)
   gcc libc6-dev                                                      # bundle images: pause.c, gcc -Os -static
+  make bzip2                                                         # conformance images: busybox from its release source
 
 )
 missing=()

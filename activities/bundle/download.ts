@@ -46,7 +46,15 @@ export async function downloadVerified(
   checksumName: string,
   dest: string,
 ): Promise<{ sha256: string; cached: boolean }> {
-  const expected = await fetchPublishedSha256(checksumUrl, checksumName);
+  return downloadWithSha256(url, await fetchPublishedSha256(checksumUrl, checksumName), dest);
+}
+
+/** Downloads `url` to `dest` unless it is there with `expected`; refuses other content (ChecksumMismatchError). */
+export async function downloadWithSha256(
+  url: string,
+  expected: string,
+  dest: string,
+): Promise<{ sha256: string; cached: boolean }> {
   if ((await exists(dest)) && (await sha256File(dest)) === expected)
     return { sha256: expected, cached: true };
   await mkdir(dirname(dest), { recursive: true });

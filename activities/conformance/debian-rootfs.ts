@@ -1,6 +1,6 @@
 // The userland of the e2e test images `hakube conformance build` makes (images.ts): a
 // debootstrap'd Debian bookworm (minbase) with the tools upstream's agnhost image installs from
-// Alpine (curl, dig/nslookup, nc, ip, iperf, socat, bash), nginx, and a static busybox, from the
+// Alpine (curl, dig/nslookup, nc, ip, iperf, socat, bash) and nginx, from the
 // Debian mirror apt uses (lab/base.ts). Packed once as an uncompressed tar, cached by recipe:
 //   <cache>/conformance/rootfs-<suite>-<hash>.tar
 // Needs root (debootstrap, chroot), like the lab.
@@ -17,7 +17,7 @@ export interface RootfsRecipe {
   setup: readonly string[];
 }
 
-/** agnhost's `apk add` list, in Debian's names; nginx, busybox and a static bash (the busybox image's sh) for the images of those names. */
+/** agnhost's `apk add` list, in Debian's names; nginx for the image of that name. */
 export const ROOTFS_PACKAGES = [
   'bash',
   'curl',
@@ -29,8 +29,6 @@ export const ROOTFS_PACKAGES = [
   'procps',
   'util-linux',
   'nginx-light',
-  'busybox-static',
-  'bash-static',
 ];
 
 /** Removed before packing: caches, docs and device nodes (the runtime provides /dev). */

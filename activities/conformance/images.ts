@@ -5,12 +5,12 @@
 //   agnhost            + /agnhost from the bundle's own agnhost Go build, porter's test certs
 //   nginx              entrypoint nginx -g 'daemon off;' (Debian's nginx-light)
 //   glibc-dns-testing  the userland itself (upstream: debian:bookworm-slim + dnsutils)
-//   busybox            Debian's busybox-static alone, with its applet links; sh is a static bash
+//   busybox            busybox 1.37.0 built from its release source (busybox-source.ts), applet links
 // Named e2e.hakube.local/<registry>/<name>:<e2e tag> (images-plan.ts): the names are the ids
 // e2e.test asks for, not a claim to be upstream's bytes (docs/conformance.md lists versions).
 // Archives are written by the bundle's image-builder and cached like the bundle's images, by
 // builder and inputs: <cache>/images/<name>-<tag>-<arch>-<key>.tar (+ .digest).
-import { chmod, copyFile, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { imageTable } from '../../cluster/bundle';
 import { e2eImageRef, remappedRegistries, type E2EImageTable } from '../../cluster/conformance';
@@ -20,6 +20,7 @@ import { buildGoRecipe } from '../bundle/go-module-build';
 import { findGo, goCacheDirs, type GoToolchain } from '../bundle/go-toolchain';
 import { imageGoRecipe } from '../bundle/source-recipes';
 import { hostGoArch } from './build';
+import { BUSYBOX_SOURCE, ensureBusybox } from './busybox-source';
 import { ensureDebianRootfs, USERLAND } from './debian-rootfs';
 
 export interface ConformanceImage {
@@ -90,33 +91,20 @@ async function agnhostLayer(
   return tarOf(dir, join(work, 'agnhost.tar'));
 }
 
-/** /bin/busybox from the userland's busybox-static, a link per applet it lists, and the minimal /etc a busybox image has. */
-async function busyboxLayer(rootfs: string, work: string) {
+/** /bin/busybox built from busybox's release source (busybox-source.ts), a link per applet, and the minimal /etc a busybox image has. */
+async function busyboxLayer(busybox: string, work: string) {
   const dir = join(work, 'busybox');
-  await mkdir(dir, { recursive: true });
-  // Debian is merged-/usr (/bin links to usr/bin); the busybox image keeps its classic /bin/busybox.
-  await run(
-    'tar',
-    ['--extract', '--file', rootfs, '--directory', work, './usr/bin/busybox', './usr/bin/bash-static'],
-    { component: 'conformance' },
-  );
   const bin = join(dir, 'bin/busybox');
   await mkdir(dirname(bin), { recursive: true });
-  await rename(join(work, 'usr/bin/busybox'), bin);
-  // Conformance tests pass variables such as `data-1` and read them back with `sh -c env`.
-  // Busybox's ash (Debian's 1.35, and 1.37) drops names that are not shell identifiers from the
-  // environment it passes on; bash keeps them, also as `sh`. So sh is a static bash here.
-  await rename(join(work, 'usr/bin/bash-static'), join(dir, 'bin/bash'));
+  await copyFile(busybox, bin);
+  await chmod(bin, 0o755);
   const applets = (await run(bin, ['--list-full'], { captureStdout: true }))
     .split('\n')
     .filter((l) => /^[a-z0-9/._-]+$/.test(l));
-  // Upstream's busybox image has every applet in /bin (tests run /bin/sysctl); Debian lists some
-  // under sbin/ and usr/: linked at both places.
+  // Upstream's busybox image has every applet in /bin (tests run /bin/sysctl); busybox lists
+  // some under sbin/ and usr/: linked at both places.
   const links = new Set(applets.flatMap((a) => [a, `bin/${a.slice(a.lastIndexOf('/') + 1)}`]));
   links.delete('bin/busybox');
-  links.delete('bin/bash');
-  links.delete('bin/sh');
-  await symlink('bash', join(dir, 'bin/sh'));
   for (const a of links) {
     await mkdir(join(dir, dirname(a)), { recursive: true });
     await symlink('/bin/busybox', join(dir, a)).catch((err: NodeJS.ErrnoException) => {
@@ -167,8 +155,8 @@ export async function buildConformanceImages(opts: {
       { id: 'GlibcDnsTesting', what: 'Debian bookworm with dnsutils', layers: [rootfs], cmd: ['/bin/bash'] },
       {
         id: 'BusyBox',
-        what: "Debian bookworm's busybox-static, with a static bash as sh",
-        layers: [await busyboxLayer(rootfs, work)],
+        what: `busybox ${BUSYBOX_SOURCE.version} built from its release source (static, default configuration)`,
+        layers: [await busyboxLayer(await ensureBusybox(opts.cacheDir, arch, say), work)],
         cmd: ['sh'],
       },
     ];
