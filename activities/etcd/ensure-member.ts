@@ -7,6 +7,7 @@ import { etcdHealthProblems, type EndpointHealth, type EtcdMember } from '../../
 import { renderEtcdBootstrapEnv, renderEtcdUnit, type EtcdMemberOptions } from '../../cluster/render/etcd';
 import { X509Certificate } from 'node:crypto';
 import { files, pki } from '../../cluster/layout';
+import { etcdHosts } from '../../cluster/topology';
 import { readText, type Host } from '../ssh';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
 import { ensureService, type ServiceResult } from '../host/ensure-service';
@@ -16,6 +17,11 @@ export interface EnsureEtcdMemberInput extends HostInput {
   state: EtcdMemberOptions['state'];
   /** `name=peerURL,...` for a member joining a running cluster (default: every etcd host of the spec). */
   initialCluster?: string;
+  /**
+   * The cluster is formed (a re-run): a (re)start waits until the member is ready — etcd tells
+   * systemd so once it serves, which needs a leader — so members restart one after another.
+   */
+  waitReady?: boolean;
 }
 
 export interface EtcdHealth {
@@ -54,8 +60,21 @@ export function createEtcdActivities(deps: { hosts: HostProvider }) {
         unit: 'etcd',
         unitContent: renderEtcdUnit(input.cluster, spec),
         files: hasData ? [] : [{ path: files.etcdEnv, content: bootstrap }],
-        noBlock: true,
+        noBlock: !input.waitReady,
       });
+    },
+
+    /**
+     * Whether the etcd cluster is already formed: a member list answers through any etcd host of
+     * the spec (tried in order). A fresh install finds none; a re-run finds the running cluster.
+     */
+    async readEtcdFormed(input: HostInput): Promise<{ formed: boolean; via?: string; members?: number }> {
+      for (const h of etcdHosts(input.cluster)) {
+        const { host } = resolveHost(deps.hosts, { cluster: input.cluster, host: h.name });
+        const list = await readMemberList(host).catch(() => ({ ok: false as const, error: '' }));
+        if (list.ok) return { formed: true, via: h.name, members: list.members.length };
+      }
+      return { formed: false };
     },
 
     /** Healthy when every member of the cluster answers; run from `host` against the local member. */

@@ -41,6 +41,7 @@ export const INSTALL_PHASES = [
     name: 'etcd',
     title: 'etcd cluster',
     steps: ({ cluster }) => [
+      steps.etcdFormed(etcdHosts(cluster)[0].name),
       ...names(etcdHosts(cluster)).map(steps.startEtcdMember),
       steps.etcdHealthy(etcdHosts(cluster)[0].name),
     ],

@@ -14,6 +14,8 @@ export const steps = {
     on('certs/authorities', 'CAs and service-account key on the first control-plane host', host),
   hostCertificates: (host: string, phase = 'certs') =>
     on(`${phase}/host/${host}`, 'certificates and kubeconfigs', host),
+  etcdFormed: (host: string) =>
+    on('etcd/formed', 'is the cluster formed? (a re-run restarts members one at a time)', host),
   startEtcdMember: (host: string) => on(`etcd/start-member/${host}`, 'start etcd member', host),
   etcdHealthy: (host: string) => on('etcd/health', 'every member healthy', host),
   haproxy: (host: string) => on(`endpoint/haproxy/${host}`, 'haproxy frontend', host),

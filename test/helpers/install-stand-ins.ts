@@ -7,6 +7,7 @@ export const INSTALL_ACTIVITIES = [
   'ensureBinaries',
   'ensureAuthorities',
   'ensureHostCertificates',
+  'readEtcdFormed',
   'ensureEtcdMember',
   'checkEtcdHealth',
   'ensureHaproxy',
@@ -26,6 +27,7 @@ export const INSTALL_ACTIVITIES = [
 /** The answers the workflow reads; every other stand-in answers `{}`. */
 export const INSTALL_RESULTS: Readonly<Record<string, unknown>> = {
   prepareOs: { warnings: [] },
+  readEtcdFormed: { formed: false },
   applyAddons: { warnings: [] },
   checkNodeRegistered: { ready: 'True' },
 };

@@ -124,6 +124,61 @@ test(
 );
 
 test(
+  'an install re-run on a formed cluster restarts etcd members and apiservers one after another',
+  { skip: noTestServer(), timeout: 120_000 },
+  async () => {
+    const events: string[] = [];
+    /** Each call's start and end, so calls that overlap show interleaved. */
+    const timed =
+      (name: string, result: unknown = {}) =>
+      async (input: { host?: string; waitReady?: boolean; local?: boolean }) => {
+        events.push(
+          `start ${name} ${input.host ?? '-'}${input.waitReady ? ' waitReady' : ''}${input.local ? ' local' : ''}`,
+        );
+        await new Promise((r) => setTimeout(r, 50));
+        events.push(`end ${name} ${input.host ?? '-'}`);
+        return result;
+      };
+    const results: Record<string, unknown> = {
+      ...INSTALL_RESULTS,
+      readEtcdFormed: { formed: true, via: 'master-1', members: 3 },
+    };
+    const worker = await standInWorker(
+      env,
+      TASK_QUEUE,
+      Object.fromEntries(INSTALL_ACTIVITIES.map((n) => [n, timed(n, results[n] ?? {})])),
+    );
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('installCluster', {
+        taskQueue: TASK_QUEUE,
+        workflowId: 'runner-install-rerun',
+        args: [{ cluster: withBundle, skipPhases: ['preflight'] }],
+      });
+      await completed(handle);
+      await recordIfAsked('install-rerun-formed-stand-ins.json', handle);
+    });
+    const of = (name: string) => events.filter((e) => e.split(' ')[1] === name);
+    // Each member starts after the one before it ended, and waits until it is ready.
+    assert.deepEqual(of('ensureEtcdMember'), [
+      'start ensureEtcdMember master-1 waitReady',
+      'end ensureEtcdMember master-1',
+      'start ensureEtcdMember master-2 waitReady',
+      'end ensureEtcdMember master-2',
+      'start ensureEtcdMember master-3 waitReady',
+      'end ensureEtcdMember master-3',
+    ]);
+    // The first apiserver alone and behind its own /readyz, then the others.
+    const cp = events.filter((e) => / (ensureApiserver|checkApiserverReady) /.test(e));
+    assert.deepEqual(cp.slice(0, 4), [
+      'start ensureApiserver master-1',
+      'end ensureApiserver master-1',
+      'start checkApiserverReady master-1 local',
+      'end checkApiserverReady master-1',
+    ]);
+  },
+);
+
+test(
   'an approval nobody gives times out after 30 min with nothing changed',
   { skip: noTestServer(), timeout: 120_000 },
   async () => {

@@ -39,14 +39,27 @@ export async function issueCertificates(run: InstallRun): Promise<void> {
   await onEachHost(run.cluster.spec.hosts, (h) => ensureCertificatesOn(run.t, run.cluster, h.name));
 }
 
+/** Recorded in runs that look whether etcd is formed first (histories before it start every member together). */
+export const ETCD_ROLLS_WHEN_FORMED = 'install-restarts-formed-etcd-one-member-at-a-time';
+
 export async function formEtcdCluster(run: InstallRun): Promise<void> {
-  // Members of a new cluster wait for each other, so all start together; the health gate follows.
   const members = etcdHosts(run.cluster);
-  await onEachHost(members, (h) =>
+  const start = (h: HostSpec, waitReady?: boolean) =>
     runStep(run.t, 'etcd', steps.startEtcdMember(h.name), acts.ensureEtcdMember, [
-      { ...on(run, h.name), state: 'new' },
-    ]),
-  );
+      { ...on(run, h.name), state: 'new', ...(waitReady ? { waitReady } : {}) },
+    ]);
+  // Members of a new cluster wait for each other, so all start together. On a re-run the cluster
+  // is formed: a member whose unit changed (etcd's extraArgs) restarts, and restarting them all
+  // at once would lose quorum — so one at a time, each ready before the next.
+  const formed =
+    patched(ETCD_ROLLS_WHEN_FORMED) &&
+    (
+      await runStep(run.t, 'etcd', steps.etcdFormed(members[0].name), acts.readEtcdFormed, [
+        on(run, members[0].name),
+      ])
+    ).formed;
+  if (formed) await oneHostAtATime(members, (h) => start(h, true));
+  else await onEachHost(members, (h) => start(h));
   await runStep(
     run.t,
     'etcd',

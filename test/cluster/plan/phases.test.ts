@@ -85,7 +85,13 @@ test("the install plan names every host's steps once, from the shared descriptor
   for (const h of c.spec.hosts) assert.ok(keys.includes(`os/prepare/${h.name}`), h.name);
   assert.deepEqual(
     keys.filter((k) => k.startsWith('etcd/')),
-    ['etcd/start-member/master-1', 'etcd/start-member/master-2', 'etcd/start-member/master-3', 'etcd/health'],
+    [
+      'etcd/formed',
+      'etcd/start-member/master-1',
+      'etcd/start-member/master-2',
+      'etcd/start-member/master-3',
+      'etcd/health',
+    ],
   );
   assert.deepEqual(
     keys.filter((k) => k.startsWith('nodes/')),
