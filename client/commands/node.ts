@@ -46,6 +46,8 @@ interface RemoveFlags {
   yes?: boolean;
   drainTimeout: string;
   hostDown?: boolean;
+  /** The name operators of other tools know (kubespray's issues ask for it): the same as --host-down. */
+  unreachable?: boolean;
   approvalTimeout: string;
   wait?: boolean;
   json?: boolean;
@@ -188,7 +190,9 @@ export function registerNodeCommands(program: Command, setExit: (code: number) =
       '--host-down',
       'the host is down and stays down: run nothing on it (no drain, stop or reset); its etcd member goes through the others',
     )
+    .option('--unreachable', 'the same as --host-down')
     .action(async (flags: RemoveFlags, cmd: Command) => {
+      if (flags.unreachable) flags.hostDown = true;
       const { cluster } = loadClusterOrThrow(flags.file);
       const refusals = removalRefusals(cluster, flags.node);
       if (refusals.length) throw new InputError(refusals.join('; '));

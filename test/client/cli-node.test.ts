@@ -68,3 +68,22 @@ test('node remove: the first control-plane host and unknown hosts are refused; d
     /--drain-timeout: not a duration/,
   );
 });
+
+test('node remove --unreachable is --host-down: the dry run runs nothing on the host', async () => {
+  const args = (flag: string) => [
+    'node',
+    'remove',
+    '-f',
+    specPath(),
+    '--node',
+    'worker-1',
+    flag,
+    '--dry-run',
+  ];
+  const unreachable = await runCli(args('--unreachable'), env());
+  const hostDown = await runCli(args('--host-down'), env());
+  assert.equal(unreachable.code, 0, unreachable.stdout + unreachable.stderr);
+  assert.equal(unreachable.stdout, hostDown.stdout);
+  const plain = await runCli(['node', 'remove', '-f', specPath(), '--node', 'worker-1', '--dry-run'], env());
+  assert.notEqual(unreachable.stdout, plain.stdout);
+});
