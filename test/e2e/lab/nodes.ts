@@ -17,6 +17,7 @@ import type { RemoveNodeResult } from '../../../workflows/remove-node';
 import type { CertsCheckResult } from '../../../workflows/check-certificates';
 import { bootLab } from '../../helpers/lab-fixture';
 import { labStopHost } from '../../../lab';
+import { runCli } from '../../helpers/cli';
 import { eventually } from '../../helpers/temporal';
 import {
   assertRanAsPlanned,
@@ -36,6 +37,8 @@ const NEW_WORKERS = Array.from({ length: 10 }, (_, i) => `worker-${i + 3}`);
 export function registerNodeTests(ctx: InstalledLab): void {
   /** The grown lab's spec: every host of the lab, of which only the installed ones have joined so far. */
   let grown: Cluster;
+  /** Its spec file (the CLI reads it). */
+  let grownSpecPath = '';
   const name = () => ctx.cluster.metadata.name;
 
   async function members(via = 'master-1') {
@@ -60,6 +63,7 @@ export function registerNodeTests(ctx: InstalledLab): void {
   test('nodes: the lab grows to 5 masters and 12 workers (the new machines have nothing installed)', async () => {
     const lab = await bootLab(ctx.lab.name, 5, 12);
     grown = withResolvedBundleDir(loadClusterOrThrow(lab.specPath).cluster);
+    grownSpecPath = lab.specPath;
     assert.equal(grown.spec.hosts.length, 17);
     ctx.useCluster(withoutHosts(grown, [...NEW_MASTERS, ...NEW_WORKERS]));
     assert.equal((await members()).length, 3);
@@ -157,8 +161,44 @@ export function registerNodeTests(ctx: InstalledLab): void {
     checkedHistory(ctx, started.workflowId, 'remove-node-lab.json');
   });
 
+  test('nodes: a control-plane host that is down (master-4, powered off) is removed with --unreachable: 3 quorate members, matching backends', async () => {
+    await labStopHost(ctx.lab.name, 'master-4');
+    // 3 of 4 members answer: quorum (3) holds while it is down.
+    await eventually(
+      async () => ((await healthyEndpoints()) === 3 ? true : undefined),
+      60_000,
+      '3 healthy members',
+    );
+    const cli = await runCli(
+      ['node', 'remove', '-f', grownSpecPath, '--node', 'master-4', '--unreachable', '--dry-run'],
+      { TEMPORAL_ADDRESS: ctx.serverAddress, HAKUBE_TASK_QUEUE: ctx.taskQueue },
+    );
+    assert.equal(cli.code, 0, cli.stdout + cli.stderr);
+    assert.match(cli.stdout, /etcdctl member remove master-4/);
+    const started = await ctx.client.startRemoveNode({
+      cluster: ctx.cluster,
+      node: 'master-4',
+      approvedBy: 'e2e',
+      hostDown: true,
+    });
+    const result = await ctx.client.result<RemoveNodeResult>(started.workflowId);
+    assert.ok(result.etcdMemberRemoved);
+    const p = await ctx.client.progress(started.workflowId);
+    assert.ok(
+      p.phases.flatMap((ph) => ph.steps).every((st) => st.host !== 'master-4'),
+      'a step ran on master-4',
+    );
+    ctx.useCluster(withoutHosts(ctx.cluster, ['master-4']));
+    assert.deepEqual((await members()).map((m) => m.name).sort(), ['master-1', 'master-2', 'master-3']);
+    assert.equal(await healthyEndpoints(), 3);
+    for (const h of ['master-1', 'master-2', 'master-3'])
+      assert.deepEqual(await haproxyBackends(h), ['master-1', 'master-2', 'master-3'], h);
+    assert.equal((await ctx.on('master-3').run(kubectl('get --raw /readyz'))).stdout.trim(), 'ok');
+    assert.ok(!(await nodeNames()).includes('master-4'));
+  });
+
   test('nodes: 10 workers join in one command, 5 at a time; every Node registers; time per node reported', async () => {
-    ctx.useCluster(withoutHosts(grown, ['master-5']));
+    ctx.useCluster(withoutHosts(grown, ['master-5', 'master-4']));
     const t0 = Date.now();
     const started = await ctx.client.startAddNodes({ cluster: ctx.cluster, nodes: NEW_WORKERS, parallel: 5 });
     const result = await ctx.client.result<AddNodesResult>(started.workflowId);
