@@ -248,9 +248,14 @@ function logFindings(x: HostContext, p: HostProbe): Finding[] {
       check: 'logs/errors',
       severity: 'info' as const,
       host: h,
-      message: `${h}: ${unit} logged ${lines.length} error line(s) in the last ${LOG_WINDOW}`,
+      // The count is evidence, not message: the same unit's errors on several hosts group.
+      message: `${h}: ${unit} logged error lines in the last ${LOG_WINDOW}`,
       evidence: [
-        on(x, `journalctl -u ${unit} --since -${LOG_WINDOW} | grep '^E'`, lines.slice(-3).join('\n')),
+        on(
+          x,
+          `journalctl -u ${unit} --since -${LOG_WINDOW} | grep '^E'`,
+          `${lines.length} line(s), the last ones:\n${lines.slice(-3).join('\n')}`,
+        ),
       ],
       fix: `journalctl -u ${unit} --since -${LOG_WINDOW} on ${h}`,
     }));

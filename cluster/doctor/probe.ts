@@ -34,6 +34,12 @@ export function watchedPaths(c: Cluster, h: HostSpec): string[] {
   ];
 }
 
+/**
+ * A section's marker, on a line of its own: what the section before printed may not end with a
+ * newline (a PEM file written without one glued `### backends` to its last line once).
+ */
+const section = (name: string) => `echo; echo '### ${name}';`;
+
 /** The script (POSIX sh; every section tolerates a missing tool or a stopped service). */
 export function doctorProbeScript(c: Cluster, h: HostSpec): string {
   const r = roles(h);
@@ -43,33 +49,33 @@ export function doctorProbeScript(c: Cluster, h: HostSpec): string {
     shq(`https://${address.includes(':') ? `[${address}]` : address}:${port}/readyz`);
   const lines = [
     'export LC_ALL=C',
-    "echo '### time'; date +%s%3N",
-    "echo '### timesync'; timedatectl show -p NTPSynchronized --value 2>/dev/null || true",
-    `echo '### units'; systemctl show -p Id -p ActiveState -p SubState -p Result -p NRestarts ${hakubeUnitsOn(c, h).map(shq).join(' ')} 2>/dev/null`,
+    `${section('time')} date +%s%3N`,
+    `${section('timesync')} timedatectl show -p NTPSynchronized --value 2>/dev/null || true`,
+    `${section('units')} systemctl show -p Id -p ActiveState -p SubState -p Result -p NRestarts ${hakubeUnitsOn(c, h).map(shq).join(' ')} 2>/dev/null`,
     // A path that does not exist yet is left out by df; the root is always there.
-    `echo '### df'; for p in ${paths}; do [ -e "$p" ] && df -P -B1 "$p" | tail -n +2 | sed "s|^|$p |"; done`,
-    `echo '### dfi'; for p in ${paths}; do [ -e "$p" ] && df -P -i "$p" | tail -n +2 | sed "s|^|$p |"; done`,
+    `${section('df')} for p in ${paths}; do [ -e "$p" ] && df -P -B1 "$p" | tail -n +2 | sed "s|^|$p |"; done`,
+    `${section('dfi')} for p in ${paths}; do [ -e "$p" ] && df -P -i "$p" | tail -n +2 | sed "s|^|$p |"; done`,
   ];
   if (r.controlPlane && keepalived(c))
-    lines.push("echo '### addresses'; ip -o addr show 2>/dev/null | awk '{print $4}'");
+    lines.push(`${section('addresses')} ip -o addr show 2>/dev/null | awk '{print $4}'`);
   if (r.etcd) {
     const tls = `--cacert ${pki.etcdCa.cert} --cert ${pki.etcdHealthcheckClient.cert} --key ${pki.etcdHealthcheckClient.key}`;
     lines.push(
-      `echo '### etcd-metrics'; curl -s --max-time 5 ${tls} ${shq(`${LOCAL_ETCD}/metrics`)} | grep -E ${shq(`^(${ETCD_METRICS.join('|')}) `)}`,
-      `echo '### etcd-alarms'; ${etcdctl(LOCAL_ETCD, 'alarm list')} 2>&1; echo "exit=$?"`,
+      `${section('etcd-metrics')} curl -s --max-time 5 ${tls} ${shq(`${LOCAL_ETCD}/metrics`)} | grep -E ${shq(`^(${ETCD_METRICS.join('|')}) `)}`,
+      `${section('etcd-alarms')} ${etcdctl(LOCAL_ETCD, 'alarm list')} 2>&1; echo "exit=$?"`,
     );
   }
   if (r.controlPlane) {
     lines.push(
-      `echo '### readyz'; curl -s --max-time 5 --cacert ${pki.ca.cert} ${https('127.0.0.1')} 2>&1; echo`,
+      `${section('readyz')} curl -s --max-time 5 --cacert ${pki.ca.cert} ${https('127.0.0.1')} 2>&1; echo`,
       // The certificate the running apiserver presents (curl ≥ 7.88 prints the chain), and the one on disk.
-      `echo '### served-cert'; curl -s -o /dev/null --max-time 5 --cacert ${pki.ca.cert} -w '%{certs}' ${https('127.0.0.1')}`,
-      `echo '### disk-cert'; cat ${pki.apiserver.cert} 2>/dev/null`,
+      `${section('served-cert')} curl -s -o /dev/null --max-time 5 --cacert ${pki.ca.cert} -w '%{certs}' ${https('127.0.0.1')}`,
+      `${section('disk-cert')} cat ${pki.apiserver.cert} 2>/dev/null`,
     );
     if (keepalived(c))
       lines.push(
         // What this host's haproxy balances to, checked as haproxy checks it (/readyz, status 200).
-        `echo '### backends'; ${controlPlaneHosts(c)
+        `${section('backends')} ${controlPlaneHosts(c)
           .map(
             (b) =>
               `echo ${shq(b.name)} $(curl -sk -o /dev/null -w '%{http_code}' --max-time 3 ${https(b.address)})`,
@@ -79,14 +85,14 @@ export function doctorProbeScript(c: Cluster, h: HostSpec): string {
   }
   if (r.node) {
     lines.push(
-      "echo '### kubelet-healthz'; curl -s --max-time 5 http://127.0.0.1:10248/healthz 2>&1; echo",
-      `echo '### containerd'; if ${BIN_DIR}/crictl --timeout 5s info >/dev/null 2>&1; then echo ok; else echo failed; fi`,
+      `${section('kubelet-healthz')} curl -s --max-time 5 http://127.0.0.1:10248/healthz 2>&1; echo`,
+      `${section('containerd')} if ${BIN_DIR}/crictl --timeout 5s info >/dev/null 2>&1; then echo ok; else echo failed; fi`,
     );
   }
   const logged = LOGGED_UNITS.filter((u) => hakubeUnitsOn(c, h).includes(u));
   if (logged.length)
     lines.push(
-      `echo '### log-errors'; for u in ${logged.join(' ')}; do journalctl -u "$u" --since ${shq(`-${LOG_WINDOW}`)} -o cat --no-pager 2>/dev/null | grep -E '^E[0-9]{4} ' | sed "s|^|$u |" | tail -n 200; done`,
+      `${section('log-errors')} for u in ${logged.join(' ')}; do journalctl -u "$u" --since ${shq(`-${LOG_WINDOW}`)} -o cat --no-pager 2>/dev/null | grep -E '^E[0-9]{4} ' | sed "s|^|$u |" | tail -n 200; done`,
     );
   return lines.join('\n');
 }

@@ -87,3 +87,19 @@ test('a filesystem without inode accounting is left out, a full one is counted a
     { path: '/var/lib/containerd', mount: '/var/lib/containerd', usedPercent: 96, free: 49 },
   ]);
 });
+
+test('a section that ends without a newline does not swallow the next marker', () => {
+  const c = pkiCluster();
+  const script = doctorProbeScript(c, hostByName(c, 'master-1'));
+  // Every marker is echoed on a fresh line; the PEM on disk has no final newline.
+  for (const line of script.split('\n').filter((l) => l.includes("'### ")))
+    assert.match(line, /^echo; echo '### [a-z-]+';/);
+  const out = execFileSync(
+    'sh',
+    ['-c', "printf 'PEM-no-newline'; echo; echo '### backends'; echo 'master-2 000'"],
+    { encoding: 'utf8' },
+  );
+  assert.deepEqual(parseDoctorProbe(`### readyz\nok\n### disk-cert\n${out}`).controlPlane?.backends, {
+    'master-2': '000',
+  });
+});

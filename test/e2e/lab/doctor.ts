@@ -42,11 +42,18 @@ export function registerDoctorTests(ctx: InstalledLab): void {
   }) {
     await what.cause();
     try {
-      const report = await eventually(async () => {
-        const r = await direct();
-        const got = named(actionable(r));
-        return what.expect.every((e) => got.includes(e)) ? r : undefined;
-      }, 60_000);
+      // Until doctor names every expected finding (a stopped service takes seconds to show
+      // everywhere); what it said last is in the failure message.
+      let last: string[] = [];
+      const report = await eventually(
+        async () => {
+          const r = await direct();
+          last = named(actionable(r));
+          return what.expect.every((e) => last.includes(e)) ? r : undefined;
+        },
+        60_000,
+        `doctor to report ${what.expect.join(', ')}`,
+      ).catch((err: unknown) => assert.fail(`${String(err)}; it reported: ${last.join('; ') || 'nothing'}`));
       const f = report.findings.find((x) => `${x.severity} ${x.check} ${x.host ?? '-'}` === what.expect[0]);
       assert.ok(f);
       assert.match(f.fix, what.fix);
