@@ -183,7 +183,18 @@ export function registerResetTests(installed: InstalledLab): void {
   test('a new install on the reset hosts starts clean: none of the old keys, a new CA, /readyz through the VIP', async () => {
     const again = await installed.client.startInstall({ cluster: installed.cluster });
     await installed.client.result(again.workflowId);
-    assert.equal((await installed.client.progress(again.workflowId)).status, 'completed');
+    const progress = await installed.client.progress(again.workflowId);
+    assert.equal(progress.status, 'completed');
+    // Where the new install's time went, for the suite's budget.
+    const took = (x: { startedAt?: string; endedAt?: string }) =>
+      x.startedAt && x.endedAt ? (Date.parse(x.endedAt) - Date.parse(x.startedAt)) / 1000 : 0;
+    const slowest = progress.phases
+      .flatMap((ph) => ph.steps)
+      .sort((a, b) => took(b) - took(a))
+      .slice(0, 5);
+    process.stderr.write(
+      `  [reset] new install: ${progress.phases.map((ph) => `${ph.name} ${took(ph).toFixed(0)} s`).join(', ')}; slowest steps: ${slowest.map((st) => `${st.key} ${took(st).toFixed(0)} s`).join(', ')}\n`,
+    );
     const after = await etcdIdentity();
     assert.deepEqual(await keysUnder(installed.on(firstEtcd()), MARKER), []);
     assert.notEqual(await sha256(firstEtcd(), pki.etcdCa.cert), caBefore, 'a new etcd CA');
