@@ -66,11 +66,15 @@ export function createEtcdActivities(deps: { hosts: HostProvider }) {
 
     /**
      * Whether the etcd cluster is already formed: a member list answers through any etcd host of
-     * the spec (tried in order). A fresh install finds none; a re-run finds the running cluster.
+     * the spec where etcd runs (tried in order). A fresh install finds none; a re-run finds the
+     * running cluster.
      */
     async readEtcdFormed(input: HostInput): Promise<{ formed: boolean; via?: string; members?: number }> {
       for (const h of etcdHosts(input.cluster)) {
         const { host } = resolveHost(deps.hosts, { cluster: input.cluster, host: h.name });
+        // No etcd running there: nothing to ask (etcdctl would wait out its command timeout,
+        // 10 s per host, on every fresh install).
+        if ((await host.exec('systemctl is-active --quiet etcd')).exitCode !== 0) continue;
         const list = await readMemberList(host).catch(() => ({ ok: false as const, error: '' }));
         if (list.ok) return { formed: true, via: h.name, members: list.members.length };
       }
