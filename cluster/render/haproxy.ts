@@ -31,7 +31,7 @@ export function renderHaproxyConfig(c: Cluster): string {
     '    option tcplog',
     '    option dontlognull',
     // A stopped apiserver refuses connections before the health check marks it down (up to
-    // 3 x 3 s): retry the connect on another backend instead of failing the client.
+    // APISERVER_MARK_DOWN_S): retry the connect on another backend instead of failing the client.
     '    option redispatch',
     '    retries 3',
     '    timeout connect 5s',
