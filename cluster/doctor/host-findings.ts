@@ -243,8 +243,8 @@ function nodeFindings(x: HostContext, p: HostProbe): Finding[] {
 function logFindings(x: HostContext, p: HostProbe): Finding[] {
   const h = x.host.name;
   return Object.entries(p.logErrors)
-    .filter(([, lines]) => lines.length > 0)
-    .map(([unit, lines]) => ({
+    .filter(([, seen]) => seen.count > 0)
+    .map(([unit, seen]) => ({
       check: 'logs/errors',
       severity: 'info' as const,
       host: h,
@@ -254,7 +254,7 @@ function logFindings(x: HostContext, p: HostProbe): Finding[] {
         on(
           x,
           `journalctl -u ${unit} --since -${LOG_WINDOW} | grep '^E'`,
-          `${lines.length} line(s), the last ones:\n${lines.slice(-3).join('\n')}`,
+          `${seen.count} line(s), the last ones:\n${seen.last.join('\n')}`,
         ),
       ],
       fix: `journalctl -u ${unit} --since -${LOG_WINDOW} on ${h}`,

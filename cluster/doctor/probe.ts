@@ -9,6 +9,8 @@ import { hakubeUnitsOn } from '../plan/reset';
 
 /** Within this window of the journal, `E…` lines of the components are counted (klog's error lines). */
 export const LOG_WINDOW = '15min';
+/** Error lines kept per unit as evidence. */
+const LOG_SAMPLE = 3;
 const LOGGED_UNITS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet'] as const;
 const ETCD_METRICS = [
   'etcd_server_has_leader',
@@ -139,8 +141,11 @@ export interface HostProbe {
     backends: Record<string, string>;
   };
   node?: { kubeletHealthz: string; containerdAnswers: boolean };
-  /** Per unit, its `E…` lines of the window (the latest last). */
-  logErrors: Record<string, string[]>;
+  /**
+   * Per unit, how many `E…` lines the window holds and the last few (the latest last): the probe
+   * is an activity result, kept in the history, so it carries a sample, not the journal.
+   */
+  logErrors: Record<string, { count: number; last: string[] }>;
 }
 
 function sections(output: string): Map<string, string[]> {
@@ -260,7 +265,10 @@ export function parseDoctorProbe(output: string): HostProbe {
     probe.node = { kubeletHealthz: text('kubelet-healthz'), containerdAnswers: text('containerd') === 'ok' };
   for (const l of get('log-errors')) {
     const m = /^(kube-apiserver|kube-controller-manager|kube-scheduler|kubelet) (E\d{4} .*)$/.exec(l);
-    if (m) (probe.logErrors[m[1]] ??= []).push(m[2].slice(0, 300));
+    if (!m) continue;
+    const seen = (probe.logErrors[m[1]] ??= { count: 0, last: [] });
+    seen.count++;
+    seen.last = [...seen.last, m[2].slice(0, 300)].slice(-LOG_SAMPLE);
   }
   return probe;
 }

@@ -45,7 +45,10 @@ test('a healthy control-plane host parses into every fact', () => {
   assert.deepEqual(p.controlPlane?.backends, { 'master-1': '200', 'master-2': '200', 'master-3': '200' });
   assert.deepEqual(p.addresses, ['127.0.0.1', '10.1.1.11', '10.1.1.10']);
   assert.deepEqual(p.node, { kubeletHealthz: 'ok', containerdAnswers: true });
-  assert.deepEqual(p.logErrors['kube-apiserver'], ['E1206 10:00:00.000000 1 status.go:71] boom']);
+  assert.deepEqual(p.logErrors['kube-apiserver'], {
+    count: 1,
+    last: ['E1206 10:00:00.000000 1 status.go:71] boom'],
+  });
 });
 
 test('alarms, a missing leader and a stopped unit come through', () => {
@@ -102,4 +105,17 @@ test('a section that ends without a newline does not swallow the next marker', (
   assert.deepEqual(parseDoctorProbe(`### readyz\nok\n### disk-cert\n${out}`).controlPlane?.backends, {
     'master-2': '000',
   });
+});
+
+test('journal errors: counted, and only the last three kept (the probe is kept in the history)', () => {
+  const lines = Array.from(
+    { length: 150 },
+    (_, i) => `kubelet E1206 10:00:${String(i % 60).padStart(2, '0')}.0 1 x.go:1] error ${i}`,
+  );
+  const p = parseDoctorProbe(`### log-errors\n${lines.join('\n')}\n`);
+  assert.equal(p.logErrors.kubelet.count, 150);
+  assert.deepEqual(
+    p.logErrors.kubelet.last.map((l) => l.split(' ').pop()),
+    ['147', '148', '149'],
+  );
 });
