@@ -104,7 +104,7 @@ test(
         args: [{ cluster: withBundle, ...selection }],
       });
       await completed(handle);
-      await recordIfAsked('install-stand-ins.json', handle);
+      await recordIfAsked('install-plan-equals-run-stand-ins.json', handle);
       return progressOf(handle);
     });
     const ran = progress.phases.flatMap((p) => p.steps.map((s) => s.key));
