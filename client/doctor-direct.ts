@@ -5,10 +5,14 @@ import { createCertificateCheckActivities } from '../activities/pki/check-certif
 import { createDoctorActivities } from '../activities/doctor/diagnose';
 import { withSshHostProvider } from '../activities/ssh-hosts';
 import type { HostLook } from '../cluster/doctor/cluster-findings';
-import { doctorReport, type DoctorReport } from '../cluster/doctor/report';
+import {
+  certificatesUnreadable,
+  clusterViewHost,
+  doctorReport,
+  type DoctorReport,
+} from '../cluster/doctor/report';
 import type { CertReportRow } from '../cluster/pki/cert-report';
 import type { Cluster } from '../cluster/spec';
-import { controlPlaneHosts, primaryControlPlane } from '../cluster/topology';
 
 export async function doctorDirect(cluster: Cluster, specFile: string): Promise<DoctorReport> {
   return withSshHostProvider(async (hosts) => {
@@ -19,19 +23,15 @@ export async function doctorDirect(cluster: Cluster, specFile: string): Promise<
         const on = { cluster, host: h.name };
         const look: HostLook = await doctor.probeHostForDoctor(on);
         const certificates: CertReportRow[] = look.probe
-          ? await certs.checkHostCertificates(on).catch((err: unknown) => [unreadable(h.name, err)])
+          ? await certs
+              .checkHostCertificates(on)
+              .catch((err: unknown) => [certificatesUnreadable(h.name, errorText(err))])
           : [];
         return { look, certificates };
       }),
     );
     const looks = looked.map((l) => l.look);
-    const answering = controlPlaneHosts(cluster).find(
-      (h) => looks.find((l) => l.host === h.name)?.probe?.controlPlane?.readyz === 'ok',
-    );
-    const view = await doctor.readClusterView({
-      cluster,
-      host: (answering ?? primaryControlPlane(cluster)).name,
-    });
+    const view = await doctor.readClusterView({ cluster, host: clusterViewHost(cluster, looks) });
     return doctorReport({
       cluster,
       specFile,
@@ -43,8 +43,4 @@ export async function doctorDirect(cluster: Cluster, specFile: string): Promise<
   });
 }
 
-/** A host whose certificates could not be read: said as a row, so the report names it. */
-export function unreadable(host: string, err: unknown): CertReportRow {
-  const detail = (err instanceof Error ? err.message : String(err)).slice(0, 300);
-  return { host, path: '-', sans: [], status: 'unreadable', detail };
-}
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -55,11 +55,15 @@ export function factsScript(): string {
   return lines.join('\n');
 }
 
-function sections(output: string): Map<string, string[]> {
+/**
+ * The output of a probe script that prints `### <name>` before each section (preflight's facts,
+ * doctor's probe): each section's lines by name.
+ */
+export function scriptSections(output: string): Map<string, string[]> {
   const map = new Map<string, string[]>();
   let current = '';
   for (const line of output.split('\n')) {
-    const m = /^### (\S+)$/.exec(line);
+    const m = /^### ([a-z-]+)$/.exec(line);
     if (m) {
       current = m[1];
       map.set(current, []);
@@ -99,7 +103,7 @@ export function parseListening(lines: string[]): ListeningSocket[] {
 }
 
 export function parseFacts(output: string): HostFacts {
-  const s = sections(output);
+  const s = scriptSections(output);
   const get = (k: string) => (s.get(k) ?? []).map((l) => l.trim()).filter(Boolean);
   const mem = (name: string) =>
     Number(/(\d+)/.exec(get('meminfo').find((l) => l.startsWith(name)) ?? '')?.[1] ?? 0);

@@ -4,12 +4,16 @@
 // same pure code as `hakube doctor --direct` (cluster/doctor/report.ts).
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { ClusterView, HostLook } from '../cluster/doctor/cluster-findings';
-import { doctorReport, type DoctorReport } from '../cluster/doctor/report';
+import {
+  certificatesUnreadable,
+  clusterViewHost,
+  doctorReport,
+  type DoctorReport,
+} from '../cluster/doctor/report';
 import { ErrorTypes } from '../cluster/errors';
 import { DOCTOR_PHASES } from '../cluster/plan/doctor';
 import type { CertReportRow } from '../cluster/pki/cert-report';
 import type { Cluster } from '../cluster/spec';
-import { controlPlaneHosts, primaryControlPlane } from '../cluster/topology';
 import { acts, runStep } from './shared/activities';
 import { onEachHost } from './shared/hosts';
 import { Operation, withBodies, type OperationRun } from './shared/operation';
@@ -19,11 +23,6 @@ export interface DoctorInput {
   cluster: Cluster;
   /** How the user names the spec file, for the fixes it prints (`hakube certs rotate -f FILE`). */
   specFile: string;
-}
-
-/** A host whose certificates could not be read: said as a row, so the report names it. */
-function certificatesUnreadable(host: string, err: unknown): CertReportRow {
-  return { host, path: '-', sans: [], status: 'unreadable', detail: failureText(err).slice(0, 300) };
 }
 
 /** A look is quick and read-only: tried twice, never waited on like a step that must happen. */
@@ -61,20 +60,17 @@ async function lookAtHosts(run: DoctorRun): Promise<void> {
       acts.checkHostCertificates,
       [on],
       LOOK,
-    ).catch((err: unknown) => [certificatesUnreadable(h.name, err)]);
+    ).catch((err: unknown) => [certificatesUnreadable(h.name, failureText(err))]);
     return { look, certificates };
   });
   run.looks = looked.map((l) => l.look);
   run.certificates = looked.flatMap((l) => l.certificates);
 }
 
-/** Through a control-plane host whose own apiserver answered /readyz, else the first one. */
+/** Through a control-plane host whose own apiserver answered /readyz (clusterViewHost). */
 async function lookAtCluster(run: DoctorRun): Promise<void> {
   const { t, input } = run;
-  const answering = controlPlaneHosts(input.cluster).find(
-    (h) => run.looks.find((l) => l.host === h.name)?.probe?.controlPlane?.readyz === 'ok',
-  );
-  const via = (answering ?? primaryControlPlane(input.cluster)).name;
+  const via = clusterViewHost(input.cluster, run.looks);
   run.view = await runStep(
     t,
     'cluster',

@@ -1,6 +1,7 @@
 // The read-only look `hakube doctor` takes at one host: one script, one SSH round trip, and a
 // pure parser that validates what comes back like user input (a host's output is not trusted).
 import { etcdctl, LOCAL_ETCD } from '../etcdctl';
+import { scriptSections } from '../facts';
 import { BIN_DIR, pki } from '../layout';
 import { shq } from '../shell-quote';
 import type { Cluster, HostSpec } from '../spec';
@@ -148,19 +149,6 @@ export interface HostProbe {
   logErrors: Record<string, { count: number; last: string[] }>;
 }
 
-function sections(output: string): Map<string, string[]> {
-  const map = new Map<string, string[]>();
-  let current = '';
-  for (const line of output.split('\n')) {
-    const m = /^### ([a-z-]+)$/.exec(line);
-    if (m) {
-      current = m[1];
-      map.set(current, []);
-    } else if (current) map.get(current)?.push(line);
-  }
-  return map;
-}
-
 const UNIT_NAME = /^[a-z][a-z0-9-]*\.service$/;
 const STATE = /^[a-z-]*$/;
 
@@ -215,7 +203,7 @@ const PEM = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE--
 const firstPem = (text: string) => PEM.exec(text)?.[0].replace(/\s+/g, '');
 
 export function parseDoctorProbe(output: string): HostProbe {
-  const s = sections(output);
+  const s = scriptSections(output);
   const get = (k: string) => s.get(k) ?? [];
   const text = (k: string) => get(k).join('\n').trim();
   const timesync = text('timesync');

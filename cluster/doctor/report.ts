@@ -2,7 +2,7 @@
 // `hakube doctor --direct`, so both say the same thing about the same cluster. Pure.
 import type { CertReportRow } from '../pki/cert-report';
 import type { Cluster } from '../spec';
-import { hostByName } from '../topology';
+import { controlPlaneHosts, hostByName, primaryControlPlane } from '../topology';
 import {
   certificateFindings,
   clockFindings,
@@ -102,4 +102,20 @@ export function parseNodes(json: string): NodeView[] {
       },
     ];
   });
+}
+
+/**
+ * The control-plane host to read the cluster through: one whose own apiserver answered `/readyz`
+ * in its probe, else the first one (whose failure is then the finding).
+ */
+export function clusterViewHost(cluster: Cluster, looks: readonly HostLook[]): string {
+  const answering = controlPlaneHosts(cluster).find(
+    (h) => looks.find((l) => l.host === h.name)?.probe?.controlPlane?.readyz === 'ok',
+  );
+  return (answering ?? primaryControlPlane(cluster)).name;
+}
+
+/** A host whose certificates could not be read: said as a row, so the report names it. */
+export function certificatesUnreadable(host: string, why: string): CertReportRow {
+  return { host, path: '-', sans: [], status: 'unreadable', detail: why.slice(0, 300) };
 }
