@@ -10,7 +10,7 @@ import { files, pki } from '../../cluster/layout';
 import { etcdHosts } from '../../cluster/topology';
 import { readText, type Host } from '../ssh';
 import { resolveHost, type HostInput, type HostProvider } from '../context';
-import { ensureService, type ServiceResult } from '../host/ensure-service';
+import { ensureService, unitState, type ServiceResult } from '../host/ensure-service';
 import { readEndpointHealth, readMemberList } from './read-cluster';
 
 export interface EnsureEtcdMemberInput extends HostInput {
@@ -74,7 +74,7 @@ export function createEtcdActivities(deps: { hosts: HostProvider }) {
         const { host } = resolveHost(deps.hosts, { cluster: input.cluster, host: h.name });
         // No etcd running there: nothing to ask (etcdctl would wait out its command timeout,
         // 10 s per host, on every fresh install).
-        if ((await host.exec('systemctl is-active --quiet etcd')).exitCode !== 0) continue;
+        if ((await unitState(host, 'etcd')) !== 'active') continue;
         const list = await readMemberList(host).catch(() => ({ ok: false as const, error: '' }));
         if (list.ok) return { formed: true, via: h.name, members: list.members.length };
       }
